@@ -1,0 +1,78 @@
+# The two commands of the README: `make demo` and `make test`. Each installs
+# what it needs (Debian packages, a virtualenv, the build) and is quick when
+# nothing changed.
+PYTHON ?= python3
+VENV ?= $(CURDIR)/.venv
+BUILD ?= $(CURDIR)/build
+PY := $(VENV)/bin/python
+JOBS ?= $(shell nproc)
+APT_PACKAGES := libopenblas-dev liblapacke-dev libsleef-dev ccache ninja-build \
+                cmake g++ libgtest-dev pkg-config
+export PYTHONPATH := $(CURDIR)/python
+export PYTHONUNBUFFERED := 1
+
+.PHONY: all deps venv build test test-cpp test-python test-sanitize demo bench \
+        coverage clean format
+
+all: build
+
+# Debian packages, installed only when one is missing.
+.stamp-apt:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@touch $@
+deps: .stamp-apt
+
+$(VENV)/.stamp: requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+venv: $(VENV)/.stamp
+
+$(BUILD)/build.ninja: .stamp-apt $(VENV)/.stamp CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja -DPython_EXECUTABLE=$(PY) \
+	  -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test-cpp: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) | tail -n 20
+
+test-python: build
+	$(PY) -m pytest tests/python -q -n $(JOBS) -p no:cacheprovider
+
+# C++ tests and a pytest subset under AddressSanitizer + UBSan.
+test-sanitize: .stamp-apt $(VENV)/.stamp
+	cmake -S . -B $(BUILD)-asan -G Ninja -DPython_EXECUTABLE=$(PY) \
+	  -DCMAKE_BUILD_TYPE=Debug -DARRAX_SANITIZE=ON -DARRAX_BUILD_PYTHON=OFF
+	cmake --build $(BUILD)-asan -j $(JOBS)
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j $(JOBS) | tail -n 5
+
+test: test-cpp test-python test-sanitize coverage-check
+
+demo: build
+	$(PY) examples/demo.py
+
+bench: build
+	$(PY) -m benchmarks run --suite cpu
+
+coverage: build
+	$(PY) tools/api_coverage.py --write
+
+coverage-check: build
+	$(PY) tools/api_coverage.py --check
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cpp' '*.cuh')
+	$(VENV)/bin/ruff format python tests benchmarks tools examples
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan python/arrax/*.so

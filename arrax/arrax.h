@@ -1,0 +1,8 @@
+#pragma once
+// The public C++ API: #include <arrax/arrax.h>.
+#include "arrax/array.h"
+#include "arrax/device.h"
+#include "arrax/dispatch.h"
+#include "arrax/dtype.h"
+#include "arrax/errors.h"
+#include "arrax/ops.h"

@@ -1,0 +1,184 @@
+#include "arrax/array.h"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#include "arrax/backend/backend.h"
+
+namespace arrax {
+
+Storage::~Storage() {
+  if (deleter) deleter(data, ctx);
+}
+
+namespace {
+void cpu_free(void* p, void*) { std::free(p); }
+void backend_free(void* p, void* ctx) {
+  auto* st = static_cast<Storage*>(ctx);
+  backend_for(st->device.type).deallocate(p, st->nbytes, st->device.index);
+}
+}  // namespace
+
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
+  auto st = std::make_shared<Storage>();
+  st->nbytes = nbytes;
+  st->device = device;
+  if (device.is_cpu()) {
+    size_t rounded = (std::max<size_t>(nbytes, 1) + 63) & ~size_t(63);
+    // Large blocks: page-aligned and backed by huge pages where the kernel
+    // allows it, which saves most of the page-fault cost of fresh memory
+    // (NumPy does the same).
+    constexpr size_t kHuge = size_t(4) << 20;
+    if (rounded >= kHuge) {
+      rounded = (rounded + 4095) & ~size_t(4095);
+      st->data = std::aligned_alloc(4096, rounded);
+      if (st->data) madvise(st->data, rounded, MADV_HUGEPAGE);
+    } else {
+      st->data = std::aligned_alloc(64, rounded);
+    }
+    if (!st->data)
+      throw MemoryError("[empty] unable to allocate " + std::to_string(nbytes) +
+                        " bytes on cpu");
+    st->deleter = cpu_free;
+  } else {
+    st->data = backend_for(device.type).allocate(nbytes, device.index);
+    st->deleter = backend_free;
+    st->ctx = st.get();
+  }
+  return st;
+}
+
+int64_t shape_size(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+Strides c_strides(const Shape& shape) {
+  Strides st(shape.size());
+  int64_t s = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    st[i] = s;
+    s *= std::max<int64_t>(shape[i], 1);
+  }
+  return st;
+}
+
+std::string shape_str(const Shape& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) s += ",";
+  return s + ")";
+}
+
+std::shared_ptr<Array::Node> Array::make_node(std::shared_ptr<Storage> storage,
+                                              Shape shape, Strides strides,
+                                              int64_t offset, Dtype dtype) {
+  auto n = std::make_shared<Node>();
+  n->storage = std::move(storage);
+  n->size = shape_size(shape);
+  n->offset = offset;
+  n->dtype = dtype;
+  // NumPy's flags: dimensions of length 1 do not affect contiguity.
+  bool c = true, f = true;
+  if (n->size > 1) {
+    int64_t s = 1;
+    for (size_t i = shape.size(); i-- > 0;) {
+      if (shape[i] == 1) continue;
+      if (strides[i] != s) c = false;
+      s *= shape[i];
+    }
+    s = 1;
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] == 1) continue;
+      if (strides[i] != s) f = false;
+      s *= shape[i];
+    }
+  }
+  n->c_contiguous = c;
+  n->f_contiguous = f;
+  n->shape = std::move(shape);
+  n->strides = std::move(strides);
+  return n;
+}
+
+Array Array::empty(const Shape& shape, Dtype dtype, Device device) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0)
+      throw ValueError("[empty] negative dimensions are not allowed");
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / 16 / d)
+      throw MemoryError("[empty] array of shape " + shape_str(shape) +
+                        " is too big");
+    n *= d;
+  }
+  size_t nbytes = static_cast<size_t>(n) * arrax::itemsize(dtype);
+  return Array(make_node(Storage::allocate(nbytes, device), shape,
+                         c_strides(shape), 0, dtype));
+}
+
+Array Array::view_of(std::shared_ptr<Storage> storage, Shape shape,
+                     Strides strides, int64_t offset, Dtype dtype) {
+  return Array(make_node(std::move(storage), std::move(shape),
+                         std::move(strides), offset, dtype));
+}
+
+Array Array::view(Shape shape, Strides strides, int64_t offset) const {
+  return Array(make_node(node_->storage, std::move(shape), std::move(strides),
+                         offset, node_->dtype));
+}
+
+Array Array::alias() const {
+  return view(node_->shape, node_->strides, node_->offset);
+}
+
+int64_t Array::shape(int axis) const {
+  int nd = ndim();
+  int a = axis < 0 ? axis + nd : axis;
+  if (a < 0 || a >= nd)
+    throw AxisError("[shape] axis " + std::to_string(axis) +
+                    " is out of bounds for array of dimension " +
+                    std::to_string(nd));
+  return node_->shape[a];
+}
+
+std::pair<int64_t, int64_t> Array::byte_extent() const {
+  int64_t isz = itemsize();
+  if (size() == 0) return {0, 0};
+  int64_t lo = node_->offset, hi = node_->offset;
+  for (size_t i = 0; i < node_->shape.size(); ++i) {
+    int64_t span = (node_->shape[i] - 1) * node_->strides[i];
+    if (span < 0)
+      lo += span;
+    else
+      hi += span;
+  }
+  return {lo * isz, (hi + 1) * isz};
+}
+
+bool Array::may_overlap(const Array& other) const {
+  if (!shares_storage(other)) return false;
+  auto [a0, a1] = byte_extent();
+  auto [b0, b1] = other.byte_extent();
+  return a0 < b1 && b0 < a1;
+}
+
+void copy_to_host(const Array& a, void* dst) {
+  if (a.size() != 1)
+    throw ValueError(
+        "[item] can only convert an array of size 1 to a Python scalar");
+  if (a.device().is_cpu()) {
+    std::memcpy(dst, a.data(), a.itemsize());
+  } else {
+    backend_for(a.device().type)
+        .copy(dst, Device::cpu(), a.data(), a.device(), a.itemsize());
+  }
+}
+
+}  // namespace arrax

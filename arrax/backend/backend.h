@@ -1,0 +1,34 @@
+#pragma once
+// The interface each device kind implements. The CPU backend is always
+// linked; the CUDA backend is a plugin library registered when it loads.
+#include <cstddef>
+#include <span>
+
+#include "arrax/array.h"
+#include "arrax/export.h"
+
+namespace arrax {
+
+class Primitive;
+
+class ARRAX_API Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual void* allocate(size_t nbytes, int device_index) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes, int device_index) = 0;
+  // Copies nbytes between host and device or within one device.
+  virtual void copy(void* dst, Device dst_dev, const void* src, Device src_dev,
+                    size_t nbytes) = 0;
+  virtual void synchronize(int device_index) = 0;
+  // Runs a primitive whose inputs and (allocated) outputs live here.
+  virtual void eval(Primitive& p, std::span<const Array> inputs,
+                    std::span<Array> outputs) = 0;
+};
+
+// The backend for a device kind; throws for a kind that is not available.
+ARRAX_API Backend& backend_for(Device::Type type);
+// Called by a plugin when it loads.
+ARRAX_API void register_backend(Device::Type type, Backend* backend);
+ARRAX_API bool backend_available(Device::Type type);
+
+}  // namespace arrax

@@ -1,0 +1,100 @@
+#include "arrax/dispatch.h"
+
+#include <map>
+#include <mutex>
+
+#include "arrax/backend/backend.h"
+
+namespace arrax {
+
+void Primitive::eval_cuda(std::span<const Array> inputs,
+                          std::span<Array> outputs) {
+  backend_for(Device::Type::CUDA).eval(*this, inputs, outputs);
+}
+
+Arrays Primitive::vjp(std::span<const Array>, std::span<const Array>,
+                      std::span<const Array>, std::span<const int>) {
+  throw NotImplementedError(std::string("[") + name() +
+                            "] has no derivative");
+}
+
+Device common_device(std::span<const Array> inputs, const char* op) {
+  Device dev = Device::cpu();
+  bool found = false;
+  for (const Array& a : inputs) {
+    Device d = a.device();
+    if (!found) {
+      dev = d;
+      found = true;
+    } else if (!(d == dev)) {
+      bool a_scalar = a.ndim() == 0 && d.is_cpu();
+      if (a_scalar) continue;
+      throw ValueError(std::string("[") + op +
+                       "] arrays are on different devices: " + dev.str() +
+                       " and " + d.str());
+    }
+  }
+  return dev;
+}
+
+namespace {
+bool g_counting = false;
+std::mutex g_count_mutex;
+std::map<std::string, int64_t>& counts() {
+  static std::map<std::string, int64_t> m;
+  return m;
+}
+
+void run(Primitive& p, std::span<const Array> inputs,
+         std::span<Array> outputs, Device dev) {
+  if (g_counting) {
+    std::lock_guard<std::mutex> lock(g_count_mutex);
+    ++counts()[p.name()];
+  }
+  if (dev.is_cpu())
+    p.eval_cpu(inputs, outputs);
+  else
+    p.eval_cuda(inputs, outputs);
+}
+}  // namespace
+
+Arrays dispatch(std::shared_ptr<Primitive> p, std::span<const Array> inputs) {
+  Device dev = common_device(inputs, p->name());
+  OutputSpecs specs = p->output_specs(inputs);
+  Arrays outputs;
+  outputs.reserve(specs.size());
+  for (auto& s : specs) outputs.push_back(Array::empty(s.shape, s.dtype, dev));
+  run(*p, inputs, outputs, dev);
+  return outputs;
+}
+
+void dispatch_into(std::shared_ptr<Primitive> p, std::span<const Array> inputs,
+                   std::span<Array> outputs) {
+  Device dev = common_device(inputs, p->name());
+  OutputSpecs specs = p->output_specs(inputs);
+  if (specs.size() != outputs.size())
+    throw ValueError(std::string("[") + p->name() + "] expected " +
+                     std::to_string(specs.size()) + " outputs");
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (!(specs[i].shape == outputs[i].shape()) ||
+        specs[i].dtype != outputs[i].dtype())
+      throw ValueError(std::string("[") + p->name() + "] output " +
+                       std::to_string(i) + " must have shape " +
+                       shape_str(specs[i].shape) + " and dtype " +
+                       dtype_name(specs[i].dtype));
+    if (!(outputs[i].device() == dev))
+      throw ValueError(std::string("[") + p->name() +
+                       "] output is on " + outputs[i].device().str() +
+                       " but the inputs are on " + dev.str());
+  }
+  run(*p, inputs, outputs, dev);
+}
+
+void set_dispatch_counting(bool on) { g_counting = on; }
+
+std::vector<std::pair<std::string, int64_t>> dispatch_counts() {
+  std::lock_guard<std::mutex> lock(g_count_mutex);
+  return {counts().begin(), counts().end()};
+}
+
+}  // namespace arrax

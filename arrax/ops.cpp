@@ -1,0 +1,334 @@
+#include "arrax/ops.h"
+
+#include <limits>
+
+#include "arrax/dispatch.h"
+#include "arrax/primitives.h"
+
+namespace arrax {
+
+// ---- shapes, dtypes, scalars ---------------------------------------------
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  if (a == b) return a;
+  size_t n = std::max(a.size(), b.size());
+  Shape out(n, 1);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (da == db || db == 1)
+      out[i] = da;
+    else if (da == 1)
+      out[i] = db;
+    else
+      throw ValueError(std::string("[") + op +
+                       "] operands could not be broadcast together with "
+                       "shapes " +
+                       shape_str(a) + " " + shape_str(b));
+  }
+  return out;
+}
+
+Shape broadcast_shapes(std::span<const Array> arrays, const char* op) {
+  if (arrays.empty()) return {};
+  Shape s = arrays[0].shape();
+  for (size_t i = 1; i < arrays.size(); ++i)
+    s = broadcast_shapes(s, arrays[i].shape(), op);
+  return s;
+}
+
+Array broadcast_to(const Array& a, const Shape& shape, const char* op) {
+  if (a.shape() == shape) return a;
+  size_t n = shape.size(), an = static_cast<size_t>(a.ndim());
+  if (an > n)
+    throw ValueError(std::string("[") + op + "] cannot broadcast shape " +
+                     shape_str(a.shape()) + " to " + shape_str(shape));
+  Strides st(n, 0);
+  for (size_t i = 0; i < an; ++i) {
+    int64_t d = a.shape()[i], t = shape[n - an + i];
+    if (d == t)
+      st[n - an + i] = a.strides()[i];
+    else if (d != 1)
+      throw ValueError(std::string("[") + op + "] cannot broadcast shape " +
+                       shape_str(a.shape()) + " to " + shape_str(shape));
+  }
+  return a.view(shape, st, a.offset());
+}
+
+namespace {
+int weak_rank(DtypeKind k) {
+  switch (k) {
+    case DtypeKind::Bool: return 0;
+    case DtypeKind::Int:
+    case DtypeKind::UInt: return 1;
+    case DtypeKind::Float: return 2;
+    case DtypeKind::Complex: return 3;
+  }
+  return 0;
+}
+}  // namespace
+
+Dtype result_type(std::span<const Array> arrays) {
+  bool have_strong = false;
+  Dtype strong = Dtype::Bool;
+  bool have_weak = false;
+  Dtype weak = Dtype::Bool;
+  for (const Array& a : arrays) {
+    if (a.is_weak()) {
+      weak = have_weak ? promote_types(weak, a.dtype()) : a.dtype();
+      have_weak = true;
+    } else {
+      strong = have_strong ? promote_types(strong, a.dtype()) : a.dtype();
+      have_strong = true;
+    }
+  }
+  if (!have_strong) return weak;
+  if (!have_weak) return strong;
+  int wr = weak_rank(kind(weak)), sr = weak_rank(kind(strong));
+  if (wr <= sr) return strong;
+  if (wr == 3 && sr == 2) return complex_dtype(strong);
+  // A weak kind above the strong one: the weak kind's default dtype wins.
+  return promote_types(strong, weak);
+}
+
+Array weak_scalar(bool v) {
+  return Array::scalar(v, Dtype::Bool, Device::cpu(), true);
+}
+Array weak_scalar(int64_t v) {
+  return Array::scalar(v, Dtype::Int64, Device::cpu(), true);
+}
+Array weak_scalar(double v) {
+  return Array::scalar(v, Dtype::Float64, Device::cpu(), true);
+}
+Array weak_scalar(complex128 v) {
+  return Array::scalar(v, Dtype::Complex128, Device::cpu(), true);
+}
+Array full_scalar(double v, Dtype dtype, Device device) {
+  return Array::scalar(v, dtype, device, false);
+}
+
+int normalize_axis(int64_t axis, int ndim, const char* op) {
+  if (axis < -ndim || axis >= ndim)
+    throw AxisError(std::string("[") + op + "] axis " + std::to_string(axis) +
+                    " is out of bounds for array of dimension " +
+                    std::to_string(ndim));
+  return static_cast<int>(axis < 0 ? axis + ndim : axis);
+}
+
+// ---- copies and casts ----------------------------------------------------
+
+Array astype(const Array& a, Dtype dtype, bool copy) {
+  if (!copy && a.dtype() == dtype) return a;
+  Array in[1] = {a};
+  auto p = std::make_shared<Copy>(dtype, a.shape());
+  Array out = Array::empty(a.shape(), dtype, a.device());
+  Array outs[1] = {out};
+  dispatch_into(std::move(p), in, outs);
+  return out;
+}
+
+Array copy(const Array& a) { return astype(a, a.dtype(), true); }
+
+Array ascontiguousarray(const Array& a) {
+  if (a.is_c_contiguous()) return a;
+  return copy(a);
+}
+
+void copyto(const Array& dst, const Array& src, Casting casting,
+            const Array* where) {
+  if (!can_cast(src.dtype(), dst.dtype(), casting) &&
+      !(src.is_weak() && casting != Casting::No && casting != Casting::Equiv))
+    throw TypeError(std::string("[copyto] cannot cast array data from dtype('") +
+                    dtype_name(src.dtype()) + "') to dtype('" +
+                    dtype_name(dst.dtype()) + "') according to the rule '" +
+                    (casting == Casting::Safe       ? "safe"
+                     : casting == Casting::SameKind ? "same_kind"
+                                                    : "no") +
+                    "'");
+  Array s = broadcast_to(src, dst.shape(), "copyto");
+  if (s.may_overlap(dst) && !(s.strides() == dst.strides() &&
+                              s.offset() == dst.offset()))
+    s = copy(s);  // NumPy semantics: as if the source were read first
+  if (where) {
+    Array tmp = astype(s, dst.dtype(), true);
+    if (where->dtype() != Dtype::Bool)
+      throw TypeError("[copyto] where= must be a boolean array");
+    s = arrax::where(*where, tmp, dst);
+  }
+  Array in[1] = {s};
+  Array outs[1] = {dst};
+  dispatch_into(std::make_shared<Copy>(dst.dtype(), dst.shape()), in, outs);
+}
+
+void fill(const Array& dst, const Array& value) {
+  copyto(dst, value, Casting::Unsafe);
+}
+
+Array where(const Array& cond, const Array& x, const Array& y) {
+  Array xy[2] = {x, y};
+  Dtype dt = result_type(xy);
+  Array in[3] = {astype(cond, Dtype::Bool, false), astype(x, dt, false),
+                 astype(y, dt, false)};
+  broadcast_shapes(in, "where");
+  return dispatch1(std::make_shared<Select>(), in);
+}
+
+// ---- ufuncs --------------------------------------------------------------
+
+namespace {
+
+void check_weak_int_fits(const Array& a, Dtype loop, const char* op) {
+  if (!a.is_weak() || !is_integer(a.dtype()) || !is_integer(loop)) return;
+  bool fits = dispatch_types(loop, op, [&]<typename T>() {
+    if constexpr (std::is_integral_v<T>) {
+      if (a.dtype() == Dtype::UInt64) {
+        uint64_t v = *a.data<uint64_t>();
+        return v <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+      }
+      int64_t v = *a.data<int64_t>();
+      if constexpr (std::is_unsigned_v<T>)
+        return v >= 0 && static_cast<uint64_t>(v) <=
+                             static_cast<uint64_t>(
+                                 std::numeric_limits<T>::max());
+      else
+        return v >= std::numeric_limits<T>::min() &&
+               v <= std::numeric_limits<T>::max();
+    }
+    return true;
+  });
+  if (!fits) {
+    std::string v = a.dtype() == Dtype::UInt64
+                        ? std::to_string(*a.data<uint64_t>())
+                        : std::to_string(*a.data<int64_t>());
+    throw OverflowError(std::string("[") + op + "] Python integer " + v +
+                        " out of bounds for " + dtype_name(loop));
+  }
+}
+
+const char* casting_name(Casting c) {
+  switch (c) {
+    case Casting::No: return "no";
+    case Casting::Equiv: return "equiv";
+    case Casting::Safe: return "safe";
+    case Casting::SameKind: return "same_kind";
+    case Casting::Unsafe: return "unsafe";
+  }
+  return "";
+}
+
+}  // namespace
+
+Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
+                   const UfuncOptions& opt) {
+  const UfuncInfo& info = ufunc_info(id);
+  if (static_cast<int>(inputs.size()) != info.nin)
+    throw TypeError(std::string("[") + info.name + "] takes " +
+                    std::to_string(info.nin) + " arguments, got " +
+                    std::to_string(inputs.size()));
+  Dtype promoted = opt.dtype ? *opt.dtype : result_type(inputs);
+  Dtype loop = ufunc_loop_dtype(id, promoted);
+  Dtype out_dtype = ufunc_out_dtype(id, loop);
+
+  // Inputs are cast to the loop dtype; weak scalars must fit in it.
+  Array cast_in[3];
+  for (int i = 0; i < info.nin; ++i) {
+    const Array& a = inputs[i];
+    check_weak_int_fits(a, loop, info.name);
+    if (a.dtype() != loop) {
+      if (!a.is_weak() && opt.dtype && !can_cast(a.dtype(), loop, opt.casting))
+        throw TypeError(std::string("[") + info.name + "] cannot cast ufunc '" +
+                        info.name + "' input from dtype('" +
+                        dtype_name(a.dtype()) + "') to dtype('" +
+                        dtype_name(loop) + "') with casting rule '" +
+                        casting_name(opt.casting) + "'");
+      cast_in[i] = astype(a, loop);
+    } else {
+      cast_in[i] = a;
+    }
+  }
+  std::span<const Array> ins(cast_in, info.nin);
+  auto prim = std::make_shared<Ufunc>(id, loop);
+
+  if (opt.out.empty() && !opt.where) {
+    return dispatch(std::move(prim), ins);
+  }
+
+  // With out= or where=: the result shape includes the outputs' shapes.
+  Shape shape = broadcast_shapes(ins, info.name);
+  Arrays outs;
+  if (!opt.out.empty()) {
+    if (static_cast<int>(opt.out.size()) != info.nout)
+      throw ValueError(std::string("[") + info.name +
+                       "] the 'out' tuple must have length " +
+                       std::to_string(info.nout));
+    const Shape& oshape = opt.out[0].shape();
+    Shape full = broadcast_shapes(shape, oshape, info.name);
+    if (!(full == oshape))
+      throw ValueError(std::string("[") + info.name +
+                       "] non-broadcastable output operand with shape " +
+                       shape_str(oshape) +
+                       " doesn't match the broadcast shape " + shape_str(full));
+    shape = full;
+    for (const Array& o : opt.out) {
+      if (!can_cast(out_dtype, o.dtype(), opt.casting))
+        throw TypeError(std::string("[") + info.name +
+                        "] cannot cast ufunc '" + info.name +
+                        "' output from dtype('" + dtype_name(out_dtype) +
+                        "') to dtype('" + dtype_name(o.dtype()) +
+                        "') with casting rule '" + casting_name(opt.casting) +
+                        "'");
+      outs.push_back(o);
+    }
+  } else {
+    for (int k = 0; k < info.nout; ++k)
+      outs.push_back(Array::empty(shape, out_dtype, common_device(ins, info.name)));
+  }
+  for (int i = 0; i < info.nin; ++i)
+    cast_in[i] = broadcast_to(cast_in[i], shape, info.name);
+
+  bool direct = !opt.where;
+  for (const Array& o : outs) direct = direct && o.dtype() == out_dtype;
+  if (direct) {
+    // Inputs that overlap an output (other than exactly) are read first.
+    for (int i = 0; i < info.nin; ++i)
+      for (const Array& o : outs)
+        if (cast_in[i].may_overlap(o) &&
+            !(cast_in[i].strides() == o.strides() &&
+              cast_in[i].offset() == o.offset()))
+          cast_in[i] = copy(cast_in[i]);
+    dispatch_into(std::move(prim), ins, outs);
+    return outs;
+  }
+  Arrays tmp = dispatch(std::move(prim), ins);
+  for (size_t k = 0; k < outs.size(); ++k)
+    copyto(outs[k], tmp[k], Casting::Unsafe, opt.where);
+  return outs;
+}
+
+#define ARRAX_UFUNC(name, nin, nout, types, out, ints_to_double) \
+  ARRAX_UFUNC_DEF_##nin##_##nout(name)
+#define ARRAX_UFUNC_DEF_1_1(name)                    \
+  Array name(const Array& a) {                       \
+    Array in[1] = {a};                               \
+    return apply_ufunc(UfuncId::name, in)[0];        \
+  }
+#define ARRAX_UFUNC_DEF_2_1(name)                    \
+  Array name(const Array& a, const Array& b) {       \
+    Array in[2] = {a, b};                            \
+    return apply_ufunc(UfuncId::name, in)[0];        \
+  }
+#define ARRAX_UFUNC_DEF_2_2(name)                                 \
+  std::pair<Array, Array> name(const Array& a, const Array& b) {  \
+    Array in[2] = {a, b};                                         \
+    Arrays r = apply_ufunc(UfuncId::name, in);                    \
+    return {r[0], r[1]};                                          \
+  }
+#define ARRAX_UFUNC_DEF_3_1(name)                                  \
+  Array name(const Array& a, const Array& b, const Array& c) {     \
+    Array in[3] = {a, b, c};                                       \
+    return apply_ufunc(UfuncId::name, in)[0];                      \
+  }
+#include "arrax/ufuncs.def"
+#undef ARRAX_UFUNC
+
+}  // namespace arrax

@@ -1,0 +1,55 @@
+#pragma once
+// Primitive: the unit of computation. See DESIGN.md section 4.
+//
+// An op in ops.cpp validates arguments, promotes and broadcasts, then hands a
+// Primitive and its inputs to dispatch(). A Primitive only computes: it
+// infers the shape and dtype of its outputs and evaluates on each backend.
+#include <span>
+#include <string>
+#include <vector>
+
+#include "arrax/array.h"
+#include "arrax/export.h"
+
+namespace arrax {
+
+struct OutputSpec {
+  Shape shape;
+  Dtype dtype;
+};
+// Up to four outputs, stored inline (no allocation per op).
+class OutputSpecs {
+ public:
+  void push_back(OutputSpec s) { v_[n_++] = std::move(s); }
+  size_t size() const { return n_; }
+  OutputSpec& operator[](size_t i) { return v_[i]; }
+  const OutputSpec& operator[](size_t i) const { return v_[i]; }
+  OutputSpec* begin() { return v_; }
+  OutputSpec* end() { return v_ + n_; }
+
+ private:
+  OutputSpec v_[4];
+  size_t n_ = 0;
+};
+
+class ARRAX_API Primitive {
+ public:
+  virtual ~Primitive() = default;
+  // Also the name of the CPU functor and of the CUDA device functor.
+  virtual const char* name() const = 0;
+  // Shape and dtype of each output. Mandatory.
+  virtual OutputSpecs output_specs(std::span<const Array> inputs) const = 0;
+  // Writes every element of `outputs`, which may be strided views.
+  virtual void eval_cpu(std::span<const Array> inputs,
+                        std::span<Array> outputs) = 0;
+  // Defaults to the registered CUDA backend's eval.
+  virtual void eval_cuda(std::span<const Array> inputs,
+                         std::span<Array> outputs);
+  // Vector-Jacobian product in terms of other ops (so it is differentiable).
+  virtual Arrays vjp(std::span<const Array> inputs,
+                     std::span<const Array> outputs,
+                     std::span<const Array> cotangents,
+                     std::span<const int> argnums);
+};
+
+}  // namespace arrax

@@ -1,0 +1,48 @@
+#pragma once
+// Shared pieces of the bindings: conversions between Python objects and
+// arrax arrays, dtypes and devices.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include "arrax/arrax.h"
+
+namespace nb = nanobind;
+
+namespace arrax::py {
+
+// Any dtype-like (numpy dtype, numpy scalar type, Python type, string,
+// ml_dtypes.bfloat16) -> Dtype. Raises TypeError "[op] ...".
+Dtype to_dtype(nb::handle h, const char* op = "dtype");
+// The numpy.dtype object for a Dtype (cached).
+nb::object dtype_object(Dtype dt);
+
+// Device-like ("cpu", "cuda:0", arrax Device) -> Device.
+Device to_device(nb::handle h);
+
+// Converts an array-like to an Array. ndarray: itself. Python bool, int,
+// float, complex: a weak 0-d array (NEP 50). NumPy arrays and scalars,
+// nested sequences and anything else NumPy accepts: a copy on `device`.
+Array to_array(nb::handle h, const char* op = "asarray");
+// Same, but returns false instead of raising for things NumPy cannot take
+// (so binary operators can return NotImplemented).
+bool try_to_array(nb::handle h, Array& out);
+// Python float/int/bool/complex -> weak 0-d array, else false.
+bool scalar_to_array(nb::handle h, Array& out);
+
+// numpy.ndarray -> Array, sharing memory (the Array keeps the NumPy array
+// alive) or copying.
+Array from_numpy(nb::handle np_array, bool copy);
+// Array -> numpy.ndarray; zero-copy for CPU arrays.
+nb::object to_numpy(const Array& a);
+
+// NumPy scalar (np.float32(...), etc.) holding element 0 of a 0-d array.
+nb::object to_numpy_scalar(const Array& a);
+
+// The `numpy` module, imported once.
+nb::module_& numpy();
+
+void init_array(nb::module_& m);
+void init_ops(nb::module_& m);
+
+}  // namespace arrax::py

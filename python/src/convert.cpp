@@ -1,0 +1,241 @@
+// Conversions between Python objects and arrax arrays, dtypes and devices.
+#include <nanobind/ndarray.h>
+
+#include <unordered_map>
+
+#include "common.h"
+
+namespace arrax::py {
+
+nb::module_& numpy() {
+  // Leaked on purpose: Python objects must not be released after the
+  // interpreter has finalized (static destructors run after that).
+  static nb::module_* np = new nb::module_(nb::module_::import_("numpy"));
+  return *np;
+}
+
+namespace {
+
+nb::object& bf16_dtype() {
+  static nb::object* dt = [] {
+    nb::module_ ml = nb::module_::import_("ml_dtypes");
+    return new nb::object(numpy().attr("dtype")(ml.attr("bfloat16")));
+  }();
+  return *dt;
+}
+
+// Dtype-like objects seen before (dtype instances and type objects are
+// long-lived), so the common case is one hash lookup.
+std::unordered_map<PyObject*, Dtype>& dtype_cache() {
+  static auto* m = new std::unordered_map<PyObject*, Dtype>();
+  return *m;
+}
+
+}  // namespace
+
+nb::object dtype_object(Dtype dt) {
+  static nb::object* cache = new nb::object[kNumDtypes];  // leaked: see numpy()
+  nb::object& o = cache[static_cast<int>(dt)];
+  if (!o.is_valid()) {
+    if (dt == Dtype::BFloat16)
+      o = bf16_dtype();
+    else
+      o = numpy().attr("dtype")(dtype_name(dt));
+  }
+  return o;
+}
+
+Dtype to_dtype(nb::handle h, const char* op) {
+  auto& cache = dtype_cache();
+  auto it = cache.find(h.ptr());
+  if (it != cache.end()) return it->second;
+  nb::object npdt;
+  try {
+    npdt = numpy().attr("dtype")(h);
+  } catch (nb::python_error& e) {
+    throw TypeError(std::string("[") + op + "] data type " +
+                    nb::repr(h).c_str() + " not understood");
+  }
+  std::string name = nb::cast<std::string>(npdt.attr("name"));
+  Dtype dt;
+  try {
+    dt = dtype_from_name(name);
+  } catch (const TypeError&) {
+    throw TypeError(std::string("[") + op + "] arrax does not support dtype " +
+                    name);
+  }
+  // Cache only immortal-ish objects: types and dtype instances.
+  if (PyType_Check(h.ptr()) ||
+      PyObject_TypeCheck(h.ptr(), reinterpret_cast<PyTypeObject*>(
+                                      numpy().attr("dtype").ptr()))) {
+    h.inc_ref();  // keep the key alive
+    cache.emplace(h.ptr(), dt);
+  }
+  return dt;
+}
+
+Device to_device(nb::handle h) {
+  if (nb::isinstance<nb::str>(h)) return parse_device(nb::cast<std::string>(h));
+  if (nb::hasattr(h, "type") && nb::hasattr(h, "index")) {
+    std::string t = nb::cast<std::string>(nb::str(h.attr("type")));
+    nb::object idx = h.attr("index");
+    return parse_device(idx.is_none() ? t : t + ":" + nb::cast<std::string>(nb::str(idx)));
+  }
+  return parse_device(nb::cast<std::string>(nb::str(h)));
+}
+
+bool scalar_to_array(nb::handle h, Array& out) {
+  PyObject* o = h.ptr();
+  if (PyBool_Check(o)) {
+    out = weak_scalar(o == Py_True);
+    return true;
+  }
+  if (PyLong_CheckExact(o) || (PyLong_Check(o) && !PyBool_Check(o))) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (!overflow) {
+      out = weak_scalar(static_cast<int64_t>(v));
+      return true;
+    }
+    unsigned long long u = PyLong_AsUnsignedLongLong(o);
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      throw OverflowError("Python integer " +
+                          std::string(nb::str(h).c_str()) +
+                          " out of bounds for int64");
+    }
+    out = Array::scalar(static_cast<uint64_t>(u), Dtype::UInt64,
+                        Device::cpu(), true);
+    return true;
+  }
+  if (PyFloat_CheckExact(o) ||
+      (PyFloat_Check(o) && !PyObject_HasAttrString(o, "dtype"))) {
+    out = weak_scalar(PyFloat_AS_DOUBLE(o));
+    return true;
+  }
+  if (PyComplex_CheckExact(o) ||
+      (PyComplex_Check(o) && !PyObject_HasAttrString(o, "dtype"))) {
+    out = weak_scalar(complex128(PyComplex_RealAsDouble(o),
+                                 PyComplex_ImagAsDouble(o)));
+    return true;
+  }
+  return false;
+}
+
+namespace {
+
+void release_pyobject(void*, void* ctx) {
+  if (!Py_IsInitialized()) return;  // arrays freed at interpreter exit
+  nb::gil_scoped_acquire gil;
+  Py_DECREF(static_cast<PyObject*>(ctx));
+}
+
+}  // namespace
+
+Array from_numpy(nb::handle arr, bool copy) {
+  nb::object npdt = arr.attr("dtype");
+  Dtype dt = to_dtype(npdt, "asarray");
+  nb::object iface = arr.attr("__array_interface__");
+  nb::tuple data = nb::cast<nb::tuple>(iface["data"]);
+  auto ptr = reinterpret_cast<void*>(nb::cast<uintptr_t>(data[0]));
+  nb::tuple shape_t = nb::cast<nb::tuple>(iface["shape"]);
+  Shape shape;
+  for (auto d : shape_t) shape.push_back(nb::cast<int64_t>(d));
+  nb::object st = iface["strides"];
+  int isz = itemsize(dt);
+  Strides strides;
+  if (st.is_none()) {
+    strides = c_strides(shape);
+  } else {
+    for (auto s : nb::cast<nb::tuple>(st)) {
+      int64_t b = nb::cast<int64_t>(s);
+      if (b % isz != 0) {  // unaligned strides: let NumPy make a copy
+        return from_numpy(numpy().attr("ascontiguousarray")(arr), false);
+      }
+      strides.push_back(b / isz);
+    }
+  }
+  auto storage = std::make_shared<Storage>();
+  storage->data = ptr;
+  storage->device = Device::cpu();
+  // The view covers at least the addressed range; nbytes is informational.
+  storage->nbytes = static_cast<size_t>(nb::cast<int64_t>(arr.attr("nbytes")));
+  arr.inc_ref();
+  storage->deleter = release_pyobject;
+  storage->ctx = arr.ptr();
+  Array a = Array::view_of(storage, shape, strides, 0, dt);
+  if (copy) return arrax::copy(a);
+  return a;
+}
+
+nb::object to_numpy(const Array& a0) {
+  Array a = a0.device().is_cpu() ? a0 : to_device(ascontiguousarray(a0), Device::cpu());
+  // Describe the memory with __array_interface__; the holder keeps the
+  // storage alive for as long as NumPy's array lives.
+  Dtype dt = a.dtype();
+  bool bf16 = dt == Dtype::BFloat16;
+  std::string typestr;
+  switch (kind(dt)) {
+    case DtypeKind::Bool: typestr = "|b1"; break;
+    case DtypeKind::Int: typestr = "<i" + std::to_string(itemsize(dt)); break;
+    case DtypeKind::UInt: typestr = "<u" + std::to_string(itemsize(dt)); break;
+    case DtypeKind::Float:
+      typestr = bf16 ? "<u2" : "<f" + std::to_string(itemsize(dt));
+      break;
+    case DtypeKind::Complex:
+      typestr = "<c" + std::to_string(itemsize(dt));
+      break;
+  }
+  nb::dict iface;
+  nb::list shape, strides;
+  for (int64_t d : a.shape()) shape.append(d);
+  for (int64_t s : a.strides()) strides.append(s * itemsize(dt));
+  iface["shape"] = nb::tuple(shape);
+  iface["strides"] = nb::tuple(strides);
+  iface["typestr"] = typestr;
+  iface["data"] = nb::make_tuple(reinterpret_cast<uintptr_t>(a.data()), false);
+  iface["version"] = 3;
+  nb::object holder = nb::module_::import_("arrax._interop").attr("_Holder")(
+      iface, nb::cast(a));
+  nb::object out = numpy().attr("asarray")(holder);
+  if (bf16) out = out.attr("view")(dtype_object(Dtype::BFloat16));
+  return out;
+}
+
+nb::object to_numpy_scalar(const Array& a) {
+  nb::object arr = to_numpy(a);
+  return arr.attr("__getitem__")(nb::tuple());
+}
+
+bool try_to_array(nb::handle h, Array& out) {
+  if (nb::isinstance<Array>(h)) {
+    out = nb::cast<Array>(h);
+    return true;
+  }
+  if (scalar_to_array(h, out)) return true;
+  try {
+    out = to_array(h);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+Array to_array(nb::handle h, const char* op) {
+  if (nb::isinstance<Array>(h)) return nb::cast<Array>(h);
+  Array out;
+  if (scalar_to_array(h, out)) return out;
+  nb::object arr;
+  try {
+    arr = numpy().attr("asarray")(h);
+  } catch (nb::python_error& e) {
+    throw TypeError(std::string("[") + op + "] cannot convert " +
+                    nb::repr(h.type()).c_str() + " to an array: " + e.what());
+  }
+  Array a = from_numpy(arr, true);
+  Device dev = default_device();
+  if (!dev.is_cpu()) a = arrax::to_device(a, dev);
+  return a;
+}
+
+}  // namespace arrax::py

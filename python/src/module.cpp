@@ -1,0 +1,9 @@
+// arrax._core: the nanobind extension. One file per area (DESIGN.md §6);
+// each registers itself here.
+#include "common.h"
+
+NB_MODULE(_core, m) {
+  m.doc() = "arrax C++ core";
+  arrax::py::init_array(m);
+  arrax::py::init_ops(m);
+}
