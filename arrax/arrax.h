@@ -6,3 +6,4 @@
 #include "arrax/dtype.h"
 #include "arrax/errors.h"
 #include "arrax/ops.h"
+#include "arrax/ops_shape.h"
