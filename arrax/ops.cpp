@@ -335,8 +335,14 @@ Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
     Dtype target =
         (info.in == UfuncIn::FloatInt && i == 1) ? Dtype::Int64 : loop;
     check_weak_int_fits(a, target, info.name);
-    if (a.dtype() != target) {
-      if (!a.is_weak() && opt.dtype && !can_cast(a.dtype(), loop, opt.casting))
+    // A Python scalar under dtype= and a strict casting rule may not change
+    // kind (float -> int), as in NumPy.
+    bool weak_ok = !a.is_weak() || opt.casting == Casting::Unsafe ||
+                   weak_rank(kind(a.dtype())) <= weak_rank(kind(target));
+    if (a.dtype() != target || !weak_ok) {
+      if (opt.dtype && (a.is_weak() ? !weak_ok
+                                    : !can_cast(a.dtype(), target,
+                                                opt.casting)))
         throw TypeError(std::string("[") + info.name + "] cannot cast ufunc '" +
                         info.name + "' input from dtype('" +
                         dtype_name(a.dtype()) + "') to dtype('" +

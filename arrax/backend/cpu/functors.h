@@ -380,9 +380,13 @@ struct reciprocal {
   template <typename T>
   T operator()(T a) const {
     if constexpr (std::is_integral_v<T>) {
-      // 1 / a in integer arithmetic; 1 / 0 == 0 as NumPy gives.
-      if constexpr (std::is_signed_v<T>)
+      // NumPy computes (T)(1.0 / a): 1 / 0 is inf, which x86 converts to
+      // INT_MIN for 32- and 64-bit integers (and so 0 for narrower ones).
+      if constexpr (std::is_signed_v<T>) {
+        if (a == 0)
+          return sizeof(T) >= 4 ? std::numeric_limits<T>::min() : T(0);
         return a == 1 ? T(1) : (a == -1 ? T(-1) : T(0));
+      }
       else
         return a == 1 ? T(1) : T(0);
     } else if constexpr (is_complex_v<T>) {
