@@ -2,6 +2,7 @@
 // with the SIMD (SLEEF) loops of backend/cpu/ufunc_simd.cpp in front where
 // the CPU has them.
 #include "arrax/backend/cpu/ufunc_loops.h"
+#include "arrax/backend/cpu/ufunc_simd.h"
 
 namespace arrax::cpu {
 
@@ -20,6 +21,7 @@ const UfuncTable& table() {
     fill_ufunc_rows<1>(t);
     fill_ufunc_rows<2>(t);
     fill_ufunc_rows<3>(t);
+    install_simd_loops(t);
     return t;
   }();
   return t;
