@@ -11,6 +11,9 @@
   extern "C" __m256 Sleef_##fn##f8_u10avx2(__m256);
 #include "arrax/backend/cpu/ufunc_simd_list.h"
 #undef ARRAX_SIMD_LOOP
+// Not SLEEF: the exact hardware square root, named to fit the loop macro.
+extern "C" __m256d Sleef_arrax_sqrtd4_u10avx2(__m256d x) { return _mm256_sqrt_pd(x); }
+extern "C" __m256 Sleef_arrax_sqrtf8_u10avx2(__m256 x) { return _mm256_sqrt_ps(x); }
 #include <stdint.h>
 
 #define ARRAX_SIMD_LOOP(ufunc, fn)                                          \

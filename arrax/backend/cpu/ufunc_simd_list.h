@@ -20,3 +20,6 @@ ARRAX_SIMD_LOOP(cosh, cosh)
 ARRAX_SIMD_LOOP(tanh, tanh)
 ARRAX_SIMD_LOOP(arctanh, atanh)
 ARRAX_SIMD_LOOP(cbrt, cbrt)
+// The hardware's correctly rounded square root (std::sqrt does not
+// vectorize while it must set errno).
+ARRAX_SIMD_LOOP(sqrt, arrax_sqrt)
