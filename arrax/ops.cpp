@@ -291,6 +291,50 @@ std::optional<Arrays> compare_out_of_range(UfuncId id,
   return Arrays{opt.out[0]};
 }
 
+// NumPy 2 compares signed integers with uint64 exactly (not in float64, the
+// promoted dtype): s OP u is decided by the sign of s and, for s >= 0, by
+// comparing s as uint64.
+std::optional<Arrays> compare_signed_unsigned(UfuncId id,
+                                              std::span<const Array> inputs,
+                                              const UfuncOptions& opt) {
+  const Array &x = inputs[0], &y = inputs[1];
+  if (x.is_weak() || y.is_weak() || opt.dtype) return std::nullopt;
+  int si;
+  if (is_signed_integer(x.dtype()) && y.dtype() == Dtype::UInt64)
+    si = 0;
+  else if (x.dtype() == Dtype::UInt64 && is_signed_integer(y.dtype()))
+    si = 1;
+  else
+    return std::nullopt;
+  UfuncId op = id;
+  if (si == 1) {  // u OP s == s OP' u
+    if (id == UfuncId::less) op = UfuncId::greater;
+    if (id == UfuncId::less_equal) op = UfuncId::greater_equal;
+    if (id == UfuncId::greater) op = UfuncId::less;
+    if (id == UfuncId::greater_equal) op = UfuncId::less_equal;
+  }
+  const Array& sv = inputs[si];
+  Array in_neg[2] = {sv, weak_scalar(int64_t(0))};
+  Array neg = apply_ufunc(UfuncId::less, in_neg)[0];
+  Array in_cmp[2] = {astype(sv, Dtype::UInt64), inputs[1 - si]};
+  Array cmp = apply_ufunc(op, in_cmp)[0];
+  bool negative_true = op == UfuncId::less || op == UfuncId::less_equal ||
+                       op == UfuncId::not_equal;
+  Array r;
+  if (negative_true) {
+    Array in[2] = {neg, cmp};
+    r = apply_ufunc(UfuncId::logical_or, in)[0];
+  } else {
+    Array not_neg[1] = {neg};
+    Array in[2] = {apply_ufunc(UfuncId::logical_not, not_neg)[0], cmp};
+    r = apply_ufunc(UfuncId::logical_and, in)[0];
+  }
+  if (opt.out.empty() && !opt.where) return Arrays{r};
+  // out= and where= through a bool ufunc that copies r (r or r).
+  Array in[2] = {r, r};
+  return apply_ufunc(UfuncId::logical_or, in, opt);
+}
+
 // Integer power with a negative exponent is a ValueError in NumPy.
 void check_no_negative_exponent(const Array& b) {
   bool negative = false;
@@ -326,6 +370,8 @@ Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
   Dtype out_dtype = ufunc_out_dtype(id, loop);
   if (is_comparison(id) && is_integer(loop))
     if (auto r = compare_out_of_range(id, inputs, loop, opt)) return *r;
+  if (is_comparison(id) && loop == Dtype::Float64)
+    if (auto r = compare_signed_unsigned(id, inputs, opt)) return *r;
 
   // Inputs are cast to the loop dtype (ldexp's exponent to int64); weak
   // scalars must fit in it.

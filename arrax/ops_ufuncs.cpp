@@ -123,7 +123,7 @@ Array ufunc_reduce(UfuncId id, const Array& a,
   Array start;
   if (opt.initial) {
     start = astype(*opt.initial, loop, true);
-  } else if (identity.has) {
+  } else if (identity.has && opt.use_identity) {
     start = full_scalar(identity.value, loop, x.device());
   }
   if (opt.where) {

@@ -17,6 +17,9 @@ struct UfuncReduceOptions {
   const Array* initial = nullptr;  // a 0-d array (weak for Python scalars)
   const Array* where = nullptr;    // boolean mask, broadcast to `a`
   const Array* out = nullptr;      // the result is also written here
+  // false: start from the first element even where the ufunc has an
+  // identity (NumPy's initial=None).
+  bool use_identity = true;
 };
 
 // ufunc.reduce: combines the elements along `axes` (nullopt: every axis,

@@ -93,7 +93,8 @@ class ufunc(_core.ufunc):
         r = _core.ufunc_reduce(
             name, array, axis, dtype, out, bool(keepdims),
             None if initial is _NoValue else initial,
-            None if where is True else where)
+            None if where is True else where,
+            initial is not None)
         if out is not None:
             return out
         return _wrap(r)

@@ -27,7 +27,7 @@ void init_ufuncs(nb::module_& m) {
   m.def("ufunc_reduce",
         [](const std::string& name, nb::handle a, nb::handle axis,
            nb::handle dtype, nb::handle out, bool keepdims, nb::handle initial,
-           nb::handle where) {
+           nb::handle where, bool use_identity) {
           UfuncId id = ufunc_by_name(name);
           std::string op = name + ".reduce";
           Array x = to_array(a, op.c_str());
@@ -45,6 +45,7 @@ void init_ufuncs(nb::module_& m) {
           UfuncReduceOptions opt;
           opt.dtype = opt_dtype(dtype, op.c_str());
           opt.keepdims = keepdims;
+          opt.use_identity = use_identity;
           Array init, w, o;
           opt.initial = opt_array(initial, init, op.c_str());
           if (!where.is_none() &&
@@ -56,7 +57,8 @@ void init_ufuncs(nb::module_& m) {
           }
           return ufunc_reduce(id, x, axes, opt);
         },
-        nb::arg("name").none(), nb::arg("a").none(), nb::arg("axis").none(), nb::arg("dtype").none(), nb::arg("out").none(), nb::arg("keepdims").none(), nb::arg("initial").none(), nb::arg("where").none());
+        nb::arg("name").none(), nb::arg("a").none(), nb::arg("axis").none(), nb::arg("dtype").none(), nb::arg("out").none(), nb::arg("keepdims").none(), nb::arg("initial").none(), nb::arg("where").none(),
+        nb::arg("use_identity") = true);
   m.def("ufunc_accumulate", [](const std::string& name, nb::handle a,
                                int64_t axis, nb::handle dtype, nb::handle out) {
     UfuncId id = ufunc_by_name(name);

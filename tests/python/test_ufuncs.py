@@ -262,6 +262,16 @@ def test_comparison_with_out_of_range_int(dtype, scalar):
         xp.check(lambda m, a: getattr(m, op)(scalar, a), a)
 
 
+@pytest.mark.parametrize("sdtype", ["int8", "int64"])
+def test_signed_unsigned_comparisons_are_exact(sdtype):
+    s = numpy.array([-1, 0, 5, 2**62 if sdtype == "int64" else 7], sdtype)
+    u = numpy.array([2**63, 0, 4, 2**62 + 1], numpy.uint64)
+    for op in ["less", "less_equal", "greater", "greater_equal", "equal",
+               "not_equal"]:
+        xp.check(lambda m, s, u: getattr(m, op)(s, u), s, u)
+        xp.check(lambda m, s, u: getattr(m, op)(u, s), s, u)
+
+
 # ---- out=, where=, dtype=, casting= ------------------------------------------
 
 def test_out_where_dtype_casting():
@@ -404,6 +414,10 @@ def test_reduce_options():
     xp.check(lambda m, a: m.add.reduce(a, dtype=numpy.float32), a)
     xp.check(lambda m, a: m.maximum.reduce(a), a[:0])
     xp.check(lambda m, a: m.add.reduce(a, axis=0), a[:0])
+    xp.check(lambda m, a: m.add.reduce(a, axis=0, initial=None), a[:0])
+    xp.check(lambda m, a: m.add.reduce(a, axis=(), initial=None), a)
+    xp.check(lambda m, a: m.add.reduce(a, axis=()), a)
+    xp.check(lambda m, a: m.add.reduce(a), numpy.array([-0.0]))
     xp.check(lambda m, a: m.subtract.reduce(a, axis=(0, 1)), a)
     xp.check(lambda m, a: m.add.reduce(a, axis=3), a)
     xp.check(lambda m, a: m.sqrt.reduce(a), a)
