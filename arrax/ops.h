@@ -89,6 +89,37 @@ inline Array operator/(const Array& a, const Array& b) { return divide(a, b); }
 inline Array operator-(const Array& a) { return negative(a); }
 inline Array operator==(const Array& a, const Array& b) { return equal(a, b); }
 inline Array operator<(const Array& a, const Array& b) { return less(a, b); }
+inline Array operator%(const Array& a, const Array& b) {
+  return remainder(a, b);
+}
+inline Array operator<=(const Array& a, const Array& b) {
+  return less_equal(a, b);
+}
+inline Array operator>(const Array& a, const Array& b) {
+  return greater(a, b);
+}
+inline Array operator>=(const Array& a, const Array& b) {
+  return greater_equal(a, b);
+}
+inline Array operator!=(const Array& a, const Array& b) {
+  return not_equal(a, b);
+}
+inline Array operator&(const Array& a, const Array& b) {
+  return bitwise_and(a, b);
+}
+inline Array operator|(const Array& a, const Array& b) {
+  return bitwise_or(a, b);
+}
+inline Array operator^(const Array& a, const Array& b) {
+  return bitwise_xor(a, b);
+}
+inline Array operator~(const Array& a) { return invert(a); }
+inline Array operator<<(const Array& a, const Array& b) {
+  return left_shift(a, b);
+}
+inline Array operator>>(const Array& a, const Array& b) {
+  return right_shift(a, b);
+}
 
 // Scalars on either side are weak, as Python scalars are in NumPy.
 template <typename S>
@@ -117,6 +148,16 @@ ARRAX_SCALAR_OP(*)
 ARRAX_SCALAR_OP(/)
 ARRAX_SCALAR_OP(==)
 ARRAX_SCALAR_OP(<)
+ARRAX_SCALAR_OP(%)
+ARRAX_SCALAR_OP(<=)
+ARRAX_SCALAR_OP(>)
+ARRAX_SCALAR_OP(>=)
+ARRAX_SCALAR_OP(!=)
+ARRAX_SCALAR_OP(&)
+ARRAX_SCALAR_OP(|)
+ARRAX_SCALAR_OP(^)
+ARRAX_SCALAR_OP(<<)
+ARRAX_SCALAR_OP(>>)
 #undef ARRAX_SCALAR_OP
 
 }  // namespace arrax
