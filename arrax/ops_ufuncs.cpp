@@ -131,8 +131,8 @@ Array ufunc_reduce(UfuncId id, const Array& a,
       throw ValueError(op + " reduction operation '" + info.name +
                        "' does not have an identity, so to use a where mask "
                        "one has to specify 'initial'");
-    Array mask = broadcast_to(astype(*opt.where, Dtype::Bool, false),
-                              x.shape(), op.c_str() + 1);
+    Array mask = broadcast_to(astype(*opt.where, Dtype::Bool, false), x.shape(),
+                              op.c_str() + 1);
     // Masked-out elements become the start value, which leaves a
     // reorderable reduction unchanged.
     x = where(mask, x, start);
@@ -191,8 +191,7 @@ Array ufunc_accumulate(UfuncId id, const Array& a, int64_t axis,
   std::string op = method_name(id, "accumulate");
   Dtype loop = reduce_loop_dtype(
       id, dtype ? *dtype : reduce_default_dtype(id, a.dtype()), "accumulate");
-  if (a.ndim() == 0)
-    throw TypeError(op + " cannot accumulate on a scalar");
+  if (a.ndim() == 0) throw TypeError(op + " cannot accumulate on a scalar");
   int ax = normalize_axis(axis, a.ndim(), op.c_str() + 1);
   Array x = astype(a, loop, false);
   Array in[1] = {x};
@@ -209,8 +208,7 @@ Array ufunc_reduceat(UfuncId id, const Array& a, const Array& indices,
                      const Array* out) {
   std::string op = method_name(id, "reduceat");
   Dtype loop = reduce_loop_dtype(id, dtype ? *dtype : a.dtype(), "reduceat");
-  if (a.ndim() == 0)
-    throw TypeError(op + " cannot reduceat on a scalar");
+  if (a.ndim() == 0) throw TypeError(op + " cannot reduceat on a scalar");
   int ax = normalize_axis(axis, a.ndim(), op.c_str() + 1);
   if (indices.ndim() != 1)
     throw ValueError(op + " index must be 1-dimensional");
@@ -235,10 +233,10 @@ Array ufunc_reduceat(UfuncId id, const Array& a, const Array& indices,
       throw IndexError(op + " index " + std::to_string(stop) +
                        " out-of-bounds in " + ufunc_info(id).name +
                        ".reduceat [0, " + std::to_string(len) + ")");
-    Array piece = start < stop
-                      ? reduce_axis(id, slice_along(x, ax, start, stop), ax,
-                                    nullptr)
-                      : take_along(x, ax, start);
+    Array piece =
+        start < stop
+            ? reduce_axis(id, slice_along(x, ax, start, stop), ax, nullptr)
+            : take_along(x, ax, start);
     copyto(take_along(result, ax, i), piece, Casting::Unsafe);
   }
   if (out) {
@@ -297,8 +295,7 @@ void ufunc_at(UfuncId id, const Array& a, const Array& positions,
   if (ufunc_out_dtype(id, loop) != loop)
     throw TypeError(op + " ufunc '" + info.name + "' with loop " +
                     dtype_name(loop) + " cannot write its " +
-                    dtype_name(ufunc_out_dtype(id, loop)) +
-                    " result in place");
+                    dtype_name(ufunc_out_dtype(id, loop)) + " result in place");
   Array target = a.dtype() == loop ? a : astype(a, loop, true);
   std::vector<Array> in = {target, pos};
   if (vals.valid()) in.push_back(vals);
@@ -325,8 +322,8 @@ Array around(const Array& a, int64_t decimals, const Array* out) {
     // array's own (inexact) dtype, or in float64 for integers.
     Dtype work = is_integer(dt) ? Dtype::Float64 : dt;
     int64_t d = decimals < 0 ? -decimals : decimals;
-    Array f = full_scalar(std::pow(10.0, static_cast<double>(d)), work,
-                          a.device());
+    Array f =
+        full_scalar(std::pow(10.0, static_cast<double>(d)), work, a.device());
     Array x = astype(a, work, false);
     Array in1[2] = {x, f};
     Array r = apply_ufunc(decimals >= 0 ? UfuncId::multiply : UfuncId::divide,
@@ -414,8 +411,8 @@ namespace {
 Array complex_part(const Array& a, int part) {
   Strides strides = a.strides();
   for (auto& s : strides) s *= 2;
-  return Array::view_of(a.storage(), a.shape(), strides,
-                        a.offset() * 2 + part, real_dtype(a.dtype()));
+  return Array::view_of(a.storage(), a.shape(), strides, a.offset() * 2 + part,
+                        real_dtype(a.dtype()));
 }
 }  // namespace
 
@@ -455,8 +452,7 @@ OutputSpecs UfuncReduce::output_specs(std::span<const Array> inputs) const {
   return specs;
 }
 
-OutputSpecs UfuncAccumulate::output_specs(
-    std::span<const Array> inputs) const {
+OutputSpecs UfuncAccumulate::output_specs(std::span<const Array> inputs) const {
   OutputSpecs specs;
   specs.push_back({inputs[0].shape(), inputs[0].dtype()});
   return specs;

@@ -12,7 +12,7 @@
 namespace arrax {
 
 struct UfuncReduceOptions {
-  std::optional<Dtype> dtype;      // the loop / accumulator dtype
+  std::optional<Dtype> dtype;  // the loop / accumulator dtype
   bool keepdims = false;
   const Array* initial = nullptr;  // a 0-d array (weak for Python scalars)
   const Array* where = nullptr;    // boolean mask, broadcast to `a`
@@ -32,8 +32,8 @@ ARRAX_API Array ufunc_accumulate(UfuncId id, const Array& a, int64_t axis,
                                  std::optional<Dtype> dtype = std::nullopt,
                                  const Array* out = nullptr);
 // ufunc.reduceat: reductions over the slices [indices[i], indices[i+1]).
-ARRAX_API Array ufunc_reduceat(UfuncId id, const Array& a,
-                               const Array& indices, int64_t axis = 0,
+ARRAX_API Array ufunc_reduceat(UfuncId id, const Array& a, const Array& indices,
+                               int64_t axis = 0,
                                std::optional<Dtype> dtype = std::nullopt,
                                const Array* out = nullptr);
 // ufunc.outer: op(a[..., None, ...], b) over all pairs.

@@ -17,9 +17,9 @@ constexpr UfuncInfo kUfuncs[] = {
 // NumPy's loop search order: ? b B h H i I l L e f d F D, with bfloat16
 // after float16 so that 8-bit integers still pick float16 like NumPy does.
 constexpr Dtype kSearchOrder[] = {
-    Dtype::Bool,    Dtype::Int8,     Dtype::UInt8,     Dtype::Int16,
-    Dtype::UInt16,  Dtype::Int32,    Dtype::UInt32,    Dtype::Int64,
-    Dtype::UInt64,  Dtype::Float16,  Dtype::BFloat16,  Dtype::Float32,
+    Dtype::Bool,    Dtype::Int8,      Dtype::UInt8,      Dtype::Int16,
+    Dtype::UInt16,  Dtype::Int32,     Dtype::UInt32,     Dtype::Int64,
+    Dtype::UInt64,  Dtype::Float16,   Dtype::BFloat16,   Dtype::Float32,
     Dtype::Float64, Dtype::Complex64, Dtype::Complex128,
 };
 
@@ -83,8 +83,8 @@ Dtype ufunc_resolve_loop(UfuncId id, const Dtype* inputs, const bool* weak,
   }
   // ldexp: input 0 alone picks the float loop, input 1 must be an integer
   // that casts safely to int64 (NumPy's loops are ei, el, fi, fl, di, dl).
-  std::string types = std::string(dtype_name(inputs[0])) + ", " +
-                      dtype_name(inputs[1]);
+  std::string types =
+      std::string(dtype_name(inputs[0])) + ", " + dtype_name(inputs[1]);
   if (!can_cast(inputs[1], Dtype::Int64, Casting::Safe) ||
       is_inexact(inputs[1]))
     no_loop(u, types);
@@ -124,9 +124,12 @@ UfuncIdentity ufunc_identity(UfuncId id) {
 
 Dtype ufunc_out_dtype(UfuncId id, Dtype loop) {
   switch (ufunc_info(id).out) {
-    case UfuncOut::Same: return loop;
-    case UfuncOut::Bool: return Dtype::Bool;
-    case UfuncOut::Real: return real_dtype(loop);
+    case UfuncOut::Same:
+      return loop;
+    case UfuncOut::Bool:
+      return Dtype::Bool;
+    case UfuncOut::Real:
+      return real_dtype(loop);
   }
   return loop;
 }

@@ -17,8 +17,8 @@ constexpr TypeSet kBoolT = type_bit(Dtype::Bool);
 constexpr TypeSet kSignedT = type_bit(Dtype::Int8) | type_bit(Dtype::Int16) |
                              type_bit(Dtype::Int32) | type_bit(Dtype::Int64);
 constexpr TypeSet kUnsignedT =
-    type_bit(Dtype::UInt8) | type_bit(Dtype::UInt16) |
-    type_bit(Dtype::UInt32) | type_bit(Dtype::UInt64);
+    type_bit(Dtype::UInt8) | type_bit(Dtype::UInt16) | type_bit(Dtype::UInt32) |
+    type_bit(Dtype::UInt64);
 constexpr TypeSet kIntT = kSignedT | kUnsignedT;
 constexpr TypeSet kFloatT = type_bit(Dtype::Float16) |
                             type_bit(Dtype::BFloat16) |
@@ -27,7 +27,7 @@ constexpr TypeSet kComplexT =
     type_bit(Dtype::Complex64) | type_bit(Dtype::Complex128);
 constexpr TypeSet kInexactT = kFloatT | kComplexT;
 constexpr TypeSet kAllT = kBoolT | kIntT | kInexactT;
-constexpr TypeSet kNumericT = kIntT | kInexactT;   // no bool
+constexpr TypeSet kNumericT = kIntT | kInexactT;      // no bool
 constexpr TypeSet kRealT = kBoolT | kIntT | kFloatT;  // no complex
 constexpr TypeSet kBoolIntT = kBoolT | kIntT;
 constexpr TypeSet kIntFloatT = kIntT | kFloatT;

@@ -31,10 +31,21 @@ _IDENTITY = {
 }
 
 _TYPE_CHARS = {
-    "bool": "?", "int8": "b", "uint8": "B", "int16": "h", "uint16": "H",
-    "int32": "i", "uint32": "I", "int64": "l", "uint64": "L",
-    "float16": "e", "bfloat16": "E", "float32": "f", "float64": "d",
-    "complex64": "F", "complex128": "D",
+    "bool": "?",
+    "int8": "b",
+    "uint8": "B",
+    "int16": "h",
+    "uint16": "H",
+    "int32": "i",
+    "uint32": "I",
+    "int64": "l",
+    "uint64": "L",
+    "float16": "e",
+    "bfloat16": "E",
+    "float32": "f",
+    "float64": "d",
+    "complex64": "F",
+    "complex128": "D",
 }
 
 
@@ -86,15 +97,29 @@ class ufunc(_core.ufunc):
     def __reduce__(self):
         return (_get_ufunc, (self.__name__,))
 
-    def reduce(self, array, axis=0, dtype=None, out=None, keepdims=False,
-               initial=_NoValue, where=True):
+    def reduce(
+        self,
+        array,
+        axis=0,
+        dtype=None,
+        out=None,
+        keepdims=False,
+        initial=_NoValue,
+        where=True,
+    ):
         name = self.__name__
         out = _single_out(out, name + ".reduce")
         r = _core.ufunc_reduce(
-            name, array, axis, dtype, out, bool(keepdims),
+            name,
+            array,
+            axis,
+            dtype,
+            out,
+            bool(keepdims),
             None if initial is _NoValue else initial,
             None if where is True else where,
-            initial is not None)
+            initial is not None,
+        )
         if out is not None:
             return out
         return _wrap(r)
@@ -102,30 +127,40 @@ class ufunc(_core.ufunc):
     def accumulate(self, array, axis=0, dtype=None, out=None):
         out = _single_out(out, self.__name__ + ".accumulate")
         if axis is None:
-            raise TypeError(f"[{self.__name__}.accumulate] axis must be an "
-                            "integer")
+            raise TypeError(f"[{self.__name__}.accumulate] axis must be an integer")
         return _core.ufunc_accumulate(self.__name__, array, axis, dtype, out)
 
     def reduceat(self, array, indices, axis=0, dtype=None, out=None):
         out = _single_out(out, self.__name__ + ".reduceat")
         if not isinstance(indices, _core.ndarray):
             indices = numpy.asarray(indices)
-            if indices.dtype.kind not in "iub":
-                if indices.size == 0:
-                    indices = indices.astype(numpy.int64)
-        return _core.ufunc_reduceat(self.__name__, array, indices, axis,
-                                    dtype, out)
+            if indices.dtype.kind not in "iub" and indices.size == 0:
+                indices = indices.astype(numpy.int64)
+        return _core.ufunc_reduceat(self.__name__, array, indices, axis, dtype, out)
 
-    def outer(self, A, B, /, *, out=None, where=True, dtype=None,
-              casting=None, order="K", subok=True):
-        r = _core.ufunc_outer(self.__name__, A, B, dtype, out,
-                              None if where is True else where, casting)
+    def outer(
+        self,
+        A,
+        B,
+        /,
+        *,
+        out=None,
+        where=True,
+        dtype=None,
+        casting=None,
+        order="K",
+        subok=True,
+    ):
+        r = _core.ufunc_outer(
+            self.__name__, A, B, dtype, out, None if where is True else where, casting
+        )
         return r
 
     def at(self, a, indices, b=None, /):
         if not isinstance(a, _core.ndarray):
-            raise TypeError(f"[{self.__name__}.at] first operand must be an "
-                            "arrax.ndarray")
+            raise TypeError(
+                f"[{self.__name__}.at] first operand must be an arrax.ndarray"
+            )
         positions = numpy.arange(a.size, dtype=numpy.int64).reshape(a.shape)
         try:
             positions = numpy.asarray(positions[_numpy_index(indices)])
@@ -179,7 +214,7 @@ def around(a, decimals=0, out=None):
     return r if isinstance(a, _core.ndarray) else _wrap(r)
 
 
-round = around  # noqa: A001 - NumPy's name
+round = around
 
 
 def fix(x, out=None):
@@ -189,28 +224,40 @@ def fix(x, out=None):
     return r if isinstance(x, _core.ndarray) or out is not None else _wrap(r)
 
 
-def clip(a, a_min=_NoValue, a_max=_NoValue, out=None, *, min=_NoValue,
-         max=_NoValue, dtype=None, casting=None, where=True, **kwargs):
+def clip(
+    a,
+    a_min=_NoValue,
+    a_max=_NoValue,
+    out=None,
+    *,
+    min=_NoValue,
+    max=_NoValue,
+    dtype=None,
+    casting=None,
+    where=True,
+    **kwargs,
+):
     """numpy.clip; bounds may be None, scalars or arrays (NumPy 2 also
     takes them as min=/max=)."""
     if a_min is _NoValue and a_max is _NoValue:
         a_min = None if min is _NoValue else min
         a_max = None if max is _NoValue else max
     elif a_min is _NoValue:
-        raise TypeError("[clip] clip() missing 1 required positional "
-                        "argument: 'a_min'")
+        raise TypeError("[clip] clip() missing 1 required positional argument: 'a_min'")
     elif a_max is _NoValue:
-        raise TypeError("[clip] clip() missing 1 required positional "
-                        "argument: 'a_max'")
+        raise TypeError("[clip] clip() missing 1 required positional argument: 'a_max'")
     elif min is not _NoValue or max is not _NoValue:
-        raise ValueError("[clip] Passing `min` or `max` keyword argument when "
-                         "`a_min` and `a_max` are provided is forbidden.")
+        raise ValueError(
+            "[clip] Passing `min` or `max` keyword argument when "
+            "`a_min` and `a_max` are provided is forbidden."
+        )
     for k in kwargs:
         if k not in ("order", "subok", "signature"):
             raise TypeError(f"[clip] got an unexpected keyword argument '{k}'")
     out = _single_out(out, "clip")
-    r = _core.clip(a, a_min, a_max, out, dtype, casting,
-                   None if where is True else where)
+    r = _core.clip(
+        a, a_min, a_max, out, dtype, casting, None if where is True else where
+    )
     if out is not None:
         return out
     return r if isinstance(a, _core.ndarray) else _wrap(r)

@@ -15,8 +15,8 @@ namespace {
 
 // A 1-D array of `dtype` holding `values` (converted with NumPy's casts).
 Array make(const std::vector<double>& values, Dtype dtype) {
-  Array a = Array::empty({static_cast<int64_t>(values.size())}, dtype,
-                         Device::cpu());
+  Array a =
+      Array::empty({static_cast<int64_t>(values.size())}, dtype, Device::cpu());
   dispatch_types(dtype, "[test]", [&]<typename T>() {
     for (size_t i = 0; i < values.size(); ++i)
       a.data<T>()[i] = cast_value<T>(values[i]);
@@ -34,10 +34,10 @@ std::vector<T> values_of(const Array& a) {
 
 TEST(Ufuncs, EveryLoopRunsOnEdgeValues) {
   const double inf = std::numeric_limits<double>::infinity();
-  const std::vector<double> edge = {0.0, -0.0, 1.0, -1.0, 2.0, 7.0, 8.0,
-                                    63.0, 64.0, 1e30, -1e30, inf, -inf,
-                                    std::nan(""), 127.0, -128.0, 255.0,
-                                    -2147483648.0, 9.3e18, -9.3e18};
+  const std::vector<double> edge = {
+      0.0,   -0.0,   1.0,   -1.0,          2.0,    7.0,    8.0,
+      63.0,  64.0,   1e30,  -1e30,         inf,    -inf,   std::nan(""),
+      127.0, -128.0, 255.0, -2147483648.0, 9.3e18, -9.3e18};
   int loops = 0;
   for (int u = 0; u < kNumUfuncs; ++u) {
     UfuncId id = static_cast<UfuncId>(u);
@@ -122,15 +122,15 @@ TEST(Ufuncs, TypeResolution) {
   Array b = make({1, 0}, Dtype::Bool);
   EXPECT_EQ(floor_divide(b, b).dtype(), Dtype::Int8);
   EXPECT_THROW(subtract(b, b), TypeError);
-  EXPECT_THROW(bitwise_and(make({1.0}, Dtype::Float64),
-                           make({1.0}, Dtype::Float64)),
-               TypeError);
+  EXPECT_THROW(
+      bitwise_and(make({1.0}, Dtype::Float64), make({1.0}, Dtype::Float64)),
+      TypeError);
   Array c = make({3, 4}, Dtype::Complex64);
   EXPECT_EQ(absolute(c).dtype(), Dtype::Float32);
   EXPECT_EQ(ldexp(make({1}, Dtype::Float16), make({3}, Dtype::Int64)).dtype(),
             Dtype::Float16);
-  EXPECT_EQ(values_of<float>(ldexp(make({1.5}, Dtype::Float32),
-                                   make({3}, Dtype::Int32)))[0],
+  EXPECT_EQ(values_of<float>(
+                ldexp(make({1.5}, Dtype::Float32), make({3}, Dtype::Int32)))[0],
             12.0f);
   EXPECT_THROW(ldexp(make({1}, Dtype::Float32), make({3}, Dtype::UInt64)),
                TypeError);
@@ -157,22 +157,22 @@ TEST(Ufuncs, Methods) {
   Array a = make({1, 2, 3, 4, 5, 6}, Dtype::Float64);
   Array m = reshape(a, {2, 3});
   EXPECT_EQ(ufunc_reduce(UfuncId::add, m, std::nullopt).item<double>(), 21.0);
-  EXPECT_EQ(values_of<double>(ufunc_reduce(UfuncId::add, m,
-                                           std::vector<int64_t>{0})),
-            (std::vector<double>{5, 7, 9}));
+  EXPECT_EQ(
+      values_of<double>(ufunc_reduce(UfuncId::add, m, std::vector<int64_t>{0})),
+      (std::vector<double>{5, 7, 9}));
   EXPECT_EQ(values_of<double>(ufunc_accumulate(UfuncId::multiply, a, 0)),
             (std::vector<double>{1, 2, 6, 24, 120, 720}));
   EXPECT_EQ(values_of<double>(ufunc_accumulate(UfuncId::subtract, m, 1)),
             (std::vector<double>{1, -1, -4, 4, -1, -7}));
-  EXPECT_THROW(ufunc_reduce(UfuncId::maximum, make({}, Dtype::Float64),
-                            std::nullopt),
-               ValueError);
+  EXPECT_THROW(
+      ufunc_reduce(UfuncId::maximum, make({}, Dtype::Float64), std::nullopt),
+      ValueError);
   Array z = make({0, 0, 0}, Dtype::Int32);
   Array five = weak_scalar(int64_t(5));
   ufunc_at(UfuncId::add, z, make({0, 0, 2}, Dtype::Int64), &five);
   EXPECT_EQ(values_of<int32_t>(z), (std::vector<int32_t>{10, 0, 5}));
-  EXPECT_EQ(values_of<double>(ufunc_reduceat(UfuncId::add, a,
-                                             make({0, 4, 1}, Dtype::Int64))),
+  EXPECT_EQ(values_of<double>(
+                ufunc_reduceat(UfuncId::add, a, make({0, 4, 1}, Dtype::Int64))),
             (std::vector<double>{10, 5, 20}));
 }
 

@@ -28,9 +28,8 @@ namespace arrax::cpu::functors {
 
 // See Note [Functors are free of undefined behaviour].
 template <typename T>
-using wide_unsigned_t =
-    std::conditional_t<(sizeof(T) < sizeof(unsigned)), unsigned,
-                       std::make_unsigned_t<T>>;
+using wide_unsigned_t = std::conditional_t<(sizeof(T) < sizeof(unsigned)),
+                                           unsigned, std::make_unsigned_t<T>>;
 
 template <typename T>
 inline T wrap_add(T a, T b) {
@@ -386,8 +385,7 @@ struct reciprocal {
         if (a == 0)
           return sizeof(T) >= 4 ? std::numeric_limits<T>::min() : T(0);
         return a == 1 ? T(1) : (a == -1 ? T(-1) : T(0));
-      }
-      else
+      } else
         return a == 1 ? T(1) : T(0);
     } else if constexpr (is_complex_v<T>) {
       return cdiv(T(1), a);
@@ -694,12 +692,12 @@ struct ldexp {
 
 // ---- trigonometric and hyperbolic ----------------------------------------
 
-#define ARRAX_STD_UNARY(name, fn)   \
-  struct name {                     \
-    template <typename T>           \
-    T operator()(T a) const {       \
-      return std::fn(a);            \
-    }                               \
+#define ARRAX_STD_UNARY(name, fn) \
+  struct name {                   \
+    template <typename T>         \
+    T operator()(T a) const {     \
+      return std::fn(a);          \
+    }                             \
   };
 ARRAX_STD_UNARY(sin, sin)
 ARRAX_STD_UNARY(cos, cos)

@@ -6,10 +6,14 @@
 
 namespace arrax::cpu {
 
-template <> void fill_ufunc_rows<0>(UfuncTable&);
-template <> void fill_ufunc_rows<1>(UfuncTable&);
-template <> void fill_ufunc_rows<2>(UfuncTable&);
-template <> void fill_ufunc_rows<3>(UfuncTable&);
+template <>
+void fill_ufunc_rows<0>(UfuncTable&);
+template <>
+void fill_ufunc_rows<1>(UfuncTable&);
+template <>
+void fill_ufunc_rows<2>(UfuncTable&);
+template <>
+void fill_ufunc_rows<3>(UfuncTable&);
 static_assert(kUfuncKernelParts == 4);
 
 namespace {

@@ -42,7 +42,9 @@ struct OutType<std::complex<T>, UfuncOut::Real> {
 // Functors marked kStorageTyped (nextafter) see float16/bfloat16 values
 // themselves instead of their float compute values.
 template <typename F>
-concept StorageTyped = requires { F::kStorageTyped; };
+concept StorageTyped = requires {
+  F::kStorageTyped;
+};
 template <typename F, typename T>
 using arg_t = std::conditional_t<StorageTyped<F>, T, compute_t<T>>;
 
@@ -132,8 +134,7 @@ void binary_loop(char** d, const int64_t* s, int64_t n, const void*) {
   const char* a = d[1];
   const char* b = d[2];
   for (int64_t i = 0; i < n; ++i, o += s[0], a += s[1], b += s[2])
-    *reinterpret_cast<Out*>(o) =
-        store<Out>(f(C(load<T>(a)), C2(load<T2>(b))));
+    *reinterpret_cast<Out*>(o) = store<Out>(f(C(load<T>(a)), C2(load<T2>(b))));
 }
 
 // Two outputs (divmod): the functor returns a std::pair.
@@ -162,14 +163,13 @@ void ternary_loop(char** d, const int64_t* s, int64_t n, const void*) {
   const char* a = d[1];
   const char* b = d[2];
   const char* c = d[3];
-  for (int64_t i = 0; i < n;
-       ++i, o += s[0], a += s[1], b += s[2], c += s[3])
+  for (int64_t i = 0; i < n; ++i, o += s[0], a += s[1], b += s[2], c += s[3])
     *reinterpret_cast<Out*>(o) =
         store<Out>(f(C(load<T>(a)), C(load<T>(b)), C(load<T>(c))));
 }
 
-template <typename F, int Nin, int Nout, TypeSet Types, UfuncOut R,
-          UfuncIn In, size_t... I>
+template <typename F, int Nin, int Nout, TypeSet Types, UfuncOut R, UfuncIn In,
+          size_t... I>
 UfuncRow make_row(std::index_sequence<I...>) {
   UfuncRow row{};
   (
@@ -214,9 +214,9 @@ void fill_row_if_in_part(UfuncTable& table) {
 namespace arrax::cpu {
 template <>
 void fill_ufunc_rows<ARRAX_UFUNC_PART>(UfuncTable& table) {
-#define ARRAX_UFUNC(name, nin, nout, types, out, in)                      \
-  fill_row_if_in_part<ARRAX_UFUNC_PART, static_cast<int>(UfuncId::name),  \
-                      functors::name, nin, nout, types, UfuncOut::out,    \
+#define ARRAX_UFUNC(name, nin, nout, types, out, in)                     \
+  fill_row_if_in_part<ARRAX_UFUNC_PART, static_cast<int>(UfuncId::name), \
+                      functors::name, nin, nout, types, UfuncOut::out,   \
                       UfuncIn::in>(table);
 #include "arrax/ufuncs.def"
 #undef ARRAX_UFUNC

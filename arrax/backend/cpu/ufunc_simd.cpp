@@ -5,13 +5,12 @@
 
 #ifdef ARRAX_HAVE_SLEEF
 
-#define ARRAX_SIMD_LOOP(ufunc, fn)                                        \
-  extern "C" void arrax_simd512_##ufunc##_f64(const double*, double*,     \
-                                              int64_t);                   \
-  extern "C" void arrax_simd512_##ufunc##_f32(const float*, float*,       \
-                                              int64_t);                   \
-  extern "C" void arrax_simd256_##ufunc##_f64(const double*, double*,     \
-                                              int64_t);                   \
+#define ARRAX_SIMD_LOOP(ufunc, fn)                                            \
+  extern "C" void arrax_simd512_##ufunc##_f64(const double*, double*,         \
+                                              int64_t);                       \
+  extern "C" void arrax_simd512_##ufunc##_f32(const float*, float*, int64_t); \
+  extern "C" void arrax_simd256_##ufunc##_f64(const double*, double*,         \
+                                              int64_t);                       \
   extern "C" void arrax_simd256_##ufunc##_f32(const float*, float*, int64_t);
 #include "arrax/backend/cpu/ufunc_simd_list.h"
 #undef ARRAX_SIMD_LOOP
@@ -43,20 +42,18 @@ void install_simd_loops(UfuncTable& table) {
   if (!avx512 && !avx2) return;
   constexpr int f32 = static_cast<int>(Dtype::Float32);
   constexpr int f64 = static_cast<int>(Dtype::Float64);
-#define ARRAX_SIMD_LOOP(ufunc, fn)                                          \
-  {                                                                         \
-    constexpr int id = static_cast<int>(UfuncId::ufunc);                    \
-    g_fallback[id][0] = table[id][f32];                                     \
-    g_fallback[id][1] = table[id][f64];                                     \
-    if (avx512) {                                                           \
-      table[id][f32] = &simd_loop<float, id, &arrax_simd512_##ufunc##_f32>; \
-      table[id][f64] =                                                      \
-          &simd_loop<double, id, &arrax_simd512_##ufunc##_f64>;             \
-    } else {                                                                \
-      table[id][f32] = &simd_loop<float, id, &arrax_simd256_##ufunc##_f32>; \
-      table[id][f64] =                                                      \
-          &simd_loop<double, id, &arrax_simd256_##ufunc##_f64>;             \
-    }                                                                       \
+#define ARRAX_SIMD_LOOP(ufunc, fn)                                           \
+  {                                                                          \
+    constexpr int id = static_cast<int>(UfuncId::ufunc);                     \
+    g_fallback[id][0] = table[id][f32];                                      \
+    g_fallback[id][1] = table[id][f64];                                      \
+    if (avx512) {                                                            \
+      table[id][f32] = &simd_loop<float, id, &arrax_simd512_##ufunc##_f32>;  \
+      table[id][f64] = &simd_loop<double, id, &arrax_simd512_##ufunc##_f64>; \
+    } else {                                                                 \
+      table[id][f32] = &simd_loop<float, id, &arrax_simd256_##ufunc##_f32>;  \
+      table[id][f64] = &simd_loop<double, id, &arrax_simd256_##ufunc##_f64>; \
+    }                                                                        \
   }
 #include "arrax/backend/cpu/ufunc_simd_list.h"
 #undef ARRAX_SIMD_LOOP
