@@ -77,11 +77,38 @@ void unary_loop(char** d, const int64_t* s, int64_t n, const void*) {
     *reinterpret_cast<Out*>(o) = store<Out>(f(C(load<T>(a))));
 }
 
+// NumPy's pairwise summation for float add reductions: 8 running sums in
+// blocks of up to 128 elements, halves above that. Same order of additions
+// as NumPy, so float32 sums agree with it (and stay accurate).
+template <typename T, typename C>
+C pairwise_sum(const char* a, int64_t n, int64_t stride) {
+  if (n < 8) {
+    C res = C(0);
+    for (int64_t i = 0; i < n; ++i) res += C(load<T>(a + i * stride));
+    return res;
+  }
+  if (n <= 128) {
+    C r[8];
+    for (int j = 0; j < 8; ++j) r[j] = C(load<T>(a + j * stride));
+    int64_t i = 8;
+    for (; i < n - (n % 8); i += 8)
+      for (int j = 0; j < 8; ++j) r[j] += C(load<T>(a + (i + j) * stride));
+    C res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += C(load<T>(a + i * stride));
+    return res;
+  }
+  int64_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return pairwise_sum<T, C>(a, n2, stride) +
+         pairwise_sum<T, C>(a + n2 * stride, n - n2, stride);
+}
+
 // Note [Reduce and accumulate inner loops]
 // ufunc.reduce calls the binary loop with the output as first input and
 // both at stride 0 (out = out op b[i] for each i), ufunc.accumulate with
 // the first input one output step behind (out[i] = out[i-1] op b[i]). Both
-// patterns are detected here and run with the running value in a register.
+// patterns are detected here and run with the running value in a register
+// (float add reductions sum pairwise, as NumPy does).
 // Like NumPy, a float16 reduction keeps its running value in float inside
 // one call; accumulate rounds each step, since it stores every step.
 //
@@ -95,6 +122,12 @@ void binary_loop(char** d, const int64_t* s, int64_t n, const void*) {
     // See Note [Reduce and accumulate inner loops].
     if (d[0] == d[1] && s[0] == 0 && s[1] == 0) {
       C acc = C(load<T>(d[0]));
+      if constexpr (std::is_same_v<F, functors::add> &&
+                    std::is_floating_point_v<C>) {
+        acc += pairwise_sum<T, C>(d[2], n, s[2]);
+        *reinterpret_cast<Out*>(d[0]) = store<Out>(acc);
+        return;
+      }
       const char* b = d[2];
       for (int64_t i = 0; i < n; ++i, b += s[2]) acc = f(acc, C(load<T>(b)));
       *reinterpret_cast<Out*>(d[0]) = store<Out>(acc);
