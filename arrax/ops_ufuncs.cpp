@@ -51,6 +51,9 @@ Dtype reduce_loop_dtype(UfuncId id, Dtype dt, const char* method) {
   if (info.nin != 2 || info.nout != 1)
     throw ValueError(method_name(id, method) + " " + method +
                      " only supported for binary functions");
+  if (info.in == UfuncIn::FloatInt)  // ldexp: the operands differ in type
+    throw TypeError(method_name(id, method) + " ufunc '" + info.name +
+                    "' has no loop whose inputs and output share a dtype");
   Dtype loop = ufunc_loop_dtype(id, dt);
   if (ufunc_out_dtype(id, loop) != loop) {
     if (id == UfuncId::logical_and || id == UfuncId::logical_or ||

@@ -586,6 +586,8 @@ def test_reduce_options():
     xp.check(lambda m, a: m.subtract.reduce(a, axis=(0, 1)), a)
     xp.check(lambda m, a: m.add.reduce(a, axis=3), a)
     xp.check(lambda m, a: m.sqrt.reduce(a), a)
+    xp.check(lambda m, a: m.ldexp.reduce(a), a)
+    xp.check(lambda m, a: m.ldexp.accumulate(a), a)
 
     def with_out(m, a):
         o = m.asarray(numpy.zeros(4))
