@@ -11,7 +11,11 @@
   extern "C" void arrax_simd512_##ufunc##_f32(const float*, float*, int64_t); \
   extern "C" void arrax_simd256_##ufunc##_f64(const double*, double*,         \
                                               int64_t);                       \
-  extern "C" void arrax_simd256_##ufunc##_f32(const float*, float*, int64_t);
+  extern "C" void arrax_simd256_##ufunc##_f32(const float*, float*, int64_t); \
+  extern "C" void arrax_simd512_##ufunc##_f16(const uint16_t*, uint16_t*,     \
+                                              int64_t);                       \
+  extern "C" void arrax_simd512_##ufunc##_bf16(const uint16_t*, uint16_t*,    \
+                                               int64_t);
 #include "arrax/backend/cpu/ufunc_simd_list.h"
 #undef ARRAX_SIMD_LOOP
 
@@ -19,19 +23,21 @@ namespace arrax::cpu {
 
 namespace {
 
-// The scalar loops the SIMD loops fall back to for strided operands.
-InnerLoop g_fallback[kNumUfuncs][2];
+// The scalar loops the SIMD loops fall back to for strided operands, by
+// ufunc and dtype.
+InnerLoop g_fallback[kNumUfuncs][kNumDtypes];
 
 template <typename T>
 using Kernel = void (*)(const T*, T*, int64_t);
 
-template <typename T, int Id, Kernel<T> K>
+// T is the kernel's element type (uint16_t for float16/bfloat16 bits).
+template <typename T, int Id, int Dt, Kernel<T> K>
 void simd_loop(char** d, const int64_t* s, int64_t n, const void* ctx) {
   if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
     K(reinterpret_cast<const T*>(d[1]), reinterpret_cast<T*>(d[0]), n);
     return;
   }
-  g_fallback[Id][sizeof(T) == 8](d, s, n, ctx);
+  g_fallback[Id][Dt](d, s, n, ctx);
 }
 
 }  // namespace
@@ -42,17 +48,26 @@ void install_simd_loops(UfuncTable& table) {
   if (!avx512 && !avx2) return;
   constexpr int f32 = static_cast<int>(Dtype::Float32);
   constexpr int f64 = static_cast<int>(Dtype::Float64);
+  constexpr int f16 = static_cast<int>(Dtype::Float16);
+  constexpr int bf16 = static_cast<int>(Dtype::BFloat16);
 #define ARRAX_SIMD_LOOP(ufunc, fn)                                           \
   {                                                                          \
     constexpr int id = static_cast<int>(UfuncId::ufunc);                     \
-    g_fallback[id][0] = table[id][f32];                                      \
-    g_fallback[id][1] = table[id][f64];                                      \
+    for (int dt : {f32, f64, f16, bf16}) g_fallback[id][dt] = table[id][dt]; \
     if (avx512) {                                                            \
-      table[id][f32] = &simd_loop<float, id, &arrax_simd512_##ufunc##_f32>;  \
-      table[id][f64] = &simd_loop<double, id, &arrax_simd512_##ufunc##_f64>; \
+      table[id][f32] =                                                       \
+          &simd_loop<float, id, f32, &arrax_simd512_##ufunc##_f32>;          \
+      table[id][f64] =                                                       \
+          &simd_loop<double, id, f64, &arrax_simd512_##ufunc##_f64>;         \
+      table[id][f16] =                                                       \
+          &simd_loop<uint16_t, id, f16, &arrax_simd512_##ufunc##_f16>;       \
+      table[id][bf16] =                                                      \
+          &simd_loop<uint16_t, id, bf16, &arrax_simd512_##ufunc##_bf16>;     \
     } else {                                                                 \
-      table[id][f32] = &simd_loop<float, id, &arrax_simd256_##ufunc##_f32>;  \
-      table[id][f64] = &simd_loop<double, id, &arrax_simd256_##ufunc##_f64>; \
+      table[id][f32] =                                                       \
+          &simd_loop<float, id, f32, &arrax_simd256_##ufunc##_f32>;          \
+      table[id][f64] =                                                       \
+          &simd_loop<double, id, f64, &arrax_simd256_##ufunc##_f64>;         \
     }                                                                        \
   }
 #include "arrax/backend/cpu/ufunc_simd_list.h"

@@ -22,7 +22,56 @@ extern "C" __m512 Sleef_arrax_sqrtf16_u10avx512f(__m512 x) {
 }
 #include <stdint.h>
 
+// float16 and bfloat16 compute in float32, as the scalar loops do: 16 values
+// are widened, run through the float32 function, and rounded back to
+// nearest-even (bfloat16 NaNs stay quiet NaNs, like float_to_bf16_bits).
+static inline __m512 arrax_load_f16(const uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)p));
+}
+static inline void arrax_store_f16(uint16_t* p, __m512 v) {
+  _mm256_storeu_si256(
+      (__m256i*)p,
+      _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+static inline __m512 arrax_load_bf16(const uint16_t* p) {
+  __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i*)p));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16));
+}
+static inline void arrax_store_bf16(uint16_t* p, __m512 v) {
+  __m512i x = _mm512_castps_si512(v);
+  __m512i lsb =
+      _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
+  __m512i rounded = _mm512_srli_epi32(
+      _mm512_add_epi32(_mm512_add_epi32(x, _mm512_set1_epi32(0x7fff)), lsb),
+      16);
+  __mmask16 nan = _mm512_cmpgt_epu32_mask(
+      _mm512_and_si512(x, _mm512_set1_epi32(0x7fffffff)),
+      _mm512_set1_epi32(0x7f800000));
+  __m512i quiet =
+      _mm512_or_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(0x40));
+  __m512i r = _mm512_mask_blend_epi32(nan, rounded, quiet);
+  _mm256_storeu_si256((__m256i*)p, _mm512_cvtepi32_epi16(r));
+}
+
+#define ARRAX_SIMD_HALF_LOOP(ufunc, fn, kind)                                 \
+  extern "C" void arrax_simd512_##ufunc##_##kind(const uint16_t* a,           \
+                                                 uint16_t* o, int64_t n) {    \
+    int64_t i = 0;                                                            \
+    for (; i + 16 <= n; i += 16)                                              \
+      arrax_store_##kind(                                                     \
+          o + i, Sleef_##fn##f16_u10avx512f(arrax_load_##kind(a + i)));       \
+    if (i < n) {                                                              \
+      uint16_t buf[16] = {0};                                                 \
+      for (int64_t j = 0; j < n - i; ++j) buf[j] = a[i + j];                  \
+      arrax_store_##kind(buf,                                                 \
+                         Sleef_##fn##f16_u10avx512f(arrax_load_##kind(buf))); \
+      for (int64_t j = 0; j < n - i; ++j) o[i + j] = buf[j];                  \
+    }                                                                         \
+  }
+
 #define ARRAX_SIMD_LOOP(ufunc, fn)                                          \
+  ARRAX_SIMD_HALF_LOOP(ufunc, fn, f16)                                      \
+  ARRAX_SIMD_HALF_LOOP(ufunc, fn, bf16)                                     \
   extern "C" void arrax_simd512_##ufunc##_f64(const double* a, double* o,   \
                                               int64_t n) {                  \
     int64_t i = 0;                                                          \
