@@ -68,6 +68,34 @@ def _single_out(out, name):
     return out
 
 
+def _flat_positions(shape, index):
+    """C-order flat positions selected by `index` (NumPy indexing rules).
+    Integer indices, one per dimension, go through ravel_multi_index; other
+    forms index a virtual arange of the array's size."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if len(parts) == len(shape) and all(
+        isinstance(p, (int, numpy.integer))
+        or (
+            isinstance(p, (list, numpy.ndarray)) and numpy.asarray(p).dtype.kind in "iu"
+        )
+        for p in parts
+    ):
+        arrays = numpy.broadcast_arrays(*(numpy.asarray(p, numpy.int64) for p in parts))
+        fixed = []
+        for ax, (p, dim) in enumerate(zip(arrays, shape)):
+            if p.size and (p.min() < -dim or p.max() >= dim):
+                bad = p[(p < -dim) | (p >= dim)].flat[0]
+                raise IndexError(
+                    f"index {bad} is out of bounds for axis {ax} with size {dim}"
+                )
+            fixed.append(numpy.where(p < 0, p + dim, p))
+        if not shape:
+            return numpy.zeros(arrays[0].shape if arrays else (), numpy.int64)
+        return numpy.ravel_multi_index(fixed, shape).astype(numpy.int64)
+    size = math.prod(shape)
+    return numpy.asarray(numpy.arange(size, dtype=numpy.int64).reshape(shape)[index])
+
+
 class ufunc(_core.ufunc):
     """A NumPy universal function over arrax arrays."""
 
@@ -161,9 +189,8 @@ class ufunc(_core.ufunc):
             raise TypeError(
                 f"[{self.__name__}.at] first operand must be an arrax.ndarray"
             )
-        positions = numpy.arange(a.size, dtype=numpy.int64).reshape(a.shape)
         try:
-            positions = numpy.asarray(positions[_numpy_index(indices)])
+            positions = _flat_positions(a.shape, _numpy_index(indices))
         except IndexError as exc:
             raise IndexError(f"[{self.__name__}.at] {exc}") from None
         _core.ufunc_at(self.__name__, a, positions, b)

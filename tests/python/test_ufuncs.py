@@ -665,6 +665,19 @@ def test_at():
 
     xp.check(body3, xp.rand((3,), "int64"))
 
+    def body4(m, a):
+        a = a.copy()
+        m.add.at(a, (m.asarray(numpy.array([-1, 0, -1])), [2, 2, 2]), 1.0)
+        m.subtract.at(a, numpy.array([[True, False, True], [False, True, False]]), 3.0)
+        m.add.at(a, (slice(None), 1), m.asarray(numpy.array([1.0, 2.0])))
+        m.add.at(a, (1,), 4.0)
+        return a
+
+    xp.check(body4, xp.rand((2, 3), "float64"))
+    a = arrax.asarray(numpy.zeros(3))
+    xp.check_raises(IndexError, arrax.add.at, a, [0, 3], 1.0)
+    xp.check_raises(IndexError, arrax.add.at, a, [-4], 1.0)
+
 
 # ---- functions built on ufuncs ---------------------------------------------------
 
