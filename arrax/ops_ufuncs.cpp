@@ -129,16 +129,23 @@ Array ufunc_reduce(UfuncId id, const Array& a,
   } else if (identity.has && opt.use_identity) {
     start = full_scalar(identity.value, loop, x.device());
   }
+  Array mask;
   if (opt.where) {
     if (!start.valid())
       throw ValueError(op + " reduction operation '" + info.name +
                        "' does not have an identity, so to use a where mask "
                        "one has to specify 'initial'");
-    Array mask = broadcast_to(astype(*opt.where, Dtype::Bool, false), x.shape(),
-                              op.c_str() + 1);
-    // Masked-out elements become the start value, which leaves a
-    // reorderable reduction unchanged.
-    x = where(mask, x, start);
+    mask = broadcast_to(astype(*opt.where, Dtype::Bool, false), x.shape(),
+                        op.c_str() + 1);
+    if (identity.reorderable) {
+      // Masked-out elements become the identity (or, for maximum and the
+      // like, which have none, the initial value: they are idempotent),
+      // which leaves the reduction unchanged.
+      Array fill_value =
+          identity.has ? full_scalar(identity.value, loop, x.device()) : start;
+      x = where(mask, x, fill_value);
+      mask = Array();
+    }
   }
 
   Shape kshape = x.shape(), rshape;
@@ -169,7 +176,13 @@ Array ufunc_reduce(UfuncId id, const Array& a,
   } else if (axes.size() == 1 && start.valid()) {
     Array init = Array::empty(rshape, loop, x.device());
     fill(init, start);
-    result = reduce_axis(id, x, axes[0], &init);
+    if (mask.valid()) {
+      // A non-reorderable ufunc (subtract...) skips masked-out elements.
+      Array in[3] = {init, x, mask};
+      result = dispatch1(std::make_shared<UfuncReduce>(id, axes[0]), in);
+    } else {
+      result = reduce_axis(id, x, axes[0], &init);
+    }
   } else {
     // Axis by axis from the last, each starting from its first element;
     // the start value (reorderable ufuncs only here) goes in at the end.

@@ -7,7 +7,9 @@
 namespace arrax {
 
 // out = init op a[0] op a[1] op ... along `axis` of `a` (in order). Inputs:
-// init (a's shape without `axis`), a. Output: init's shape and dtype.
+// init (a's shape without `axis`), a, and optionally a bool mask of a's
+// shape: elements where it is false are skipped. Output: init's shape and
+// dtype.
 class ARRAX_API UfuncReduce : public Primitive {
  public:
   UfuncReduce(UfuncId id, int axis) : id_(id), axis_(axis) {}

@@ -576,6 +576,23 @@ def test_reduce_options():
         a,
     )
     xp.check(lambda m, a: m.maximum.reduce(a, where=m.asarray(mask)), a)
+    w = numpy.array([True, False, True, True])
+    for name, axis, initial in [
+        ("add", 1, 10.0),
+        ("add", None, 10.0),
+        ("add", None, None),
+        ("subtract", 1, 10.0),
+        ("subtract", 1, None),
+        ("multiply", 0, 2.0),
+        ("minimum", 1, 0.5),
+    ]:
+        kw = {} if initial is None else {"initial": initial}
+        xp.check(
+            lambda m, a, name=name, axis=axis, kw=kw: getattr(m, name).reduce(
+                a, axis=axis, where=m.asarray(w), **kw
+            ),
+            a,
+        )
     xp.check(lambda m, a: m.add.reduce(a, dtype=numpy.float32), a)
     xp.check(lambda m, a: m.maximum.reduce(a), a[:0])
     xp.check(lambda m, a: m.add.reduce(a, axis=0), a[:0])

@@ -21,6 +21,19 @@ cpu::InnerLoop loop_for(UfuncId id, Dtype dt) {
   return loop;
 }
 
+// Operands (out, a, b, mask): out = a op b where mask, element by element
+// through the ufunc's loop (passed as ctx).
+void masked_binary_loop(char** d, const int64_t* s, int64_t n,
+                        const void* ctx) {
+  auto loop = reinterpret_cast<cpu::InnerLoop>(const_cast<void*>(ctx));
+  const int64_t zero[3] = {0, 0, 0};
+  for (int64_t i = 0; i < n; ++i) {
+    if (!*reinterpret_cast<const bool*>(d[3] + i * s[3])) continue;
+    char* e[3] = {d[0] + i * s[0], d[1] + i * s[1], d[2] + i * s[2]};
+    loop(e, zero, 1, nullptr);
+  }
+}
+
 }  // namespace
 
 void UfuncReduce::eval_cpu(std::span<const Array> inputs,
@@ -37,10 +50,16 @@ void UfuncReduce::eval_cpu(std::span<const Array> inputs,
   for (int d = 0; d < x.ndim(); ++d)
     strides.push_back(d == axis_ ? 0 : out.strides()[k++]);
   Array acc = out.view(shape, strides, out.offset());
-  const Array* ops[3] = {&acc, &acc, &x};
+  cpu::InnerLoop loop = loop_for(id_, x.dtype());
   // Sequential: threads would race on the shared output elements.
-  cpu::for_each_element(shape, std::span(ops, 3), loop_for(id_, x.dtype()),
-                        nullptr, kSequential);
+  if (inputs.size() == 3) {
+    const Array* ops[4] = {&acc, &acc, &x, &inputs[2]};
+    cpu::for_each_element(shape, std::span(ops, 4), &masked_binary_loop,
+                          reinterpret_cast<const void*>(loop), kSequential);
+    return;
+  }
+  const Array* ops[3] = {&acc, &acc, &x};
+  cpu::for_each_element(shape, std::span(ops, 3), loop, nullptr, kSequential);
 }
 
 void UfuncAccumulate::eval_cpu(std::span<const Array> inputs,
