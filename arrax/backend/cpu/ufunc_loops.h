@@ -103,6 +103,49 @@ C pairwise_sum(const char* a, int64_t n, int64_t stride) {
          pairwise_sum<T, C>(a + n2 * stride, n - n2, stride);
 }
 
+// The complex version keeps 4 complex running sums (NumPy's 8 floats).
+template <typename T>
+T pairwise_csum(const char* a, int64_t n, int64_t stride) {
+  using R = typename T::value_type;
+  if (n < 4) {
+    R re = R(-0.0), im = R(-0.0);
+    for (int64_t i = 0; i < n; ++i) {
+      T v = load<T>(a + i * stride);
+      re += v.real();
+      im += v.imag();
+    }
+    return {re, im};
+  }
+  if (n <= 64) {
+    R re[4], im[4];
+    for (int j = 0; j < 4; ++j) {
+      T v = load<T>(a + j * stride);
+      re[j] = v.real();
+      im[j] = v.imag();
+    }
+    int64_t i = 4;
+    for (; i < n - (n % 4); i += 4)
+      for (int j = 0; j < 4; ++j) {
+        T v = load<T>(a + (i + j) * stride);
+        re[j] += v.real();
+        im[j] += v.imag();
+      }
+    R rr = (re[0] + re[1]) + (re[2] + re[3]);
+    R ri = (im[0] + im[1]) + (im[2] + im[3]);
+    for (; i < n; ++i) {
+      T v = load<T>(a + i * stride);
+      rr += v.real();
+      ri += v.imag();
+    }
+    return {rr, ri};
+  }
+  int64_t n2 = n / 2;
+  n2 -= n2 % 4;
+  T x = pairwise_csum<T>(a, n2, stride);
+  T y = pairwise_csum<T>(a + n2 * stride, n - n2, stride);
+  return {x.real() + y.real(), x.imag() + y.imag()};
+}
+
 // Note [Reduce and accumulate inner loops]
 // ufunc.reduce calls the binary loop with the output as first input and
 // both at stride 0 (out = out op b[i] for each i), ufunc.accumulate with
@@ -125,6 +168,12 @@ void binary_loop(char** d, const int64_t* s, int64_t n, const void*) {
       if constexpr (std::is_same_v<F, functors::add> &&
                     std::is_floating_point_v<C>) {
         acc += pairwise_sum<T, C>(d[2], n, s[2]);
+        *reinterpret_cast<Out*>(d[0]) = store<Out>(acc);
+        return;
+      }
+      if constexpr (std::is_same_v<F, functors::add> && is_complex_v<C>) {
+        C sum = pairwise_csum<T>(d[2], n, s[2]);
+        acc = C(acc.real() + sum.real(), acc.imag() + sum.imag());
         *reinterpret_cast<Out*>(d[0]) = store<Out>(acc);
         return;
       }
