@@ -18,6 +18,31 @@ extern "C" __m256d Sleef_arrax_sqrtd4_u10avx2(__m256d x) {
 extern "C" __m256 Sleef_arrax_sqrtf8_u10avx2(__m256 x) {
   return _mm256_sqrt_ps(x);
 }
+// Not SLEEF either: the exact hardware rounding instructions.
+extern "C" __m256d Sleef_arrax_floord4_u10avx2(__m256d x) {
+  return _mm256_round_pd(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+extern "C" __m256 Sleef_arrax_floorf8_u10avx2(__m256 x) {
+  return _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+extern "C" __m256d Sleef_arrax_ceild4_u10avx2(__m256d x) {
+  return _mm256_round_pd(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+}
+extern "C" __m256 Sleef_arrax_ceilf8_u10avx2(__m256 x) {
+  return _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+}
+extern "C" __m256d Sleef_arrax_truncd4_u10avx2(__m256d x) {
+  return _mm256_round_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+}
+extern "C" __m256 Sleef_arrax_truncf8_u10avx2(__m256 x) {
+  return _mm256_round_ps(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+}
+extern "C" __m256d Sleef_arrax_rintd4_u10avx2(__m256d x) {
+  return _mm256_round_pd(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+extern "C" __m256 Sleef_arrax_rintf8_u10avx2(__m256 x) {
+  return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
 #include <stdint.h>
 
 #define ARRAX_SIMD_LOOP(ufunc, fn)                                             \

@@ -4,6 +4,9 @@
 // ufunc_simd.cpp calls it only where the CPU has AVX-512F.
 #ifdef ARRAX_HAVE_SLEEF
 #pragma GCC target("avx512f,avx2,fma")
+// GCC 12 warns inside its own AVX-512 headers (_mm512_undefined_pd).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 // SLEEF's own header declares these only when the whole unit is compiled
@@ -19,6 +22,31 @@ extern "C" __m512d Sleef_arrax_sqrtd8_u10avx512f(__m512d x) {
 }
 extern "C" __m512 Sleef_arrax_sqrtf16_u10avx512f(__m512 x) {
   return _mm512_sqrt_ps(x);
+}
+// Not SLEEF either: the exact hardware rounding instructions.
+extern "C" __m512d Sleef_arrax_floord8_u10avx512f(__m512d x) {
+  return _mm512_roundscale_pd(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+extern "C" __m512 Sleef_arrax_floorf16_u10avx512f(__m512 x) {
+  return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+extern "C" __m512d Sleef_arrax_ceild8_u10avx512f(__m512d x) {
+  return _mm512_roundscale_pd(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+}
+extern "C" __m512 Sleef_arrax_ceilf16_u10avx512f(__m512 x) {
+  return _mm512_roundscale_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+}
+extern "C" __m512d Sleef_arrax_truncd8_u10avx512f(__m512d x) {
+  return _mm512_roundscale_pd(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+}
+extern "C" __m512 Sleef_arrax_truncf16_u10avx512f(__m512 x) {
+  return _mm512_roundscale_ps(x, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+}
+extern "C" __m512d Sleef_arrax_rintd8_u10avx512f(__m512d x) {
+  return _mm512_roundscale_pd(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+extern "C" __m512 Sleef_arrax_rintf16_u10avx512f(__m512 x) {
+  return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 #include <stdint.h>
 

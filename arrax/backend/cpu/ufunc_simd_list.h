@@ -23,3 +23,9 @@ ARRAX_SIMD_LOOP(cbrt, cbrt)
 // The hardware's correctly rounded square root (std::sqrt does not
 // vectorize while it must set errno).
 ARRAX_SIMD_LOOP(sqrt, arrax_sqrt)
+// The hardware's rounding instructions (libm's floor and friends are calls
+// per element without SSE4.1 in the baseline).
+ARRAX_SIMD_LOOP(floor, arrax_floor)
+ARRAX_SIMD_LOOP(ceil, arrax_ceil)
+ARRAX_SIMD_LOOP(trunc, arrax_trunc)
+ARRAX_SIMD_LOOP(rint, arrax_rint)
