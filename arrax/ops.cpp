@@ -343,7 +343,8 @@ void check_no_negative_exponent(const Array& b) {
   } else if (b.size() > 0) {
     Array z[2] = {b, weak_scalar(int64_t(0))};
     Array neg = apply_ufunc(UfuncId::less, z)[0];
-    negative = ufunc_reduce(UfuncId::logical_or, neg, std::nullopt).item<bool>();
+    negative =
+        ufunc_reduce(UfuncId::logical_or, neg, std::nullopt).item<bool>();
   }
   if (negative)
     throw ValueError(

@@ -17,9 +17,9 @@ constexpr UfuncInfo kUfuncs[] = {
 // NumPy's loop search order: ? b B h H i I l L e f d F D, with bfloat16
 // after float16 so that 8-bit integers still pick float16 like NumPy does.
 constexpr Dtype kSearchOrder[] = {
-    Dtype::Bool,    Dtype::Int8,      Dtype::UInt8,      Dtype::Int16,
-    Dtype::UInt16,  Dtype::Int32,     Dtype::UInt32,     Dtype::Int64,
-    Dtype::UInt64,  Dtype::Float16,   Dtype::BFloat16,   Dtype::Float32,
+    Dtype::Bool,    Dtype::Int8,     Dtype::UInt8,     Dtype::Int16,
+    Dtype::UInt16,  Dtype::Int32,    Dtype::UInt32,    Dtype::Int64,
+    Dtype::UInt64,  Dtype::Float16,  Dtype::BFloat16,  Dtype::Float32,
     Dtype::Float64, Dtype::Complex64, Dtype::Complex128,
 };
 

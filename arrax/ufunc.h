@@ -17,8 +17,8 @@ constexpr TypeSet kBoolT = type_bit(Dtype::Bool);
 constexpr TypeSet kSignedT = type_bit(Dtype::Int8) | type_bit(Dtype::Int16) |
                              type_bit(Dtype::Int32) | type_bit(Dtype::Int64);
 constexpr TypeSet kUnsignedT =
-    type_bit(Dtype::UInt8) | type_bit(Dtype::UInt16) | type_bit(Dtype::UInt32) |
-    type_bit(Dtype::UInt64);
+    type_bit(Dtype::UInt8) | type_bit(Dtype::UInt16) |
+    type_bit(Dtype::UInt32) | type_bit(Dtype::UInt64);
 constexpr TypeSet kIntT = kSignedT | kUnsignedT;
 constexpr TypeSet kFloatT = type_bit(Dtype::Float16) |
                             type_bit(Dtype::BFloat16) |
@@ -27,7 +27,7 @@ constexpr TypeSet kComplexT =
     type_bit(Dtype::Complex64) | type_bit(Dtype::Complex128);
 constexpr TypeSet kInexactT = kFloatT | kComplexT;
 constexpr TypeSet kAllT = kBoolT | kIntT | kInexactT;
-constexpr TypeSet kNumericT = kIntT | kInexactT;      // no bool
+constexpr TypeSet kNumericT = kIntT | kInexactT;   // no bool
 constexpr TypeSet kRealT = kBoolT | kIntT | kFloatT;  // no complex
 constexpr TypeSet kBoolIntT = kBoolT | kIntT;
 constexpr TypeSet kIntFloatT = kIntT | kFloatT;
@@ -81,14 +81,14 @@ ARRAX_API Dtype ufunc_out_dtype(UfuncId id, Dtype loop);
 ARRAX_API Dtype ufunc_resolve_loop(UfuncId id, const Dtype* inputs,
                                    const bool* weak, int n);
 
-// NumPy's `identity` of a binary ufunc, for reductions of empty arrays:
-// kind None (no identity), or a value as double (exact for the identities
-// NumPy uses: 0, 1, -1, true, false, -inf).
+// NumPy's `identity` of a binary ufunc, the start of its reductions: none,
+// or a value as double (exact for the identities NumPy uses: 0, 1, -1,
+// true, false, -inf).
 struct UfuncIdentity {
   bool has = false;
   double value = 0;
-  // maximum/minimum and friends: no identity, but an empty-free reduction
-  // is well defined (NumPy's "reorderable").
+  // Reductions over several axes are allowed (NumPy's "reorderable"):
+  // the ufuncs with an identity, and maximum/minimum/fmax/fmin.
   bool reorderable = false;
 };
 ARRAX_API UfuncIdentity ufunc_identity(UfuncId id);
