@@ -377,6 +377,7 @@ def test_weak_scalar_promotion(name, dtype, scalar):
 @pytest.mark.parametrize("scalar", [-1, 1000, -1000, 2**64 - 1])
 def test_comparison_with_out_of_range_int(dtype, scalar):
     a = xp.rand((5,), dtype)
+    xp.check(lambda m, a: m.less(a, scalar, out=m.asarray(numpy.ones(5, bool))), a)
     for op in ["less", "less_equal", "greater", "greater_equal", "equal", "not_equal"]:
         xp.check(lambda m, a, op=op: getattr(m, op)(a, scalar), a)
         xp.check(lambda m, a, op=op: getattr(m, op)(scalar, a), a)
@@ -763,6 +764,14 @@ def test_clip_forms():
     xp.check(lambda m, a: m.clip(a, 300, 400), i8)
     xp.check(lambda m, a: m.clip(a, numpy.int16(1), 3), i8)
     xp.check(lambda m, a: m.clip(a, 1.5, 3), i8)
+
+    xp.check(lambda m, a: m.clip(a, -1, 1, dtype=numpy.float32), a)
+    xp.check(
+        lambda m, a: m.clip(
+            a, -1, 1, where=m.asarray(a > 0), out=m.asarray(numpy.zeros(10))
+        ),
+        a,
+    )
 
     def with_out(m, a):
         o = m.asarray(numpy.zeros(10))
