@@ -119,18 +119,32 @@ struct OffsetCtx {
 template <IndexMode M>
 void offsets_loop(char** d, const int64_t* s, int64_t n, const void* vctx) {
   const auto& c = *static_cast<const OffsetCtx*>(vctx);
+  // Locals, so that the stores below cannot be assumed to change them.
+  const int k = c.k;
+  const bool accumulate = c.accumulate;
+  int64_t dims[kMaxIndicesPerPass], strides[kMaxIndicesPerPass];
+  const char* ix[kMaxIndicesPerPass];
+  int64_t is[kMaxIndicesPerPass];
+  for (int j = 0; j < k; ++j) {
+    dims[j] = c.dims[j];
+    strides[j] = c.strides[j];
+    ix[j] = d[1 + j];
+    is[j] = s[1 + j];
+  }
+  char* const o = d[0];
+  const int64_t so = s[0];
   for (int64_t i = 0; i < n; ++i) {
-    int64_t acc = c.accumulate ? load<int64_t>(d[0] + i * s[0]) : 0;
-    for (int j = 0; j < c.k; ++j) {
-      int64_t v = load<int64_t>(d[1 + j] + i * s[1 + j]);
+    int64_t acc = accumulate ? load<int64_t>(o + i * so) : 0;
+    for (int j = 0; j < k; ++j) {
+      int64_t v = load<int64_t>(ix[j] + i * is[j]);
       const int64_t raw = v;
-      if (!normalize<M>(v, c.dims[j])) {
-        c.bad->record(raw, c.axes[j], c.dims[j]);
+      if (!normalize<M>(v, dims[j])) [[unlikely]] {
+        c.bad->record(raw, c.axes[j], dims[j]);
         v = 0;
       }
-      acc += v * c.strides[j];
+      acc += v * strides[j];
     }
-    store<int64_t>(d[0] + i * s[0], acc);
+    store<int64_t>(o + i * so, acc);
   }
 }
 
@@ -249,21 +263,48 @@ struct TakeCtx {
   BadIndex* bad;
 };
 
-// The fused single-index path: out[i] = src[idx[i] * stride].
+// The fused single-index path: out[i] = src[idx[i] * stride]. Everything the
+// loop reads is copied into locals first: stores through char* could alias
+// the context otherwise, and the compiler would reload it every element.
 template <typename T, IndexMode M>
 void take_loop(char** d, const int64_t* s, int64_t n, const void* vctx) {
   const auto& c = *static_cast<const TakeCtx*>(vctx);
-  char* o = d[0];
-  const char* ix = d[1];
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t v = load<int64_t>(ix + i * s[1]);
-    const int64_t raw = v;
-    if (!normalize<M>(v, c.dim)) {
-      c.bad->record(raw, c.axis, c.dim);
-      v = 0;
+  const char* const src = c.src;
+  const int64_t stride = c.stride, dim = c.dim;
+  char* const o = d[0];
+  const char* const ix = d[1];
+  const int64_t so = s[0], si = s[1];
+  int64_t bad_at = -1;
+  if (so == sizeof(T) && si == sizeof(int64_t)) {
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = load<int64_t>(ix + i * sizeof(int64_t));
+      if (!normalize<M>(v, dim)) [[unlikely]] {
+        if (bad_at < 0) bad_at = i;
+        v = 0;
+      }
+      store<T>(o + i * sizeof(T), load<T>(src + v * stride));
     }
-    store<T>(o + i * s[0], load<T>(c.src + v * c.stride));
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = load<int64_t>(ix + i * si);
+      if (!normalize<M>(v, dim)) [[unlikely]] {
+        if (bad_at < 0) bad_at = i;
+        v = 0;
+      }
+      store<T>(o + i * so, load<T>(src + v * stride));
+    }
   }
+  if (bad_at >= 0) c.bad->record(load<int64_t>(ix + bad_at * si), c.axis, dim);
+}
+
+// The first index outside [-dim, dim) (Raise) in C order, or -1. A
+// read-only pass, so a scatter can check before it writes.
+int64_t first_bad_index(const char* ix, int64_t si, int64_t n, int64_t dim) {
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t v = load<int64_t>(ix + i * si);
+    if (v < -dim || v >= dim) return i;
+  }
+  return -1;
 }
 
 struct BlockCtx {
@@ -275,18 +316,28 @@ struct BlockCtx {
 template <typename T>
 void gather_loop(char** d, const int64_t* s, int64_t n, const void* vctx) {
   const auto& c = *static_cast<const BlockCtx*>(vctx);
+  const Block& block = *c.block;
+  char* const base = c.base;
+  const int64_t isz = c.isz, so = s[0], si = s[1];
+  char* const o = d[0];
+  const char* const offs = d[1];
   for (int64_t i = 0; i < n; ++i) {
-    int64_t off = load<int64_t>(d[1] + i * s[1]);
-    copy_block<T>(d[0] + i * s[0], c.base + off * c.isz, *c.block);
+    int64_t off = load<int64_t>(offs + i * si);
+    copy_block<T>(o + i * so, base + off * isz, block);
   }
 }
 
 template <typename T>
 void scatter_loop(char** d, const int64_t* s, int64_t n, const void* vctx) {
   const auto& c = *static_cast<const BlockCtx*>(vctx);
+  const Block& block = *c.block;
+  char* const base = c.base;
+  const int64_t isz = c.isz, sv = s[0], si = s[1];
+  const char* const v = d[0];
+  const char* const offs = d[1];
   for (int64_t i = 0; i < n; ++i) {
-    int64_t off = load<int64_t>(d[1] + i * s[1]);
-    copy_block<T>(c.base + off * c.isz, d[0] + i * s[0], *c.block);
+    int64_t off = load<int64_t>(offs + i * si);
+    copy_block<T>(base + off * isz, v + i * sv, block);
   }
 }
 
@@ -461,6 +512,40 @@ void Scatter::eval_cpu(std::span<const Array> inputs,
     if (dst.shape()[j] == 0 && mode_ != IndexMode::Raise)
       throw IndexError(std::string("[") + op_ +
                        "] cannot replace elements of an empty array");
+  int64_t rest1 = 1;
+  for (int d = k; d < dst.ndim(); ++d) rest1 *= dst.shape()[d];
+  const Array& idx0 = inputs[1];
+  if (k == 1 && rest1 == 1 && nbd == 1 && idx0.ndim() == 1 &&
+      idx0.shape()[0] == nb) {
+    // See Note [Gather and scatter kernels]: one index array, one element
+    // per index. Check all indices, then write in order (last wins).
+    const int64_t dim = dst.shape()[0];
+    const int64_t stride = dst.strides()[0] * isz;
+    const char* ix = static_cast<const char*>(idx0.data());
+    const int64_t si = idx0.strides()[0] * 8;
+    const char* vdata = static_cast<const char*>(value.data());
+    const int64_t vs = value.strides()[0] * isz;
+    char* base = static_cast<char*>(dst.data());
+    if (mode_ == IndexMode::Raise) {
+      int64_t bad = first_bad_index(ix, si, nb, dim);
+      if (bad >= 0)
+        throw IndexError(std::string("[") + op_ + "] index " +
+                         std::to_string(load<int64_t>(ix + bad * si)) +
+                         " is out of bounds for axis " +
+                         std::to_string(axes_[0]) + " with size " +
+                         std::to_string(dim));
+    }
+    dispatch_itemsize(isz, [&]<typename T>() {
+      dispatch_mode(mode_, [&]<IndexMode M>() {
+        for (int64_t i = 0; i < nb; ++i) {
+          int64_t v = load<int64_t>(ix + i * si);
+          normalize<M>(v, dim);
+          store<T>(base + v * stride, load<T>(vdata + i * vs));
+        }
+      });
+    });
+    return;
+  }
   // All offsets are checked before the first write.
   auto off = index_offsets(bshape, inputs.subspan(1), dst.shape().data(),
                            dst.strides().data(), axes_.data(), mode_, op_);
