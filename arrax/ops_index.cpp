@@ -3,6 +3,7 @@
 #include "arrax/ops_index.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "arrax/dispatch.h"
@@ -397,6 +398,17 @@ Array gather_plan(const Plan& p, const char* op) {
 // integers must fit it and Python complex numbers need a complex array, as
 // in NumPy.
 void check_assignable(const Array& value, Dtype dtype, const char* op) {
+  if (value.is_weak() && value.dtype() == Dtype::Float64 &&
+      is_integer(dtype)) {
+    double d = *value.data<double>();
+    if (std::isnan(d))
+      throw ValueError(err(op, "cannot convert float NaN to integer"));
+    if (std::isinf(d))
+      throw OverflowError(err(op, "cannot convert float infinity to integer"));
+    if (!(std::abs(d) < 9.3e18))
+      throw OverflowError(
+          err(op, "Python int too large to convert to C long"));
+  }
   if (value.is_weak()) {
     if (is_complex(value.dtype()) && !is_complex(dtype))
       throw TypeError(err(op, std::string("cannot assign a complex number to "

@@ -2,6 +2,10 @@
 // code runs) and the indexing functions (take, put, nonzero, ...).
 #include <nanobind/stl/optional.h>
 
+#include <cmath>
+#include <cstring>
+#include <limits>
+
 #include "common.h"
 
 namespace arrax::py {
@@ -84,6 +88,20 @@ Index to_index(nb::handle h, const char* op) {
     }
     return Index(index_int(i.ptr(), op));
   }
+  if (PyList_CheckExact(o) && PyList_GET_SIZE(o) > 0) {
+    // A flat list of Python ints (the common a[[0, 2]]): no NumPy detour.
+    Py_ssize_t n = PyList_GET_SIZE(o);
+    Array arr = Array::empty({n}, Dtype::Int64, Device::cpu());
+    int64_t* p = arr.data<int64_t>();
+    bool ok = true;
+    for (Py_ssize_t i = 0; i < n && ok; ++i) {
+      PyObject* x = PyList_GET_ITEM(o, i);
+      int overflow = 0;
+      ok = PyLong_CheckExact(x) &&
+           ((p[i] = PyLong_AsLongLongAndOverflow(x, &overflow)), !overflow);
+    }
+    if (ok) return Index(arr);
+  }
   if (PyList_Check(o) || PyTuple_Check(o)) {
     // A nested sequence is an index array; an empty one is an empty integer
     // array, as in NumPy.
@@ -113,24 +131,35 @@ void parse_key(nb::handle key, Indices& out, const char* op) {
   }
 }
 
-// NumPy scalar of a 0-d CPU array, built directly (no NumPy array).
-nb::object element_scalar(const Array& r) {
+// NumPy scalar of the element at `p` (CPU memory), built directly.
+nb::object scalar_at(Dtype dt, const void* p) {
   static nb::object* types = new nb::object[kNumDtypes];  // leaked: numpy()
-  nb::object& t = types[static_cast<int>(r.dtype())];
-  if (!t.is_valid()) t = dtype_object(r.dtype()).attr("type");
+  nb::object& t = types[static_cast<int>(dt)];
+  if (!t.is_valid()) t = dtype_object(dt).attr("type");
   nb::object v;
-  switch (kind(r.dtype())) {
-    case DtypeKind::Bool: v = nb::bool_(r.item<bool>()); break;
-    case DtypeKind::Int: v = nb::int_(r.item<int64_t>()); break;
-    case DtypeKind::UInt: v = nb::int_(r.item<uint64_t>()); break;
-    case DtypeKind::Float: v = nb::float_(r.item<double>()); break;
-    case DtypeKind::Complex: {
-      complex128 c = r.item<complex128>();
-      v = nb::steal(PyComplex_FromDoubles(c.real(), c.imag()));
-      break;
+  dispatch_types(dt, "getitem", [&]<typename T>() {
+    T x;
+    std::memcpy(&x, p, sizeof(T));
+    if constexpr (std::is_same_v<T, bool>) {
+      v = nb::bool_(x);
+    } else if constexpr (is_complex_v<T>) {
+      v = nb::steal(PyComplex_FromDoubles(x.real(), x.imag()));
+    } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+      v = nb::steal(PyLong_FromLongLong(x));
+    } else if constexpr (std::is_integral_v<T>) {
+      v = nb::steal(PyLong_FromUnsignedLongLong(x));
+    } else {
+      v = nb::steal(PyFloat_FromDouble(static_cast<double>(x)));
     }
-  }
+  });
   return t(v);
+}
+
+nb::object element_scalar(const Array& r) {
+  if (r.device().is_cpu()) return scalar_at(r.dtype(), r.data());
+  alignas(16) char buf[16];
+  copy_to_host(r, buf);
+  return scalar_at(r.dtype(), buf);
 }
 
 // arrax._scalars.wrap in C++: 0-d CPU arrays become NumPy scalars.
@@ -139,7 +168,108 @@ nb::object wrap(Array r) {
   return nb::cast(std::move(r));
 }
 
+// The fast path of a[i] and a[i, j, ...] with Python ints: no index list,
+// no plan. Returns false (and touches nothing) for any other key.
+constexpr int kFastInts = 8;
+bool int_key(PyObject* key, int64_t* v, int& n) {
+  if (PyLong_CheckExact(key)) {
+    n = 1;
+    int overflow = 0;
+    v[0] = PyLong_AsLongLongAndOverflow(key, &overflow);
+    return !overflow;
+  }
+  if (!PyTuple_CheckExact(key)) return false;
+  n = static_cast<int>(PyTuple_GET_SIZE(key));
+  if (n == 0 || n > kFastInts) return false;
+  for (int i = 0; i < n; ++i) {
+    PyObject* o = PyTuple_GET_ITEM(key, i);
+    if (!PyLong_CheckExact(o)) return false;
+    int overflow = 0;
+    v[i] = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) return false;
+  }
+  return true;
+}
+
+// Element offset of the leading integer indices, bounds-checked.
+int64_t int_offset(const Array& a, const int64_t* v, int n, const char* op) {
+  int64_t off = a.offset();
+  for (int d = 0; d < n; ++d) {
+    int64_t i = v[d], size = a.shape()[d];
+    if (i < -size || i >= size)
+      throw IndexError(std::string("[") + op + "] index " + std::to_string(i) +
+                       " is out of bounds for axis " + std::to_string(d) +
+                       " with size " + std::to_string(size));
+    off += (i < 0 ? i + size : i) * a.strides()[d];
+  }
+  return off;
+}
+
+// The fast path of keys made of Python ints and slices only (a[1:5],
+// a[i, ::2]): the view is computed here with Python's own slice rules.
+// Returns false, with no error set, for anything else or any error (the
+// general path then raises NumPy's error).
+bool basic_view(const Array& a, PyObject* key, Array& out) {
+  PyObject* single[1] = {key};
+  PyObject** items = single;
+  int n = 1;
+  if (PyTuple_CheckExact(key)) {
+    n = static_cast<int>(PyTuple_GET_SIZE(key));
+    items = &PyTuple_GET_ITEM(key, 0);
+  } else if (!PySlice_Check(key)) {
+    return false;
+  }
+  if (n > a.ndim()) return false;
+  Shape shape;
+  Strides strides;
+  int64_t off = a.offset();
+  for (int d = 0; d < n; ++d) {
+    PyObject* o = items[d];
+    int64_t size = a.shape()[d], stride = a.strides()[d];
+    if (PyLong_CheckExact(o)) {
+      int overflow = 0;
+      int64_t i = PyLong_AsLongLongAndOverflow(o, &overflow);
+      if (overflow || i < -size || i >= size) return false;
+      off += (i < 0 ? i + size : i) * stride;
+    } else if (PySlice_Check(o)) {
+      Py_ssize_t start, stop, step;
+      if (PySlice_Unpack(o, &start, &stop, &step) < 0) {
+        PyErr_Clear();
+        return false;
+      }
+      Py_ssize_t len = PySlice_AdjustIndices(size, &start, &stop, step);
+      shape.push_back(len);
+      strides.push_back(step * stride);
+      if (len > 0) off += start * stride;
+    } else {
+      return false;
+    }
+  }
+  for (int d = n; d < a.ndim(); ++d) {
+    shape.push_back(a.shape()[d]);
+    strides.push_back(a.strides()[d]);
+  }
+  out = a.view(std::move(shape), std::move(strides), off);
+  return true;
+}
+
 nb::object getitem_py(const Array& a, nb::handle key) {
+  int64_t v[kFastInts];
+  int n = 0;
+  if (int_key(key.ptr(), v, n) && n <= a.ndim()) {
+    int64_t off = int_offset(a, v, n, "getitem");
+    if (n == a.ndim() && a.device().is_cpu())
+      return scalar_at(a.dtype(), static_cast<const char*>(
+                                      a.storage()->data) +
+                                      off * a.itemsize());
+    Shape s(a.shape().begin() + n, a.shape().end());
+    Strides st(a.strides().begin() + n, a.strides().end());
+    Array r = a.view(s, st, off);
+    if (n == a.ndim()) return element_scalar(r);
+    return nb::cast(std::move(r));
+  }
+  Array view;
+  if (basic_view(a, key.ptr(), view)) return nb::cast(std::move(view));
   Indices index;
   parse_key(key, index, "getitem");
   Array r = getitem(a, index);
@@ -148,7 +278,56 @@ nb::object getitem_py(const Array& a, nb::handle key) {
   return nb::cast(std::move(r));
 }
 
+// a[i, ...] = x for a Python float, or int within range, or bool, on the
+// CPU: one store. Anything else (and any error) takes the general path.
+bool set_element_fast(const Array& a, nb::handle key, nb::handle value) {
+  if (!a.device().is_cpu()) return false;
+  PyObject* o = value.ptr();
+  bool is_float = PyFloat_CheckExact(o), is_int = PyLong_CheckExact(o);
+  if (!is_float && !is_int && !PyBool_Check(o)) return false;
+  int64_t v[kFastInts];
+  int n = 0;
+  if (!int_key(key.ptr(), v, n) || n != a.ndim()) return false;
+  int64_t iv = 0;
+  if (is_int) {
+    int overflow = 0;
+    iv = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) return false;
+  }
+  int64_t off = int_offset(a, v, n, "setitem");
+  char* p = static_cast<char*>(a.storage()->data) + off * a.itemsize();
+  return dispatch_types(a.dtype(), "setitem", [&]<typename T>() {
+    T x;
+    if (is_float) {
+      double d = PyFloat_AS_DOUBLE(o);
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (!(std::abs(d) < 9.2e18)) return false;  // NaN, inf, too large
+      }
+      x = cast_value<T>(d);
+    } else if (!is_int) {
+      x = cast_value<T>(o == Py_True);
+    } else {
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (iv < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+            (iv > 0 && static_cast<uint64_t>(iv) >
+                           static_cast<uint64_t>(
+                               std::numeric_limits<T>::max())))
+          return false;  // the general path raises OverflowError
+      }
+      x = cast_value<T>(iv);
+    }
+    std::memcpy(p, &x, sizeof(T));
+    return true;
+  });
+}
+
 void setitem_py(const Array& a, nb::handle key, nb::handle value) {
+  if (set_element_fast(a, key, value)) return;
+  Array view;
+  if (basic_view(a, key.ptr(), view)) {
+    setitem(view, {}, to_array(value, "setitem"));
+    return;
+  }
   Indices index;
   parse_key(key, index, "setitem");
   setitem(a, index, to_array(value, "setitem"));

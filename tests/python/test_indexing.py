@@ -174,6 +174,24 @@ def test_setitem_array(shape, key):
     xp.check(body, a, v2)
 
 
+@pytest.mark.parametrize("shape,key", CASES, ids=_ids(CASES))
+def test_strided_views(shape, key):
+    # The same keys on a view with negative, non-unit strides.
+    if not shape:
+        pytest.skip("a 0-d array has no strides to vary")
+    big = _data(tuple(2 * n for n in shape))
+    rev = tuple(S(None, None, -2) for _ in shape)
+    xp.check(lambda m, b: b[rev][conv(m, key)], big)
+    v = xp.rand(numpy.asarray(big[rev][conv(numpy, key)]).shape, "float64", 6)
+
+    def body(m, b, v):
+        b = b.copy()
+        b[rev][conv(m, key)] = v
+        return b
+
+    xp.check(body, big, v)
+
+
 @pytest.mark.parametrize("dtype", xp.ALL)
 @pytest.mark.parametrize(
     "key",
@@ -398,7 +416,9 @@ def index_case(draw):
         elif kind == "ellipsis":
             key.append(Ellipsis)
             used_ellipsis = True
-            dim = nd  # later entries may still name dims: keep it simple
+            # The ellipsis spans some dimensions; later entries index the
+            # last ones.
+            dim = draw(st.integers(dim, nd))
         elif kind == "int":
             n = shape[dim]
             key.append(draw(st.integers(-n, n - 1)))
@@ -426,7 +446,7 @@ def index_case(draw):
     return shape, tuple(key)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(index_case())
 def test_hypothesis_getitem_setitem(case):
     shape, key = case
