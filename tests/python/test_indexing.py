@@ -291,6 +291,17 @@ def test_repeated_indices_last_wins():
 
     xp.check(big, numpy.zeros(1000), idx, vals)
 
+    # Two index arrays: the parallel scatter over precomputed offsets.
+    i2, j2 = rng.integers(0, 30, size=(2, 200_000))
+    xp.check(lambda m, a, i, j, v: _assign(a, (i, j), v), numpy.zeros((30, 30)),
+             i2, j2, vals)
+
+
+def _assign(a, key, v):
+    a = a.copy()
+    a[key] = v
+    return a
+
 
 def test_setitem_casting():
     def body(m, a):
@@ -434,8 +445,14 @@ def index_case(draw):
             ishape = draw(st.sampled_from([(2,), (1,), (2, 1), (3,), ()]))
             if n == 0:
                 ishape = (0,)
-            key.append(A(rng.integers(-n, max(n, 1), size=ishape) if n else
-                         numpy.zeros(ishape, numpy.int64)))
+            dt = draw(st.sampled_from(["int64", "int32", "int8", "uint8"]))
+            lo = 0 if dt == "uint8" else -n
+            v = (rng.integers(lo, max(n, 1), size=ishape) if n else
+                 numpy.zeros(ishape, numpy.int64)).astype(dt)
+            # As an arrax array, a NumPy array or a nested list.
+            form = draw(st.sampled_from(["arrax", "numpy", "list"]))
+            key.append(A(v) if form == "arrax" else v if form == "numpy"
+                       else v.tolist() if v.ndim else int(v))
             dim += 1
         else:
             k = draw(st.integers(1, nd - dim))
