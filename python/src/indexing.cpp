@@ -70,8 +70,14 @@ Index to_index(nb::handle h, const char* op) {
   if (PyBool_Check(o))
     return Index(Array::scalar(o == Py_True, Dtype::Bool, Device::cpu()));
   if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(
-                                numpy_type("ndarray"))))
+                                numpy_type("ndarray")))) {
+    std::string kind = nb::cast<std::string>(h.attr("dtype").attr("kind"));
+    if (kind != "i" && kind != "u" && kind != "b")
+      throw IndexError(std::string("[") + op +
+                       "] arrays used as indices must be of integer (or "
+                       "boolean) type");
     return Index(from_numpy(h, false));
+  }
   if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(
                                 numpy_type("bool_"))))
     return Index(Array::scalar(PyObject_IsTrue(o) == 1, Dtype::Bool,
@@ -108,7 +114,11 @@ Index to_index(nb::handle h, const char* op) {
     nb::object arr;
     try {
       arr = numpy().attr("asarray")(h);
-    } catch (nb::python_error&) {
+    } catch (nb::python_error& e) {
+      // NumPy's own error for ragged sequences is a ValueError.
+      if (e.matches(PyExc_ValueError))
+        throw ValueError(std::string("[") + op + "] " +
+                         nb::str(e.value()).c_str());
       invalid_index(op);
     }
     if (nb::cast<int64_t>(arr.attr("size")) == 0)

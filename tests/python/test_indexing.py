@@ -379,7 +379,16 @@ ERRORS = [
     ((3,), 2**70),
     ((0,), 0),
     ((0,), A([0])),
+    ((3,), [[0, 1], [S(1)]]),
+    ((3,), [None]),
+    ((3,), (0.5,)),
 ]
+
+
+def test_non_numeric_index_array():
+    a = _data((3,))
+    xp.check(lambda m, a: a[numpy.array(["a"])], a)
+
 
 
 @pytest.mark.parametrize("shape,key", ERRORS, ids=_ids(ERRORS))
