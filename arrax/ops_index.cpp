@@ -122,8 +122,11 @@ Plan analyze(const Array& a, std::span<const Index> index, const char* op) {
   for (const Index& e : index) {
     switch (e.kind()) {
       case Index::Kind::Int:
-      case Index::Kind::Slice: ++consumed; break;
-      case Index::Kind::NewAxis: break;
+      case Index::Kind::Slice:
+        ++consumed;
+        break;
+      case Index::Kind::NewAxis:
+        break;
       case Index::Kind::Ellipsis:
         if (++n_ellipsis > 1)
           throw IndexError(
@@ -138,8 +141,9 @@ Plan analyze(const Array& a, std::span<const Index> index, const char* op) {
           ++consumed;
           if (x.ndim() > 0) has_adv = true;
         } else {
-          throw IndexError(err(
-              op, "arrays used as indices must be of integer (or boolean) "
+          throw IndexError(
+              err(op,
+                  "arrays used as indices must be of integer (or boolean) "
                   "type"));
         }
         break;
@@ -176,18 +180,16 @@ Plan analyze(const Array& a, std::span<const Index> index, const char* op) {
   auto integer = [&](int64_t i, int entry) {
     int64_t n = shape[d];
     if (i < -n || i >= n)
-      throw IndexError(err(op, "index " + std::to_string(i) +
-                                   " is out of bounds for axis " +
-                                   std::to_string(d) + " with size " +
-                                   std::to_string(n)));
+      throw IndexError(
+          err(op, "index " + std::to_string(i) + " is out of bounds for axis " +
+                      std::to_string(d) + " with size " + std::to_string(n)));
     if (i < 0) i += n;
     if (!has_adv) {
       off += i * strides[d];
     } else {
       push_full(d);
-      pending.push_back(
-          {Array::scalar(i, Dtype::Int64, a.device()),
-           static_cast<int>(vs.size()) - 1, d});
+      pending.push_back({Array::scalar(i, Dtype::Int64, a.device()),
+                         static_cast<int>(vs.size()) - 1, d});
       mark_adv(entry);
     }
     ++d;
@@ -196,7 +198,9 @@ Plan analyze(const Array& a, std::span<const Index> index, const char* op) {
   int entry = 0;
   for (const Index& e : index) {
     switch (e.kind()) {
-      case Index::Kind::Int: integer(e.integer(), entry); break;
+      case Index::Kind::Int:
+        integer(e.integer(), entry);
+        break;
       case Index::Kind::Slice: {
         SliceRange r = slice_range(e.slice(), shape[d], op);
         vs.push_back(r.length);
@@ -222,8 +226,8 @@ Plan analyze(const Array& a, std::span<const Index> index, const char* op) {
           bool t = x.item<bool>();
           Array idx = Array::empty({t ? 1 : 0}, Dtype::Int64, Device::cpu());
           if (t) *idx.data<int64_t>() = 0;
-          pending.push_back({on_device(idx, a.device()),
-                             static_cast<int>(vs.size()) - 1, d});
+          pending.push_back(
+              {on_device(idx, a.device()), static_cast<int>(vs.size()) - 1, d});
           mark_adv(entry);
         } else if (x.dtype() == Dtype::Bool) {
           for (int k = 0; k < x.ndim(); ++k)
@@ -241,9 +245,9 @@ Plan analyze(const Array& a, std::span<const Index> index, const char* op) {
           integer(index_scalar(x), entry);
         } else {
           push_full(d);
-          pending.push_back({on_device(astype(x, Dtype::Int64, false),
-                                       a.device()),
-                             static_cast<int>(vs.size()) - 1, d});
+          pending.push_back(
+              {on_device(astype(x, Dtype::Int64, false), a.device()),
+               static_cast<int>(vs.size()) - 1, d});
           mark_adv(entry);
           ++d;
         }
@@ -277,10 +281,10 @@ Plan analyze(const Array& a, std::span<const Index> index, const char* op) {
 // How the result of an advanced index is laid out (Note [Advanced index
 // layout]).
 struct Layout {
-  Shape bshape;              // broadcast shape of the indices
+  Shape bshape;                   // broadcast shape of the indices
   std::vector<int64_t> src_perm;  // V -> V' (indexed dims first)
-  Shape result;              // the user-visible result shape
-  std::vector<int> to_b_first;  // result dims in V'-out order
+  Shape result;                   // the user-visible result shape
+  std::vector<int> to_b_first;    // result dims in V'-out order
 };
 
 Layout make_layout(const Plan& p, const Shape& bshape) {
@@ -398,16 +402,14 @@ Array gather_plan(const Plan& p, const char* op) {
 // integers must fit it and Python complex numbers need a complex array, as
 // in NumPy.
 void check_assignable(const Array& value, Dtype dtype, const char* op) {
-  if (value.is_weak() && value.dtype() == Dtype::Float64 &&
-      is_integer(dtype)) {
+  if (value.is_weak() && value.dtype() == Dtype::Float64 && is_integer(dtype)) {
     double d = *value.data<double>();
     if (std::isnan(d))
       throw ValueError(err(op, "cannot convert float NaN to integer"));
     if (std::isinf(d))
       throw OverflowError(err(op, "cannot convert float infinity to integer"));
     if (!(std::abs(d) < 9.3e18))
-      throw OverflowError(
-          err(op, "Python int too large to convert to C long"));
+      throw OverflowError(err(op, "Python int too large to convert to C long"));
   }
   if (value.is_weak()) {
     if (is_complex(value.dtype()) && !is_complex(dtype))
@@ -422,9 +424,9 @@ void check_assignable(const Array& value, Dtype dtype, const char* op) {
                    static_cast<uint64_t>(std::numeric_limits<T>::max());
           int64_t v = *value.data<int64_t>();
           if constexpr (std::is_unsigned_v<T>)
-            return v >= 0 && static_cast<uint64_t>(v) <=
-                                 static_cast<uint64_t>(
-                                     std::numeric_limits<T>::max());
+            return v >= 0 &&
+                   static_cast<uint64_t>(v) <=
+                       static_cast<uint64_t>(std::numeric_limits<T>::max());
           else
             return v >= std::numeric_limits<T>::min() &&
                    v <= std::numeric_limits<T>::max();
@@ -435,9 +437,9 @@ void check_assignable(const Array& value, Dtype dtype, const char* op) {
         std::string v = value.dtype() == Dtype::UInt64
                             ? std::to_string(*value.data<uint64_t>())
                             : std::to_string(*value.data<int64_t>());
-        throw OverflowError(err(op, "Python integer " + v +
-                                        " out of bounds for " +
-                                        dtype_name(dtype)));
+        throw OverflowError(err(
+            op,
+            "Python integer " + v + " out of bounds for " + dtype_name(dtype)));
       }
     }
   }
@@ -480,8 +482,7 @@ void scatter_plan(const Array& a, const Plan& p, const Array& value,
   if (!p.advanced()) {
     // The copy kernel converts on the fly: no cast copy of the value.
     check_assignable(value, a.dtype(), op);
-    copyto(p.view, broadcast_value(value, p.view.shape(), op),
-           Casting::Unsafe);
+    copyto(p.view, broadcast_value(value, p.view.shape(), op), Casting::Unsafe);
     return;
   }
   Array v = assignment_value(value, a.dtype(), op);
@@ -503,8 +504,8 @@ void scatter_plan(const Array& a, const Plan& p, const Array& value,
   Array outs[1] = {dst};
   if (p.mask.valid()) {
     Array in[2] = {vb, p.mask};
-    dispatch_into(std::make_shared<MaskedScatter>(dst.shape(), dst.dtype()),
-                  in, outs);
+    dispatch_into(std::make_shared<MaskedScatter>(dst.shape(), dst.dtype()), in,
+                  outs);
     return;
   }
   std::vector<int> axes;
@@ -513,10 +514,10 @@ void scatter_plan(const Array& a, const Plan& p, const Array& value,
     axes.push_back(x.axis);
     in.push_back(x.idx);
   }
-  dispatch_into(std::make_shared<Scatter>(dst.shape(), dst.dtype(),
-                                          std::move(axes), IndexMode::Raise,
-                                          op),
-                in, outs);
+  dispatch_into(
+      std::make_shared<Scatter>(dst.shape(), dst.dtype(), std::move(axes),
+                                IndexMode::Raise, op),
+      in, outs);
 }
 
 Array int64_indices(const Array& indices, Casting casting, const char* op) {
@@ -541,7 +542,8 @@ Array take_impl(const Array& a, const Array& indices,
                 const char* op) {
   Array src = axis ? a : ravel(a);
   int ax = normalize_axis(axis.value_or(0), src.ndim(), op);
-  Array idx = on_device(int64_indices(indices, Casting::Unsafe, op), a.device());
+  Array idx =
+      on_device(int64_indices(indices, Casting::Unsafe, op), a.device());
   int nd = src.ndim(), nb = idx.ndim();
   std::vector<int64_t> perm{ax};
   for (int i = 0; i < nd; ++i)
@@ -551,8 +553,9 @@ Array take_impl(const Array& a, const Array& indices,
   for (int64_t b : idx.shape()) result.push_back(b);
   for (int i = ax + 1; i < nd; ++i) result.push_back(src.shape()[i]);
   if (out && !(out->shape() == result))
-    throw ValueError(err(op, "output array does not match result of "
-                             "ndarray.take"));
+    throw ValueError(err(op,
+                         "output array does not match result of "
+                         "ndarray.take"));
   std::vector<int> to_b_first;
   for (int i = 0; i < nb; ++i) to_b_first.push_back(ax + i);
   for (int i = 0; i < ax; ++i) to_b_first.push_back(i);
@@ -601,8 +604,7 @@ Array getitem(const Array& a, std::span<const Index> index) {
   return gather_plan(analyze(a, index, "getitem"), "getitem");
 }
 
-void setitem(const Array& a, std::span<const Index> index,
-             const Array& value) {
+void setitem(const Array& a, std::span<const Index> index, const Array& value) {
   scatter_plan(a, analyze(a, index, "setitem"), value, "setitem");
 }
 
@@ -628,8 +630,8 @@ Array take(const Array& a, const Array& indices, std::optional<int64_t> axis,
 void put(const Array& a, const Array& indices, const Array& values,
          IndexMode mode) {
   const char* op = "put";
-  Array idx = on_device(
-      ravel(int64_indices(indices, Casting::Unsafe, op)), a.device());
+  Array idx =
+      on_device(ravel(int64_indices(indices, Casting::Unsafe, op)), a.device());
   Array v = ravel(assignment_value(values, a.dtype(), op));
   int64_t n = idx.size();
   if (n == 0 || v.size() == 0) return;
@@ -727,8 +729,8 @@ Array compress(const Array& condition, const Array& a,
 }
 
 Array extract(const Array& condition, const Array& a) {
-  return take_impl(ravel(a), nonzero(ravel(condition))[0], 0,
-                   IndexMode::Raise, nullptr, "extract");
+  return take_impl(ravel(a), nonzero(ravel(condition))[0], 0, IndexMode::Raise,
+                   nullptr, "extract");
 }
 
 void place(const Array& a, const Array& mask, const Array& vals) {
@@ -741,14 +743,14 @@ void place(const Array& a, const Array& mask, const Array& vals) {
   Array v = ravel(assignment_value(vals, a.dtype(), op));
   if (v.size() == 0)
     throw ValueError("[place] Cannot insert from an empty array!");
-  v = take_impl(v, index_range(count, a.device()), 0, IndexMode::Wrap,
-                nullptr, op);
+  v = take_impl(v, index_range(count, a.device()), 0, IndexMode::Wrap, nullptr,
+                op);
   bool copied = false;
   Array flat = flat_target(a, copied);
   Array in[2] = {v, on_device(m, a.device())};
   Array outs[1] = {flat};
-  dispatch_into(std::make_shared<MaskedScatter>(flat.shape(), flat.dtype()),
-                in, outs);
+  dispatch_into(std::make_shared<MaskedScatter>(flat.shape(), flat.dtype()), in,
+                outs);
   if (copied) copyto(a, reshape(flat, a.shape()), Casting::Unsafe);
 }
 

@@ -61,8 +61,7 @@ using Indices = std::vector<Index>;
 
 // Out-of-range handling of take/put/choose.
 enum class IndexMode : uint8_t { Raise, Wrap, Clip };
-ARRAX_API IndexMode index_mode_from_name(std::string_view name,
-                                         const char* op);
+ARRAX_API IndexMode index_mode_from_name(std::string_view name, const char* op);
 
 // a[index]: a view for basic indices, a copy for advanced ones.
 ARRAX_API Array getitem(const Array& a, std::span<const Index> index);

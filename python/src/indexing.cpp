@@ -69,8 +69,8 @@ Index to_index(nb::handle h, const char* op) {
   if (nb::isinstance<Array>(h)) return Index(nb::cast<Array>(h));
   if (PyBool_Check(o))
     return Index(Array::scalar(o == Py_True, Dtype::Bool, Device::cpu()));
-  if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(
-                                numpy_type("ndarray")))) {
+  if (PyObject_TypeCheck(
+          o, reinterpret_cast<PyTypeObject*>(numpy_type("ndarray")))) {
     std::string kind = nb::cast<std::string>(h.attr("dtype").attr("kind"));
     if (kind != "i" && kind != "u" && kind != "b")
       throw IndexError(std::string("[") + op +
@@ -78,10 +78,10 @@ Index to_index(nb::handle h, const char* op) {
                        "boolean) type");
     return Index(from_numpy(h, false));
   }
-  if (PyObject_TypeCheck(o, reinterpret_cast<PyTypeObject*>(
-                                numpy_type("bool_"))))
-    return Index(Array::scalar(PyObject_IsTrue(o) == 1, Dtype::Bool,
-                               Device::cpu()));
+  if (PyObject_TypeCheck(o,
+                         reinterpret_cast<PyTypeObject*>(numpy_type("bool_"))))
+    return Index(
+        Array::scalar(PyObject_IsTrue(o) == 1, Dtype::Bool, Device::cpu()));
   if (PyLong_Check(o)) return Index(index_int(o, op));
   if (PyFloat_Check(o) || PyComplex_Check(o) || PyUnicode_Check(o) ||
       PyBytes_Check(o))
@@ -269,8 +269,7 @@ nb::object getitem_py(const Array& a, nb::handle key) {
   if (int_key(key.ptr(), v, n) && n <= a.ndim()) {
     int64_t off = int_offset(a, v, n, "getitem");
     if (n == a.ndim() && a.device().is_cpu())
-      return scalar_at(a.dtype(), static_cast<const char*>(
-                                      a.storage()->data) +
+      return scalar_at(a.dtype(), static_cast<const char*>(a.storage()->data) +
                                       off * a.itemsize());
     Shape s(a.shape().begin() + n, a.shape().end());
     Strides st(a.strides().begin() + n, a.strides().end());
@@ -319,9 +318,9 @@ bool set_element_fast(const Array& a, nb::handle key, nb::handle value) {
     } else {
       if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
         if (iv < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-            (iv > 0 && static_cast<uint64_t>(iv) >
-                           static_cast<uint64_t>(
-                               std::numeric_limits<T>::max())))
+            (iv > 0 &&
+             static_cast<uint64_t>(iv) >
+                 static_cast<uint64_t>(std::numeric_limits<T>::max())))
           return false;  // the general path raises OverflowError
       }
       x = cast_value<T>(iv);
@@ -428,9 +427,8 @@ void init_indexing(nb::module_& m) {
       "put",
       [](nb::handle a, nb::handle ind, nb::handle v, nb::handle mode) {
         if (!nb::isinstance<Array>(a))
-          throw TypeError(
-              "[put] argument 1 must be arrax.ndarray, not a " +
-              std::string(nb::type_name(a.type()).c_str()));
+          throw TypeError("[put] argument 1 must be arrax.ndarray, not a " +
+                          std::string(nb::type_name(a.type()).c_str()));
         put(nb::cast<Array>(a), to_array(ind, "put"), to_array(v, "put"),
             mode_arg(mode, "put"));
       },
@@ -451,13 +449,15 @@ void init_indexing(nb::module_& m) {
                        to_array(values, "put_along_axis"),
                        opt_axis(axis, "put_along_axis"));
       },
-      nb::arg("arr"), nb::arg("indices"), nb::arg("values"), nb::arg("axis").none());
+      nb::arg("arr"), nb::arg("indices"), nb::arg("values"),
+      nb::arg("axis").none());
   m.def(
       "nonzero",
       [](nb::handle a) { return to_tuple(nonzero(to_array(a, "nonzero"))); },
       nb::arg("a"));
   m.def(
-      "argwhere", [](nb::handle a) { return argwhere(to_array(a, "argwhere")); },
+      "argwhere",
+      [](nb::handle a) { return argwhere(to_array(a, "argwhere")); },
       nb::arg("a"));
   m.def(
       "flatnonzero",

@@ -125,8 +125,7 @@ TEST(Indexing, ScatterLastWriteWinsAndCasts) {
 
 TEST(Indexing, OverlappingAssignment) {
   Array a = iota({6});
-  setitem(a, {Slice(1, std::nullopt)},
-          getitem(a, {Slice(std::nullopt, -1)}));
+  setitem(a, {Slice(1, std::nullopt)}, getitem(a, {Slice(std::nullopt, -1)}));
   EXPECT_EQ(values(a), (std::vector<double>{0, 0, 1, 2, 3, 4}));
 }
 
@@ -180,7 +179,8 @@ TEST(Indexing, LargeGatherScatterAndMask) {
   for (int64_t i = 0; i < n; ++i) mask.data<bool>()[i] = i % 3 == 0;
   Array m = getitem(a, {mask});
   ASSERT_EQ(m.size(), (n + 2) / 3);
-  EXPECT_EQ(m.data<double>()[m.size() - 1], static_cast<double>(n - 1 - (n - 1) % 3));
+  EXPECT_EQ(m.data<double>()[m.size() - 1],
+            static_cast<double>(n - 1 - (n - 1) % 3));
   setitem(a, {mask}, weak_scalar(-1.0));
   EXPECT_EQ(a.data<double>()[3], -1.0);
   EXPECT_EQ(a.data<double>()[4], 4.0);

@@ -195,8 +195,14 @@ def test_strided_views(shape, key):
 @pytest.mark.parametrize("dtype", xp.ALL)
 @pytest.mark.parametrize(
     "key",
-    [1, (S(None), S(None, None, -2)), A([2, 0, 2]), (A([0, 2]), A([1, 0])),
-     mask((3, 4)), (0, 1)],
+    [
+        1,
+        (S(None), S(None, None, -2)),
+        A([2, 0, 2]),
+        (A([0, 2]), A([1, 0])),
+        mask((3, 4)),
+        (0, 1),
+    ],
     ids=repr,
 )
 def test_dtypes(dtype, key):
@@ -225,8 +231,16 @@ def test_element_is_numpy_scalar(dtype):
 
 @pytest.mark.parametrize(
     "key",
-    [[0, 2], [[0, 1], [1, 2]], [True, False, True], [], (numpy.array([0, 1]), 1),
-     numpy.array([2, 0]), numpy.array([True, False, False]), ([1, 2], [0, 0])],
+    [
+        [0, 2],
+        [[0, 1], [1, 2]],
+        [True, False, True],
+        [],
+        (numpy.array([0, 1]), 1),
+        numpy.array([2, 0]),
+        numpy.array([True, False, False]),
+        ([1, 2], [0, 0]),
+    ],
     ids=repr,
 )
 def test_lists_and_numpy_indices(key):
@@ -254,8 +268,12 @@ def test_view_semantics():
 
 
 def test_overlapping_assignment():
-    for src, dst in [(S(None, -1), S(1, None)), (S(1, None), S(None, -1)),
-                     (S(None, None, -1), S(None))]:
+    for src, dst in [
+        (S(None, -1), S(1, None)),
+        (S(1, None), S(None, -1)),
+        (S(None, None, -1), S(None)),
+    ]:
+
         def body(m, a):
             a = a.copy()
             a[dst] = a[src]
@@ -293,8 +311,9 @@ def test_repeated_indices_last_wins():
 
     # Two index arrays: the parallel scatter over precomputed offsets.
     i2, j2 = rng.integers(0, 30, size=(2, 200_000))
-    xp.check(lambda m, a, i, j, v: _assign(a, (i, j), v), numpy.zeros((30, 30)),
-             i2, j2, vals)
+    xp.check(
+        lambda m, a, i, j, v: _assign(a, (i, j), v), numpy.zeros((30, 30)), i2, j2, vals
+    )
 
 
 def _assign(a, key, v):
@@ -390,7 +409,6 @@ def test_non_numeric_index_array():
     xp.check(lambda m, a: a[numpy.array(["a"])], a)
 
 
-
 @pytest.mark.parametrize("shape,key", ERRORS, ids=_ids(ERRORS))
 def test_errors(shape, key):
     a = _data(shape)
@@ -456,16 +474,26 @@ def index_case(draw):
                 ishape = (0,)
             dt = draw(st.sampled_from(["int64", "int32", "int8", "uint8"]))
             lo = 0 if dt == "uint8" else -n
-            v = (rng.integers(lo, max(n, 1), size=ishape) if n else
-                 numpy.zeros(ishape, numpy.int64)).astype(dt)
+            v = (
+                rng.integers(lo, max(n, 1), size=ishape)
+                if n
+                else numpy.zeros(ishape, numpy.int64)
+            ).astype(dt)
             # As an arrax array, a NumPy array or a nested list.
             form = draw(st.sampled_from(["arrax", "numpy", "list"]))
-            key.append(A(v) if form == "arrax" else v if form == "numpy"
-                       else v.tolist() if v.ndim else int(v))
+            key.append(
+                A(v)
+                if form == "arrax"
+                else v
+                if form == "numpy"
+                else v.tolist()
+                if v.ndim
+                else int(v)
+            )
             dim += 1
         else:
             k = draw(st.integers(1, nd - dim))
-            key.append(A(rng.random(shape[dim:dim + k]) < 0.5))
+            key.append(A(rng.random(shape[dim : dim + k]) < 0.5))
             dim += k
         if dim >= nd and draw(st.booleans()):
             break
@@ -539,8 +567,14 @@ def test_take_out_and_errors():
 
     xp.check(body, a)
     xp.check(lambda m, a: m.take(a, [0], mode="bad"), a)
-    xp.check(lambda m, a: m.take(numpy.zeros(0) if m is numpy else
-                                 m.asarray(numpy.zeros(0)), [0], mode="wrap"), a)
+    xp.check(
+        lambda m, a: m.take(
+            numpy.zeros(0) if m is numpy else m.asarray(numpy.zeros(0)),
+            [0],
+            mode="wrap",
+        ),
+        a,
+    )
 
 
 @pytest.mark.parametrize("dtype", xp.ALL)
@@ -581,9 +615,16 @@ def test_take_put_along_axis(dtype):
     xp.check(lambda m, a, i: m.take_along_axis(a, i, axis=1), a, idx)
     idx0 = numpy.random.default_rng(2).integers(0, 3, size=(1, 4, 1))
     xp.check(lambda m, a, i: m.take_along_axis(a, i, axis=0), a, idx0)
-    xp.check(lambda m, a: m.take_along_axis(a, numpy.array([0, -1, 23]) if m is
-                                             numpy else m.asarray(numpy.array([0, -1, 23])),
-                                             axis=None), a)
+    xp.check(
+        lambda m, a: m.take_along_axis(
+            a,
+            numpy.array([0, -1, 23])
+            if m is numpy
+            else m.asarray(numpy.array([0, -1, 23])),
+            axis=None,
+        ),
+        a,
+    )
     v = xp.rand((3, 1, 2), dtype, seed=7)
     idx2 = numpy.array([[[0, 1]], [[3, 3]], [[2, 0]]])
 
@@ -593,12 +634,24 @@ def test_take_put_along_axis(dtype):
         return a
 
     xp.check(body, a, idx2, v)
-    xp.check(lambda m, a: m.take_along_axis(a, numpy.zeros((3, 1, 2)) if m is
-                                             numpy else m.asarray(numpy.zeros((3, 1, 2))),
-                                             axis=1), a)
-    xp.check(lambda m, a: m.take_along_axis(a, numpy.zeros((3, 1), int) if m is
-                                             numpy else m.asarray(numpy.zeros((3, 1), int)),
-                                             axis=1), a)
+    xp.check(
+        lambda m, a: m.take_along_axis(
+            a,
+            numpy.zeros((3, 1, 2)) if m is numpy else m.asarray(numpy.zeros((3, 1, 2))),
+            axis=1,
+        ),
+        a,
+    )
+    xp.check(
+        lambda m, a: m.take_along_axis(
+            a,
+            numpy.zeros((3, 1), int)
+            if m is numpy
+            else m.asarray(numpy.zeros((3, 1), int)),
+            axis=1,
+        ),
+        a,
+    )
 
 
 @pytest.mark.parametrize("dtype", xp.ALL)
@@ -668,8 +721,11 @@ def test_choose(dtype):
     bad = idx + 2
     xp.check(lambda m, i, c0, c1, c2: m.choose(i, [c0, c1, c2]), bad, *choices)
     for mode in ("wrap", "clip"):
-        xp.check(lambda m, i, c0, c1, c2: m.choose(i, [c0, c1, c2], mode=mode),
-                 bad - 3, *choices)
+        xp.check(
+            lambda m, i, c0, c1, c2: m.choose(i, [c0, c1, c2], mode=mode),
+            bad - 3,
+            *choices,
+        )
     xp.check(lambda m, c0: m.choose([0, 1, 1], [c0[0, :3], c0[1, 0]]), choices[0])
     xp.check(lambda m, i: m.choose(i, [[1], [2]]), idx.astype(float))
 

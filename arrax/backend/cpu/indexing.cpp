@@ -32,11 +32,16 @@ struct Bytes16 {
 template <typename F>
 void dispatch_itemsize(int itemsize, F&& f) {
   switch (itemsize) {
-    case 1: return f.template operator()<uint8_t>();
-    case 2: return f.template operator()<uint16_t>();
-    case 4: return f.template operator()<uint32_t>();
-    case 8: return f.template operator()<uint64_t>();
-    default: return f.template operator()<Bytes16>();
+    case 1:
+      return f.template operator()<uint8_t>();
+    case 2:
+      return f.template operator()<uint16_t>();
+    case 4:
+      return f.template operator()<uint32_t>();
+    case 8:
+      return f.template operator()<uint64_t>();
+    default:
+      return f.template operator()<Bytes16>();
   }
 }
 
@@ -97,9 +102,12 @@ inline bool normalize(int64_t& v, int64_t n) {
 template <typename F>
 void dispatch_mode(IndexMode mode, F&& f) {
   switch (mode) {
-    case IndexMode::Raise: return f.template operator()<IndexMode::Raise>();
-    case IndexMode::Wrap: return f.template operator()<IndexMode::Wrap>();
-    case IndexMode::Clip: return f.template operator()<IndexMode::Clip>();
+    case IndexMode::Raise:
+      return f.template operator()<IndexMode::Raise>();
+    case IndexMode::Wrap:
+      return f.template operator()<IndexMode::Wrap>();
+    case IndexMode::Clip:
+      return f.template operator()<IndexMode::Clip>();
   }
 }
 
@@ -150,12 +158,9 @@ void offsets_loop(char** d, const int64_t* s, int64_t n, const void* vctx) {
 
 // off[b] for every b of `bshape` (C order). `idx` are int64 arrays that
 // broadcast to bshape; dims/strides describe the indexed source dimensions.
-std::unique_ptr<int64_t[]> index_offsets(const Shape& bshape,
-                                         std::span<const Array> idx,
-                                         const int64_t* dims,
-                                         const int64_t* strides,
-                                         const int* axes, IndexMode mode,
-                                         const char* op) {
+std::unique_ptr<int64_t[]> index_offsets(
+    const Shape& bshape, std::span<const Array> idx, const int64_t* dims,
+    const int64_t* strides, const int* axes, IndexMode mode, const char* op) {
   int64_t nb = shape_size(bshape);
   std::unique_ptr<int64_t[]> off(new int64_t[std::max<int64_t>(nb, 1)]);
   if (nb == 0) return off;
@@ -221,7 +226,8 @@ inline void copy_row(char* dst, const char* src, int64_t n, int64_t ds,
     T v = load<T>(src);
     for (int64_t i = 0; i < n; ++i) store<T>(dst + i * ds, v);
   } else {
-    for (int64_t i = 0; i < n; ++i) store<T>(dst + i * ds, load<T>(src + i * ss));
+    for (int64_t i = 0; i < n; ++i)
+      store<T>(dst + i * ds, load<T>(src + i * ss));
   }
 }
 
@@ -396,7 +402,9 @@ struct MaskWalker {
   int64_t offset = 0;
 
   MaskWalker(const Array& a, int k_, int64_t m)
-      : k(k_), shape(a.shape().data()), strides(a.strides().data()),
+      : k(k_),
+        shape(a.shape().data()),
+        strides(a.strides().data()),
         counter(k_, 0) {
     for (int d = k - 1; d >= 0; --d) {
       counter[d] = m % shape[d];
@@ -468,8 +476,8 @@ void Gather::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
         {static_cast<char*>(out.data()), out_b.data(), isz},
         {static_cast<char*>(idx[0].data()), is.data(), 8}};
     BadIndex bad;
-    TakeCtx ctx{static_cast<const char*>(src.data()), strides[0] * isz,
-                dims[0], axes_[0], &bad};
+    TakeCtx ctx{static_cast<const char*>(src.data()), strides[0] * isz, dims[0],
+                axes_[0], &bad};
     dispatch_itemsize(isz, [&]<typename T>() {
       dispatch_mode(mode_, [&]<IndexMode M>() {
         cpu::for_each_element_raw(bshape, ops, &take_loop<T, M>, &ctx);
@@ -479,13 +487,12 @@ void Gather::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
     return;
   }
 
-  auto off = index_offsets(bshape, idx, dims, strides, axes_.data(), mode_,
-                           op_);
+  auto off =
+      index_offsets(bshape, idx, dims, strides, axes_.data(), mode_, op_);
   if (rest_size == 0) return;
-  Block block = make_block(
-      std::span(src.shape().data() + k, rest_nd),
-      std::span(out.strides().data() + nbd, rest_nd),
-      std::span(src.strides().data() + k, rest_nd), isz);
+  Block block = make_block(std::span(src.shape().data() + k, rest_nd),
+                           std::span(out.strides().data() + nbd, rest_nd),
+                           std::span(src.strides().data() + k, rest_nd), isz);
   Strides off_strides = c_strides(bshape);
   cpu::RawOperand ops[2] = {
       {static_cast<char*>(out.data()), out_b.data(), isz},
@@ -638,8 +645,7 @@ void MaskedGather::eval_cpu(std::span<const Array> inputs,
         MaskWalker w(src, k, m);
         for (; m < m1; ++m, w.step())
           if (mk[m]) {
-            copy_block<T>(odata + pos * ostride, sdata + w.offset * isz,
-                          block);
+            copy_block<T>(odata + pos * ostride, sdata + w.offset * isz, block);
             ++pos;
           }
       }
@@ -701,8 +707,7 @@ void MaskedScatter::eval_cpu(std::span<const Array> inputs,
         MaskWalker w(dst, k, m);
         for (; m < m1; ++m, w.step())
           if (mk[m]) {
-            copy_block<T>(ddata + w.offset * isz, vdata + pos * vstride,
-                          block);
+            copy_block<T>(ddata + w.offset * isz, vdata + pos * vstride, block);
             ++pos;
           }
       }
