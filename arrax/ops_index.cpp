@@ -257,7 +257,8 @@ Plan analyze(const Array& a, std::span<const Index> index, const char* op) {
     ++entry;
   }
   while (d < nd) push_full(d++);
-  p.view = a.view(vs, vst, off);
+  bool same = off == a.offset() && vs == a.shape() && vst == a.strides();
+  p.view = same && has_adv ? a : a.view(vs, vst, off);
   p.adjacent = last_entry - first_entry + 1 == n_adv_entries;
 
   if (pending.size() == 1 && pending[0].idx.dtype() == Dtype::Bool) {
@@ -328,7 +329,16 @@ Layout make_layout(const Plan& p, const Shape& bshape) {
   return l;
 }
 
+template <typename T>
+bool is_identity(const std::vector<T>& perm) {
+  for (size_t i = 0; i < perm.size(); ++i)
+    if (perm[i] != static_cast<T>(i)) return false;
+  return true;
+}
+
+// `a` with its dimensions reordered (a view; `a` itself for the identity).
 Array permuted(const Array& a, const std::vector<int>& perm) {
+  if (is_identity(perm)) return a;
   Shape s;
   Strides st;
   for (int i : perm) {
@@ -384,7 +394,8 @@ Array gather_plan(const Plan& p, const char* op) {
     bshape = broadcast_index_shape(p, op);
   }
   Layout l = make_layout(p, bshape);
-  Array src = transpose(p.view, l.src_perm);
+  Array src =
+      is_identity(l.src_perm) ? p.view : transpose(p.view, l.src_perm);
   Array out = Array::empty(l.result, p.view.dtype(), p.view.device());
   Array outs[1] = {permuted(out, l.to_b_first)};
   if (p.mask.valid()) {
@@ -495,7 +506,8 @@ void scatter_plan(const Array& a, const Plan& p, const Array& value,
     bshape = broadcast_index_shape(p, op);
   }
   Layout l = make_layout(p, bshape);
-  Array dst = transpose(p.view, l.src_perm);
+  Array dst =
+      is_identity(l.src_perm) ? p.view : transpose(p.view, l.src_perm);
   Array vb = permuted(broadcast_value(v, l.result, op), l.to_b_first);
   if (!all_zero_strides(vb) && !vb.is_c_contiguous())
     vb = copy(vb);

@@ -11,7 +11,14 @@
 // is fused into a single pass with no offset buffer. Every index is checked
 // before anything is written, so an out-of-bounds scatter leaves the
 // destination untouched and nothing ever reads or writes outside an array.
+//
+// Note [Parallel scatter]
+// Repeated indices must keep the last value, as in NumPy, so a scatter
+// cannot split its indices across threads. Instead each thread owns a part
+// of the destination and walks all indices in order, writing only the
+// elements it owns: parallel, and still last-write-wins.
 #include <atomic>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -542,13 +549,24 @@ void Scatter::eval_cpu(std::span<const Array> inputs,
                          std::to_string(axes_[0]) + " with size " +
                          std::to_string(dim));
     }
+    // Parallel only where each destination element has one owner thread
+    // that walks every index in order: see Note [Parallel scatter].
+    // Here thread t owns the index range [t << shift, (t + 1) << shift).
+    const int nthreads = nb >= (int64_t(1) << 16) ? cpu::num_threads() : 1;
+    int shift = 0;
+    while ((int64_t(nthreads) << shift) < dim) ++shift;
     dispatch_itemsize(isz, [&]<typename T>() {
       dispatch_mode(mode_, [&]<IndexMode M>() {
-        for (int64_t i = 0; i < nb; ++i) {
-          int64_t v = load<int64_t>(ix + i * si);
-          normalize<M>(v, dim);
-          store<T>(base + v * stride, load<T>(vdata + i * vs));
-        }
+        cpu::parallel_for(nthreads, 1, [&](int64_t tb, int64_t te) {
+          for (int64_t t = tb; t < te; ++t) {
+            for (int64_t i = 0; i < nb; ++i) {
+              int64_t v = load<int64_t>(ix + i * si);
+              normalize<M>(v, dim);
+              if (nthreads > 1 && (v >> shift) != t) continue;
+              store<T>(base + v * stride, load<T>(vdata + i * vs));
+            }
+          }
+        });
       });
     });
     return;
@@ -565,15 +583,15 @@ void Scatter::eval_cpu(std::span<const Array> inputs,
   int nthreads = cpu::num_threads();
   if (rest_size == 1 && nb >= (int64_t(1) << 16) && nthreads > 1 &&
       (scalar || value.is_c_contiguous())) {
-    // Each thread owns the destination elements whose address hashes to it
-    // and walks all indices in order: parallel, and still last-write-wins.
-    uint64_t nt = static_cast<uint64_t>(nthreads);
+    // See Note [Parallel scatter]; here thread t owns the offsets whose
+    // group of 8 (a cache line of doubles) is t modulo the thread count.
+    const uint64_t nt = std::bit_floor(static_cast<uint64_t>(nthreads));
     dispatch_itemsize(isz, [&]<typename T>() {
-      cpu::parallel_for(nthreads, 1, [&](int64_t tb, int64_t te) {
+      cpu::parallel_for(nt, 1, [&](int64_t tb, int64_t te) {
         for (int64_t t = tb; t < te; ++t) {
           const int64_t* o = off.get();
           for (int64_t i = 0; i < nb; ++i) {
-            if ((static_cast<uint64_t>(o[i]) >> 3) % nt !=
+            if (((static_cast<uint64_t>(o[i]) >> 3) & (nt - 1)) !=
                 static_cast<uint64_t>(t))
               continue;
             store<T>(base + o[i] * isz,
