@@ -667,6 +667,12 @@ def test_nonzero_family(dtype, shape):
     xp.check(lambda m, a: m.flatnonzero(a), a)
 
 
+def test_nonzero_complex_imaginary_only():
+    a = numpy.array([0j, 1j, 1 + 0j, 0j], numpy.complex64)
+    xp.check(lambda m, a: m.nonzero(a), a)
+    xp.check(lambda m, a: m.flatnonzero(a), a.astype(numpy.complex128))
+
+
 def test_nonzero_zero_d_and_large():
     xp.check(lambda m, a: m.nonzero(a), numpy.array(3.0))
     xp.check(lambda m, a: m.argwhere(a), numpy.array(3.0))
