@@ -5,6 +5,8 @@ when one is present, else the CPU). Names arrax does not implement natively
 fall back to NumPy, counted in ``arrax.fallbacks``.
 """
 
+import numpy as _numpy
+
 from arrax import _core
 from arrax._core import ndarray, result_type, promote_types, can_cast  # noqa: F401
 from arrax._dtypes import *  # noqa: F401,F403
@@ -15,5 +17,14 @@ from arrax._manipulation import *  # noqa: F401,F403
 from arrax._indexing import *  # noqa: F401,F403
 from arrax._linalg_ops import *  # noqa: F401,F403
 from arrax import _ndarray  # noqa: F401  (attaches Python-level methods)
+from arrax._ndarray import from_dlpack  # noqa: F401
+from arrax import fallbacks  # noqa: F401
+
+# Subpackages last: arrax.linalg re-exports the native names above.
+from arrax import fft, linalg, random  # noqa: E402,F401
 
 __version__ = "0.1.0"
+
+# Everything else NumPy has falls back to NumPy, counted (DESIGN.md §6).
+__getattr__ = fallbacks.module_getattr("arrax", _numpy, "")
+__dir__ = fallbacks.module_dir(globals(), _numpy)
