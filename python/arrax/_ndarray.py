@@ -264,7 +264,11 @@ def _flat_get(self):
 
 
 def _flat_set(self, value):
-    flatiter(self)[...] = value
+    # NumPy's a.flat = v: values repeat to fill the array, in C order.
+    host = self._to_numpy()
+    host.flat = fallbacks._Conversion().to_host(value)
+    if self._device_str != "cpu":
+        _core.copyto(self, host, casting="unsafe")
 
 
 # ---- scalars, lists, printing ---------------------------------------------------

@@ -109,11 +109,12 @@ class _Conversion:
     arrays come back as the original arrax arrays, and so arrays NumPy wrote
     into can be copied back when they live on a GPU)."""
 
-    __slots__ = ("device", "pairs")
+    __slots__ = ("device", "pairs", "numpy_inputs")
 
     def __init__(self):
         self.device = None
         self.pairs = []  # (numpy array, arrax array)
+        self.numpy_inputs = []  # NumPy arrays the caller passed in
 
     def to_host(self, obj):
         if isinstance(obj, _core.ndarray):
@@ -122,6 +123,9 @@ class _Conversion:
                 self.device = obj._device_str
             self.pairs.append((host, obj))
             return host
+        if isinstance(obj, numpy.ndarray):
+            self.numpy_inputs.append(obj)
+            return obj
         if isinstance(obj, _Proxy):
             return obj._obj
         t = type(obj)
@@ -140,6 +144,9 @@ class _Conversion:
             for host, orig in self.pairs:
                 if host is obj:
                     return orig
+            for x in self.numpy_inputs:
+                if x is obj:  # e.g. a NumPy out= array: the caller's own
+                    return obj
             return _to_arrax(obj, self.device)
         if isinstance(obj, numpy.generic):
             return obj  # NumPy scalars stay scalars

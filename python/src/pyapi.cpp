@@ -64,7 +64,8 @@ bool owns_data(const Array& a) {
          static_cast<size_t>(a.nbytes()) == st.nbytes;
 }
 
-// The object that owns borrowed memory (a NumPy array), else None.
+// See Note [OWNDATA and base]: the whole arrax allocation, the NumPy array
+// that owns borrowed memory, or None.
 nb::object storage_owner(const Array& a) {
   const Storage& st = *a.storage();
   if (arrax_allocated(st)) {
@@ -72,6 +73,13 @@ nb::object storage_owner(const Array& a) {
     int64_t n = static_cast<int64_t>(st.nbytes) / a.itemsize();
     return nb::cast(Array::view_of(a.storage(), {n}, {1}, 0, a.dtype()));
   }
+  // Memory borrowed from NumPy (from_numpy): ctx is the NumPy array.
+  static const auto numpy_deleter = [] {
+    nb::object probe = numpy().attr("zeros")(1);
+    return from_numpy(probe, false).storage()->deleter;
+  }();
+  if (st.deleter == numpy_deleter && st.ctx)
+    return nb::borrow(static_cast<PyObject*>(st.ctx));
   return nb::none();
 }
 
@@ -352,11 +360,12 @@ const char* buffer_format(Dtype dt) {
     case Dtype::Int8: return "b";
     case Dtype::Int16: return "h";
     case Dtype::Int32: return "i";
-    case Dtype::Int64: return "q";
+    // "l" where long is 64-bit, so NumPy reads numpy.int64 (not longlong).
+    case Dtype::Int64: return sizeof(long) == 8 ? "l" : "q";
     case Dtype::UInt8: return "B";
     case Dtype::UInt16: return "H";
     case Dtype::UInt32: return "I";
-    case Dtype::UInt64: return "Q";
+    case Dtype::UInt64: return sizeof(long) == 8 ? "L" : "Q";
     case Dtype::Float16: return "e";
     case Dtype::Float32: return "f";
     case Dtype::Float64: return "d";
