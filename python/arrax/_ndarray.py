@@ -153,8 +153,14 @@ class flagsobj:
         return (self._c, self._f, self._own) == (other._c, other._f, other._own)
 
     def __repr__(self):
-        names = ["C_CONTIGUOUS", "F_CONTIGUOUS", "OWNDATA", "WRITEABLE",
-                 "ALIGNED", "WRITEBACKIFCOPY"]
+        names = [
+            "C_CONTIGUOUS",
+            "F_CONTIGUOUS",
+            "OWNDATA",
+            "WRITEABLE",
+            "ALIGNED",
+            "WRITEBACKIFCOPY",
+        ]
         return "".join(f"  {n} : {self._get(n)}\n" for n in names)
 
 
@@ -205,9 +211,7 @@ class flatiter:
     def coords(self):
         if self._base.ndim == 0:
             return ()
-        return tuple(
-            int(i) for i in numpy.unravel_index(self._index, self._base.shape)
-        )
+        return tuple(int(i) for i in numpy.unravel_index(self._index, self._base.shape))
 
     def _host(self):
         if self._base._device_str != "cpu":
@@ -251,9 +255,7 @@ class flatiter:
         return out if dtype is None else out.astype(dtype)
 
     def copy(self):
-        return _core.asarray(
-            self._host().flatten(), device=self._base._device_str
-        )
+        return _core.asarray(self._host().flatten(), device=self._base._device_str)
 
     def __repr__(self):
         return f"<arrax.flatiter of shape ({self._base.size},)>"
@@ -309,8 +311,7 @@ def _array(self, dtype=None, copy=None):
     if dtype is not None and numpy.dtype(dtype) != host.dtype:
         if copy is False:
             raise ValueError(
-                "[__array__] a copy is needed to change the dtype but "
-                "copy=False"
+                "[__array__] a copy is needed to change the dtype but copy=False"
             )
         return host.astype(dtype)
     if copy:
@@ -320,10 +321,14 @@ def _array(self, dtype=None, copy=None):
 
 def _array_namespace(self, /, *, api_version=None):
     if api_version is not None and api_version not in (
-        "2021.12", "2022.12", "2023.12", "2024.12"
+        "2021.12",
+        "2022.12",
+        "2023.12",
+        "2024.12",
     ):
-        raise ValueError(f"[__array_namespace__] unsupported api_version "
-                         f"{api_version!r}")
+        raise ValueError(
+            f"[__array_namespace__] unsupported api_version {api_version!r}"
+        )
     return _arrax()
 
 
@@ -374,9 +379,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         ):
             return NotImplemented  # another library's array: let it decide
     out = kwargs.get("out")
-    outs_native = out is None or all(
-        o is None or isinstance(o, ndarray) for o in out
-    )
+    outs_native = out is None or all(o is None or isinstance(o, ndarray) for o in out)
     native = _native("arrax", ufunc.__name__, ufunc)
     if native is not None and outs_native:
         if method == "__call__":
@@ -445,14 +448,12 @@ def from_dlpack(x, /, *, device=None, copy=None):
         arr = _core._from_dlpack_capsule(x)
     else:
         raise TypeError(
-            f"[from_dlpack] expected an object with __dlpack__, got "
-            f"{type(x).__name__}"
+            f"[from_dlpack] expected an object with __dlpack__, got {type(x).__name__}"
         )
     if device is not None and str(device) != arr._device_str:
         if copy is False:
             raise ValueError(
-                "[from_dlpack] moving to another device needs a copy but "
-                "copy=False"
+                "[from_dlpack] moving to another device needs a copy but copy=False"
             )
         return _core.asarray(arr, device=device)
     if copy and arr is x:

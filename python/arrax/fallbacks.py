@@ -33,7 +33,7 @@ import numpy
 
 from arrax import _core
 
-__all__ = ["counts", "reset", "capture", "call", "is_fallback"]
+__all__ = ["call", "capture", "counts", "is_fallback", "reset"]
 
 _counts = {}
 _lock = threading.Lock()
@@ -93,8 +93,7 @@ def _record(name):
         _counts[name] = _counts.get(name, 0) + 1
     if mode == "warn":
         warnings.warn(
-            f"[{name}] has no native arrax implementation; falling back to "
-            "NumPy",
+            f"[{name}] has no native arrax implementation; falling back to NumPy",
             RuntimeWarning,
             stacklevel=4,
         )
@@ -109,7 +108,7 @@ class _Conversion:
     arrays come back as the original arrax arrays, and so arrays NumPy wrote
     into can be copied back when they live on a GPU)."""
 
-    __slots__ = ("device", "pairs", "numpy_inputs")
+    __slots__ = ("device", "numpy_inputs", "pairs")
 
     def __init__(self):
         self.device = None
@@ -167,9 +166,9 @@ class _Conversion:
         """Copies NumPy arrays that were written into back to GPU arrays (on
         the CPU they were zero-copy views and NumPy wrote the arrax memory)."""
         for host, orig in self.pairs:
-            if orig._device_str != "cpu" and (written is None or any(
-                host is w for w in written
-            )):
+            if orig._device_str != "cpu" and (
+                written is None or any(host is w for w in written)
+            ):
                 _core.copyto(orig, host, casting="unsafe")
 
 
@@ -180,9 +179,7 @@ def _to_arrax(arr, device):
     try:
         # Zero-copy on the CPU; read-only results (broadcast views, ...) are
         # copied because arrax arrays are always writeable.
-        return _core.asarray(
-            arr, copy=not arr.flags.writeable, device=device
-        )
+        return _core.asarray(arr, copy=not arr.flags.writeable, device=device)
     except TypeError:
         return arr
 
@@ -198,10 +195,22 @@ def _out_arrays(kwargs):
 # host copies they wrote are copied back. (On the CPU NumPy writes the arrax
 # memory directly.)
 _MUTATING = {
-    "copyto", "place", "put", "putmask", "put_along_axis", "fill_diagonal",
-    "random.shuffle", "random.Generator.shuffle", "random.RandomState.shuffle",
-    "ndarray.sort", "ndarray.partition", "ndarray.fill", "ndarray.put",
-    "ndarray.itemset", "ndarray.setfield", "ndarray.resize",
+    "copyto",
+    "place",
+    "put",
+    "putmask",
+    "put_along_axis",
+    "fill_diagonal",
+    "random.shuffle",
+    "random.Generator.shuffle",
+    "random.RandomState.shuffle",
+    "ndarray.sort",
+    "ndarray.partition",
+    "ndarray.fill",
+    "ndarray.put",
+    "ndarray.itemset",
+    "ndarray.setfield",
+    "ndarray.resize",
 }
 
 
@@ -299,9 +308,7 @@ class _IndexProxy:
         self._obj = obj
 
     def __getitem__(self, key):
-        return call(
-            self.__arrax_fallback__, lambda k: self._obj[k], (key,), {}
-        )
+        return call(self.__arrax_fallback__, lambda k: self._obj[k], (key,), {})
 
     def __len__(self):
         return len(self._obj)
@@ -326,9 +333,7 @@ def wrap(name, obj):
     classes (dtypes, exceptions, numpy.random.Generator), modules and
     constants."""
     indexer = name in _INDEXERS
-    if not indexer and (
-        isinstance(obj, (type, types.ModuleType)) or not callable(obj)
-    ):
+    if not indexer and (isinstance(obj, (type, types.ModuleType)) or not callable(obj)):
         return obj
     w = _cache.get(name)
     if w is None or w.__wrapped_obj__ is not obj:
@@ -376,9 +381,7 @@ def ndarray_getattr(self, name):
     arrax lacks run on a NumPy view of the array, counted as
     "ndarray.name"."""
     if name.startswith("_") or not hasattr(numpy.ndarray, name):
-        raise AttributeError(
-            f"'arrax.ndarray' object has no attribute {name!r}"
-        )
+        raise AttributeError(f"'arrax.ndarray' object has no attribute {name!r}")
     qual = "ndarray." + name
     if callable(getattr(numpy.ndarray, name)):
 

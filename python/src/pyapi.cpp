@@ -52,8 +52,7 @@ Array matrix_transpose(const Array& a) {
 // Storage that arrax allocated itself (as opposed to memory borrowed from
 // NumPy or a DLPack producer).
 bool arrax_allocated(const Storage& st) {
-  static const auto cpu_deleter =
-      Storage::allocate(1, Device::cpu())->deleter;
+  static const auto cpu_deleter = Storage::allocate(1, Device::cpu())->deleter;
   return st.deleter == cpu_deleter || st.ctx == &st;
 }
 
@@ -150,19 +149,30 @@ struct ExportCtx {
 DLDataType dl_dtype(Dtype dt) {
   DLDataType t{0, static_cast<uint8_t>(itemsize(dt) * 8), 1};
   switch (kind(dt)) {
-    case DtypeKind::Bool: t.code = 6; break;
-    case DtypeKind::Int: t.code = 0; break;
-    case DtypeKind::UInt: t.code = 1; break;
-    case DtypeKind::Float: t.code = dt == Dtype::BFloat16 ? 4 : 2; break;
-    case DtypeKind::Complex: t.code = 5; break;
+    case DtypeKind::Bool:
+      t.code = 6;
+      break;
+    case DtypeKind::Int:
+      t.code = 0;
+      break;
+    case DtypeKind::UInt:
+      t.code = 1;
+      break;
+    case DtypeKind::Float:
+      t.code = dt == Dtype::BFloat16 ? 4 : 2;
+      break;
+    case DtypeKind::Complex:
+      t.code = 5;
+      break;
   }
   return t;
 }
 
 Dtype from_dl_dtype(DLDataType t) {
   if (t.lanes != 1)
-    throw TypeError("[from_dlpack] vector dtypes (lanes != 1) are not "
-                    "supported");
+    throw TypeError(
+        "[from_dlpack] vector dtypes (lanes != 1) are not "
+        "supported");
   auto fail = [&]() -> Dtype {
     throw TypeError("[from_dlpack] unsupported DLPack dtype (code " +
                     std::to_string(t.code) + ", " + std::to_string(t.bits) +
@@ -171,25 +181,36 @@ Dtype from_dl_dtype(DLDataType t) {
   switch (t.code) {
     case 0:
       switch (t.bits) {
-        case 8: return Dtype::Int8;
-        case 16: return Dtype::Int16;
-        case 32: return Dtype::Int32;
-        case 64: return Dtype::Int64;
+        case 8:
+          return Dtype::Int8;
+        case 16:
+          return Dtype::Int16;
+        case 32:
+          return Dtype::Int32;
+        case 64:
+          return Dtype::Int64;
       }
       return fail();
     case 1:
       switch (t.bits) {
-        case 8: return Dtype::UInt8;
-        case 16: return Dtype::UInt16;
-        case 32: return Dtype::UInt32;
-        case 64: return Dtype::UInt64;
+        case 8:
+          return Dtype::UInt8;
+        case 16:
+          return Dtype::UInt16;
+        case 32:
+          return Dtype::UInt32;
+        case 64:
+          return Dtype::UInt64;
       }
       return fail();
     case 2:
       switch (t.bits) {
-        case 16: return Dtype::Float16;
-        case 32: return Dtype::Float32;
-        case 64: return Dtype::Float64;
+        case 16:
+          return Dtype::Float16;
+        case 32:
+          return Dtype::Float32;
+        case 64:
+          return Dtype::Float64;
       }
       return fail();
     case 4:
@@ -233,7 +254,8 @@ void delete_versioned(DLManagedTensorVersioned* t) {
 // capsule still owns its tensor.
 void legacy_capsule_destructor(PyObject* cap) {
   if (!PyCapsule_IsValid(cap, "dltensor")) return;
-  auto* t = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(cap, "dltensor"));
+  auto* t =
+      static_cast<DLManagedTensor*>(PyCapsule_GetPointer(cap, "dltensor"));
   if (t && t->deleter) t->deleter(t);
 }
 void versioned_capsule_destructor(PyObject* cap) {
@@ -328,8 +350,8 @@ Array from_dlpack_capsule(nb::handle cap) {
   }
   Dtype dt = from_dl_dtype(t->dtype);
   Shape shape(t->shape, t->shape + t->ndim);
-  Strides strides = t->strides ? Strides(t->strides, t->strides + t->ndim)
-                               : c_strides(shape);
+  Strides strides =
+      t->strides ? Strides(t->strides, t->strides + t->ndim) : c_strides(shape);
   // Mark the capsule consumed before anything else can fail, so that the
   // storage below is the tensor's only owner.
   PyCapsule_SetName(c, versioned ? "used_dltensor_versioned" : "used_dltensor");
@@ -338,7 +360,10 @@ Array from_dlpack_capsule(nb::handle cap) {
   storage->device = dev;
   int64_t lo = 0, hi = 0;
   for (int i = 0; i < t->ndim; ++i) {
-    if (shape[i] == 0) { lo = hi = 0; break; }
+    if (shape[i] == 0) {
+      lo = hi = 0;
+      break;
+    }
     int64_t ext = (shape[i] - 1) * strides[i];
     (ext < 0 ? lo : hi) += ext;
   }
@@ -356,22 +381,37 @@ Array from_dlpack_capsule(nb::handle cap) {
 
 const char* buffer_format(Dtype dt) {
   switch (dt) {
-    case Dtype::Bool: return "?";
-    case Dtype::Int8: return "b";
-    case Dtype::Int16: return "h";
-    case Dtype::Int32: return "i";
+    case Dtype::Bool:
+      return "?";
+    case Dtype::Int8:
+      return "b";
+    case Dtype::Int16:
+      return "h";
+    case Dtype::Int32:
+      return "i";
     // "l" where long is 64-bit, so NumPy reads numpy.int64 (not longlong).
-    case Dtype::Int64: return sizeof(long) == 8 ? "l" : "q";
-    case Dtype::UInt8: return "B";
-    case Dtype::UInt16: return "H";
-    case Dtype::UInt32: return "I";
-    case Dtype::UInt64: return sizeof(long) == 8 ? "L" : "Q";
-    case Dtype::Float16: return "e";
-    case Dtype::Float32: return "f";
-    case Dtype::Float64: return "d";
-    case Dtype::Complex64: return "Zf";
-    case Dtype::Complex128: return "Zd";
-    case Dtype::BFloat16: return nullptr;
+    case Dtype::Int64:
+      return sizeof(long) == 8 ? "l" : "q";
+    case Dtype::UInt8:
+      return "B";
+    case Dtype::UInt16:
+      return "H";
+    case Dtype::UInt32:
+      return "I";
+    case Dtype::UInt64:
+      return sizeof(long) == 8 ? "L" : "Q";
+    case Dtype::Float16:
+      return "e";
+    case Dtype::Float32:
+      return "f";
+    case Dtype::Float64:
+      return "d";
+    case Dtype::Complex64:
+      return "Zf";
+    case Dtype::Complex128:
+      return "Zd";
+    case Dtype::BFloat16:
+      return nullptr;
   }
   return nullptr;
 }
@@ -431,7 +471,8 @@ int array_getbuffer(PyObject* self, Py_buffer* view, int flags) {
   view->ndim = nd;
   view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(fmt) : nullptr;
   view->shape = (flags & PyBUF_ND) == PyBUF_ND ? dims : nullptr;
-  view->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? dims + nd : nullptr;
+  view->strides =
+      (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? dims + nd : nullptr;
   view->suboffsets = nullptr;
   view->internal = dims;
   return 0;
@@ -457,8 +498,9 @@ void init_pyapi(nb::module_& m) {
   m.def("_owns_data", &owns_data);
   m.def("_storage_owner", &storage_owner);
   m.def("_reinterpret", &reinterpret);
-  m.def("_storage_nbytes",
-        [](const Array& a) { return static_cast<int64_t>(a.storage()->nbytes); });
+  m.def("_storage_nbytes", [](const Array& a) {
+    return static_cast<int64_t>(a.storage()->nbytes);
+  });
   m.def("_to_dlpack", &to_dlpack, nb::arg("array"), nb::arg("versioned"),
         nb::arg("copied") = false);
   m.def("_from_dlpack_capsule", &from_dlpack_capsule);

@@ -8,9 +8,9 @@ import zlib
 
 import numpy
 import pytest
+import xp
 
 import arrax
-import xp
 
 SHAPES = [(), (0,), (3,), (2, 3), (2, 0, 3), (2, 3, 4)]
 
@@ -126,8 +126,17 @@ def test_flat_iteration(dtype):
 
 
 @pytest.mark.parametrize(
-    "key", [0, 5, -1, slice(None), slice(1, 9, 2), slice(None, None, -3),
-            [0, 3, 11], Ellipsis]
+    "key",
+    [
+        0,
+        5,
+        -1,
+        slice(None),
+        slice(1, 9, 2),
+        slice(None, None, -3),
+        [0, 3, 11],
+        Ellipsis,
+    ],
 )
 def test_flat_getitem(key):
     n, a = both((3, 4), "float64")
@@ -191,13 +200,37 @@ def test_device():
 def test_flags_mapping_and_attributes():
     n, a = both((2, 3), "float64")
     f, nf = a.flags, n.flags
-    for key in ["C_CONTIGUOUS", "F_CONTIGUOUS", "WRITEABLE", "ALIGNED",
-                "WRITEBACKIFCOPY", "C", "F", "W", "CONTIGUOUS", "FORTRAN",
-                "FNC", "FORC", "BEHAVED", "CARRAY", "FARRAY"]:
+    for key in [
+        "C_CONTIGUOUS",
+        "F_CONTIGUOUS",
+        "WRITEABLE",
+        "ALIGNED",
+        "WRITEBACKIFCOPY",
+        "C",
+        "F",
+        "W",
+        "CONTIGUOUS",
+        "FORTRAN",
+        "FNC",
+        "FORC",
+        "BEHAVED",
+        "CARRAY",
+        "FARRAY",
+    ]:
         assert f[key] == nf[key], key
-    for attr in ["c_contiguous", "f_contiguous", "writeable", "aligned",
-                 "contiguous", "fortran", "fnc", "forc", "behaved",
-                 "carray", "farray"]:
+    for attr in [
+        "c_contiguous",
+        "f_contiguous",
+        "writeable",
+        "aligned",
+        "contiguous",
+        "fortran",
+        "fnc",
+        "forc",
+        "behaved",
+        "carray",
+        "farray",
+    ]:
         assert getattr(f, attr) == getattr(nf, attr), attr
     assert f["OWNDATA"] and f.owndata
     t = a.T
