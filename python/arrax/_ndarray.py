@@ -20,6 +20,7 @@ each attribute access makes a new Python handle.
 """
 
 import sys
+import threading
 
 import ml_dtypes
 import numpy
@@ -354,6 +355,25 @@ def _native(module, name, numpy_obj):
     return obj
 
 
+# NumPy functions whose native arrax version is running on this thread: a
+# native that itself calls the NumPy function on arrax arrays must reach the
+# fallback, not itself again.
+_active = threading.local()
+
+
+def _run_native(key, native, args, kwargs):
+    running = getattr(_active, "keys", None)
+    if running is None:
+        running = _active.keys = set()
+    if key in running:
+        return NotImplemented
+    running.add(key)
+    try:
+        return native(*args, **kwargs)
+    finally:
+        running.discard(key)
+
+
 def _array_function(self, func, types, args, kwargs):
     """NumPy functions called on arrax arrays run arrax's native function of
     the same name, else the counted fallback (as CuPy does)."""
@@ -365,7 +385,9 @@ def _array_function(self, func, types, args, kwargs):
     target, prefix = _MODULES.get(module, (None, module.removeprefix("numpy.") + "."))
     native = _native(target, name, func) if target else None
     if native is not None:
-        return native(*args, **kwargs)
+        result = _run_native(func, native, args, kwargs)
+        if result is not NotImplemented:
+            return result
     return fallbacks.call(prefix + name, func, args, kwargs)
 
 
@@ -382,11 +404,11 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     outs_native = out is None or all(o is None or isinstance(o, ndarray) for o in out)
     native = _native("arrax", ufunc.__name__, ufunc)
     if native is not None and outs_native:
-        if method == "__call__":
-            return native(*inputs, **kwargs)
-        fn = getattr(native, method, None)
+        fn = native if method == "__call__" else getattr(native, method, None)
         if fn is not None and not fallbacks.is_fallback(fn):
-            return fn(*inputs, **kwargs)
+            result = _run_native((ufunc, method), fn, inputs, kwargs)
+            if result is not NotImplemented:
+                return result
     name = ufunc.__name__ if method == "__call__" else f"{ufunc.__name__}.{method}"
     return fallbacks.call(name, getattr(ufunc, method), inputs, kwargs)
 
