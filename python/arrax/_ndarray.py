@@ -531,4 +531,71 @@ for _name, _value in {**_PROPERTIES, **_METHODS}.items():
     setattr(ndarray, _name, _value)
 del _name, _value
 
+
+# Python looks special methods up on the type, so ndarray.__getattr__ cannot
+# reach them: each one that no family defines (operators whose ufunc is not
+# in the table yet, indexing, iteration) gets a counted fallback of its own,
+# named "ndarray.__NAME__". Families' definitions, made earlier (C++ at
+# _core import, Python modules before this one), are never replaced.
+def _binary_names():
+    for op in (
+        "add",
+        "sub",
+        "mul",
+        "truediv",
+        "floordiv",
+        "mod",
+        "pow",
+        "lshift",
+        "rshift",
+        "and",
+        "or",
+        "xor",
+        "matmul",
+    ):
+        yield from (f"__{op}__", f"__r{op}__", f"__i{op}__")
+    yield from ("__divmod__", "__rdivmod__")
+    yield from ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
+
+
+_DUNDERS = (
+    *_binary_names(),
+    "__neg__",
+    "__pos__",
+    "__abs__",
+    "__invert__",
+    "__getitem__",
+    "__setitem__",
+    "__contains__",
+)
+
+
+def _dunder_fallback(name):
+    qual = "ndarray." + name
+
+    def method(self, *args):
+        return fallbacks.call(
+            qual, lambda host, *a: getattr(host, name)(*a), (self, *args), {}
+        )
+
+    method.__name__ = name
+    method.__arrax_fallback__ = qual
+    return method
+
+
+def _iter_fallback(self):
+    # A list of the sub-arrays (zero-copy views on the CPU) or scalars.
+    return iter(fallbacks.call("ndarray.__iter__", list, (self,), {}))
+
+
+_iter_fallback.__arrax_fallback__ = "ndarray.__iter__"
+
+for _name in _DUNDERS:
+    if _name not in vars(ndarray) and hasattr(numpy.ndarray, _name):
+        setattr(ndarray, _name, _dunder_fallback(_name))
+if "__iter__" not in vars(ndarray):
+    ndarray.__iter__ = _iter_fallback
+ndarray.__hash__ = None  # defining __eq__ above must not make arrays hashable
+del _name
+
 __all__ = ["from_dlpack"]

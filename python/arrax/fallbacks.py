@@ -223,7 +223,11 @@ def call(name, func, args, kwargs):
     hkwargs = conv.to_host(dict(kwargs))
     result = func(*hargs, **hkwargs)
     if conv.device is not None and conv.device != "cpu":
-        if name in _MUTATING or name.endswith(".at"):
+        if (
+            name in _MUTATING
+            or name.endswith(".at")
+            or name.startswith(("ndarray.__i", "ndarray.__setitem__"))
+        ):
             conv.write_back(None)
         else:
             outs = _out_arrays(hkwargs)

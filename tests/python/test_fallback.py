@@ -400,3 +400,84 @@ def test_linalg_reexports_native_matmul_family():
             assert vars(arrax.linalg)[name] is top
         else:
             assert fallbacks.is_fallback(getattr(arrax.linalg, name))
+
+
+# ---- special methods -------------------------------------------------------------
+
+
+def _dunder_is_fallback(name):
+    return fallbacks.is_fallback(vars(arrax.ndarray).get(name))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        lambda a, b: a % b,
+        lambda a, b: 7.5 % a,
+        lambda a, b: a // b,
+        lambda a, b: a**2,
+        lambda a, b: a != b,
+        lambda a, b: a >= b,
+        lambda a, b: a > 0,
+        lambda a, b: a <= b,
+        lambda a, b: abs(a),
+        lambda a, b: -a,
+        lambda a, b: a @ b.T,
+        lambda a, b: divmod(a, b)[1],
+        lambda a, b: a[1],
+        lambda a, b: a[:, ::2],
+        lambda a, b: a[a > 0],
+    ],
+)
+def test_special_methods_match_numpy(expr):
+    n = xp.rand((3, 4), "float64", nonzero=True)
+    m = xp.rand((3, 4), "float64", seed=1, nonzero=True)
+    xp.check(lambda mod, a, b: expr(a, b), n, m)
+
+
+def test_setitem_iter_contains():
+    n = xp.rand((3, 4), "int32")
+    a = arrax.asarray(n)
+    a[0] = 7
+    n[0] = 7
+    a[1:, 1] = arrax.asarray(numpy.array([5, 6], numpy.int32))
+    n[1:, 1] = [5, 6]
+    assert numpy.array_equal(host(a), n)
+    rows = list(a)
+    assert len(rows) == 3 and all(isinstance(r, arrax.ndarray) for r in rows)
+    assert numpy.array_equal(host(rows[2]), n[2])
+    assert (7 in a) is True and (1000 in a) is False
+    b = a
+    b %= 4
+    assert b is a
+    assert numpy.array_equal(host(a), n % 4)
+
+
+def test_special_method_fallbacks_are_counted():
+    n = xp.rand((3, 4), "float64", nonzero=True)
+    a = arrax.asarray(n)
+    ops = {
+        "__mod__": lambda: a % 2.0,
+        "__ne__": lambda: a != a,
+        "__matmul__": lambda: a @ a.T,
+        "__getitem__": lambda: a[0],
+        "__contains__": lambda: 1.0 in a,
+    }
+    ops = {k: f for k, f in ops.items() if _dunder_is_fallback(k)}
+    if not ops:
+        pytest.skip("every special method is native on this branch")
+    with fallbacks.capture() as cap:
+        for f in ops.values():
+            f()
+    assert cap.delta == {f"ndarray.{k}": 1 for k in ops}
+
+
+def test_special_method_not_implemented_passes_through():
+    class Other:
+        __array_ufunc__ = None  # opts out of NumPy's operators
+
+        def __rmod__(self, other):
+            return "other"
+
+    a = arrax.asarray(numpy.arange(3.0))
+    assert a % Other() == "other"
