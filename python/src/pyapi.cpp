@@ -297,6 +297,10 @@ struct ImportCtx {
 };
 void release_import(void*, void* p) {
   auto* ctx = static_cast<ImportCtx*>(p);
+  // Producers' deleters (NumPy's included) may touch Python objects; arrays
+  // still alive at interpreter exit are left to the OS.
+  if (!Py_IsInitialized()) return;
+  nb::gil_scoped_acquire gil;
   if (ctx->versioned) {
     auto* t = static_cast<DLManagedTensorVersioned*>(ctx->tensor);
     if (t->deleter) t->deleter(t);
