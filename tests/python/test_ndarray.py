@@ -713,3 +713,20 @@ def test_native_calling_numpy_does_not_recurse(monkeypatch):
         r = numpy.median(a, axis=0)
     xp.assert_close(host(r), numpy.median(n, axis=0))
     assert cap.delta == {"median": 1}
+
+
+@pytest.mark.parametrize(
+    "shape", [(), (0,), (3,), (1, 3), (3, 1), (2, 0, 3), (2, 3, 4), (1, 1)]
+)
+def test_view_flags_and_strides_match_numpy(shape):
+    n = numpy.zeros(shape, numpy.complex128)
+    a = arrax.asarray(n)
+    views = [(a, n), (a.T, n.T), (a.real, n.real), (a.imag, n.imag)]
+    if n.ndim >= 2:
+        views.append((a.mT.imag, n.mT.imag))
+    for x, y in views:
+        assert x.shape == y.shape
+        if y.size > 1:
+            assert x.strides == y.strides
+        for key in ("C_CONTIGUOUS", "F_CONTIGUOUS"):
+            assert x.flags[key] == y.flags[key], (key, x.strides)
