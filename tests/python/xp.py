@@ -92,7 +92,9 @@ def to_numpy(x):
 def to_arrax(x):
     if isinstance(x, numpy.ndarray):
         return arrax.asarray(x)
-    if isinstance(x, (tuple, list)) and any(isinstance(v, numpy.ndarray) for v in x):
+    if isinstance(x, (tuple, list)) and any(
+        isinstance(v, numpy.ndarray) for v in x
+    ):
         return type(x)(to_arrax(v) for v in x)
     return x
 
@@ -101,7 +103,8 @@ def _dtype_name(dt):
     return "bfloat16" if dt == bfloat16 else numpy.dtype(dt).name
 
 
-def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True, where=""):
+def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True,
+                 where=""):
     """Compares an arrax result (converted to NumPy) with NumPy's."""
     if isinstance(expected, (tuple, list)):
         assert isinstance(actual, (tuple, list)), f"{where}: expected a sequence"
@@ -109,10 +112,8 @@ def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True, where
         for i, (a, e) in enumerate(zip(actual, expected)):
             assert_close(a, e, rtol, atol, check_dtype, f"{where}[{i}]")
         return
-    if (
-        expected is None
-        or isinstance(expected, (str, bool))
-        and not isinstance(actual, numpy.ndarray)
+    if expected is None or isinstance(expected, (str, bool)) and not isinstance(
+        actual, numpy.ndarray
     ):
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
         return
@@ -135,9 +136,8 @@ def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True, where
     at = r if atol is None else atol
     af = a.astype(numpy.complex128 if e.dtype.kind == "c" else numpy.float64)
     ef = e.astype(numpy.complex128 if e.dtype.kind == "c" else numpy.float64)
-    numpy.testing.assert_allclose(
-        af, ef, rtol=r, atol=at, equal_nan=True, err_msg=where
-    )
+    numpy.testing.assert_allclose(af, ef, rtol=r, atol=at, equal_nan=True,
+                                  err_msg=where)
 
 
 def check(fn, *args, rtol=None, atol=None, check_dtype=True, **kwargs):
@@ -169,12 +169,8 @@ def check_raises(exc_type, fn, *args, **kwargs):
 def bf16_reference(fn, *args):
     """NumPy has no bfloat16 arithmetic of its own for every function:
     compute in float32 and round the result to bfloat16."""
-    conv = [
-        a.astype(numpy.float32)
-        if isinstance(a, numpy.ndarray) and a.dtype == bfloat16
-        else a
-        for a in args
-    ]
+    conv = [a.astype(numpy.float32) if isinstance(a, numpy.ndarray)
+            and a.dtype == bfloat16 else a for a in args]
     r = fn(numpy, *conv)
     if isinstance(r, numpy.ndarray) and r.dtype == numpy.float32:
         return r.astype(bfloat16)
