@@ -210,9 +210,16 @@ class flatiter:
 
     @property
     def coords(self):
-        if self._base.ndim == 0:
+        # C-order unravelling; the first coordinate is unbounded, as in
+        # NumPy (an exhausted iterator over (2, 3) is at (2, 0)).
+        shape = self._base.shape
+        if not shape:
             return ()
-        return tuple(int(i) for i in numpy.unravel_index(self._index, self._base.shape))
+        idx, out = self._index, []
+        for d in reversed(shape[1:]):
+            out.append(idx % d if d else 0)
+            idx = idx // d if d else idx
+        return (idx, *reversed(out))
 
     def _host(self):
         if self._base._device_str != "cpu":

@@ -730,3 +730,18 @@ def test_view_flags_and_strides_match_numpy(shape):
             assert x.strides == y.strides
         for key in ("C_CONTIGUOUS", "F_CONTIGUOUS"):
             assert x.flags[key] == y.flags[key], (key, x.strides)
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (0, 3), (2, 3), (2, 1, 4)])
+def test_flat_edges_match_numpy(shape):
+    n, a = both(shape, "float64")
+    assert list(a.flat) == list(n.flat)
+    assert len(a.flat) == len(n.flat)
+    it, nit = a.flat, n.flat
+    assert it.coords == nit.coords and it.index == nit.index
+    for _ in range(n.size):
+        assert next(it) == next(nit)
+        assert it.coords == nit.coords and it.index == nit.index
+    with pytest.raises(StopIteration):
+        next(it)
+    xp.assert_close(host(a.flat[...]), n.flat[...])
