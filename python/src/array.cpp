@@ -56,7 +56,12 @@ void translate_exceptions() {
 void init_array(nb::module_& m) {
   translate_exceptions();
 
-  auto cls = nb::class_<Array>(m, "ndarray", nb::is_weak_referenceable());
+  static PyType_Slot slots[] = {
+      {Py_bf_getbuffer, reinterpret_cast<void*>(array_getbuffer)},
+      {Py_bf_releasebuffer, reinterpret_cast<void*>(array_releasebuffer)},
+      {0, nullptr}};
+  auto cls = nb::class_<Array>(m, "ndarray", nb::is_weak_referenceable(),
+                               nb::type_slots(slots));
   cls.def_prop_ro("shape", [](const Array& a) { return to_tuple(a.shape()); })
       .def_prop_ro("ndim", &Array::ndim)
       .def_prop_ro("size", &Array::size)

@@ -48,5 +48,10 @@ nb::module_& numpy();
 
 void init_array(nb::module_& m);
 void init_ops(nb::module_& m);
+void init_pyapi(nb::module_& m);
+
+// The buffer protocol of arrax.ndarray (python/src/pyapi.cpp).
+int array_getbuffer(PyObject* self, Py_buffer* view, int flags);
+void array_releasebuffer(PyObject* self, Py_buffer* view);
 
 }  // namespace arrax::py
