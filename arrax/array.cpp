@@ -38,11 +38,13 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
     st->data = st->bytes;
     st->nbytes = nbytes;
     st->device = device;
+    st->owned = true;
     return st;
   }
   auto st = std::make_shared<Storage>();
   st->nbytes = nbytes;
   st->device = device;
+  st->owned = true;
   if (device.is_cpu()) {
     size_t rounded = (std::max<size_t>(nbytes, 1) + 63) & ~size_t(63);
     // Large blocks: page-aligned and backed by huge pages where the kernel

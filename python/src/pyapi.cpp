@@ -51,10 +51,7 @@ Array matrix_transpose(const Array& a) {
 
 // Storage that arrax allocated itself (as opposed to memory borrowed from
 // NumPy or a DLPack producer).
-bool arrax_allocated(const Storage& st) {
-  static const auto cpu_deleter = Storage::allocate(1, Device::cpu())->deleter;
-  return st.deleter == cpu_deleter || st.ctx == &st;
-}
+bool arrax_allocated(const Storage& st) { return st.owned; }
 
 // See Note [OWNDATA and base] in python/arrax/_ndarray.py.
 bool owns_data(const Array& a) {
