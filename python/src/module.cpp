@@ -6,5 +6,6 @@ NB_MODULE(_core, m) {
   m.doc() = "arrax C++ core";
   arrax::py::init_array(m);
   arrax::py::init_ops(m);
+  arrax::py::init_cuda(m);
   arrax::py::init_pyapi(m);
 }
