@@ -131,25 +131,30 @@ def test_matmul_bool_is_or_of_and():
 
 LAYOUTS = {
     "T": (lambda a: a.T, lambda b: b.T),
-    "slice": (lambda a: a[1:4, :3], lambda b: b[1:4, 2:6]),
-    "reverse": (lambda a: a[::-1].T, lambda b: b[:, ::-1].T[:, :6]),
+    "slice": (lambda a: a[1:8, :7], lambda b: b[1:8, 2:12]),
+    "reverse": (lambda a: a[::-1].T, lambda b: b[:, ::-1].T[:, :10]),
     "step": (lambda a: a[::2, ::2], lambda b: b[::2, ::3]),
+    "step_rows": (lambda a: a[::2], lambda b: b[:, ::2]),
     "fortran": (lambda a: numpy.asfortranarray(a),
                 lambda b: numpy.asfortranarray(b)),
-    "bcast": (lambda a: numpy.broadcast_to(a[:, :1], (6, 5)), lambda b: b),
-    "bcast_batch": (lambda a: numpy.broadcast_to(a, (3, 6, 5)),
-                    lambda b: numpy.broadcast_to(b[:, :1], (5, 7))),
+    "bcast": (lambda a: numpy.broadcast_to(a[:, :1], (12, 10)), lambda b: b),
+    "bcast_batch": (lambda a: numpy.broadcast_to(a, (3, 12, 10)),
+                    lambda b: numpy.broadcast_to(b[:, :1], (10, 14))),
     "rowvec": (lambda a: a[2:3, :], lambda b: b[:, 3:4]),
+    "colvec": (lambda a: a[::-1], lambda b: b[:, 3:4]),
+    "rowvec_T": (lambda a: a[2:3, :], lambda b: b[::-1].T.T),
+    "tiny": (lambda a: a[:3, :2], lambda b: b[:2, ::-5]),
 }
 LAYOUT_SWAP = {"T", "reverse"}
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "complex128", "int16",
-                                   "bool", "bfloat16", "float16", "uint8"])
+                                   "bool", "bfloat16", "float16", "uint8",
+                                   "complex64"])
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_matmul_strided_inputs(dtype, layout):
-    a = xp.rand((6, 5), dtype)
-    b = xp.rand((5, 7), dtype, seed=1)
+    a = xp.rand((12, 10), dtype)
+    b = xp.rand((10, 14), dtype, seed=1)
     fa, fb = LAYOUTS[layout]
 
     def body(m, a, b):
@@ -159,6 +164,39 @@ def test_matmul_strided_inputs(dtype, layout):
         return m.matmul(va, vb)
 
     check(body, a, b, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64",
+                                   "complex128", "int32", "float16"])
+def test_matvec_layouts(dtype):
+    # The GEMV and DOT paths with transposed matrices and strided vectors.
+    a = xp.rand((40, 30), dtype)
+    v = xp.rand((90,), dtype, seed=1)
+    w = xp.rand((120,), dtype, seed=2)
+    bodies = [
+        lambda m, a, v, w: m.matmul(a, view(m, v, lambda x: x[::3])),
+        lambda m, a, v, w: m.matmul(view(m, a, lambda x: x.T),
+                                    view(m, w, lambda x: x[::3])),
+        lambda m, a, v, w: m.matmul(view(m, w, lambda x: x[1::3]), a),
+        lambda m, a, v, w: m.matmul(view(m, v, lambda x: x[::-3]),
+                                    view(m, a, lambda x: x.T)),
+        lambda m, a, v, w: m.matmul(view(m, v, lambda x: x[:30]),
+                                    view(m, w, lambda x: x[::4])),
+        lambda m, a, v, w: m.matmul(view(m, a, lambda x: x[::2, ::3]),
+                                    view(m, w, lambda x: x[:10])),
+        lambda m, a, v, w: m.dot(view(m, v, lambda x: x[::-1]),
+                                 view(m, v, lambda x: x)),
+    ]
+    for body in bodies:
+        check(body, a, v, w, dtype=dtype, atol=1e-3 if dtype in (
+            "float32", "complex64") else _tol(dtype).get("atol"))
+
+    def out_strided(m, a, v, w):
+        base, out = base_and_view(m, (80,), lambda z: z[::2], dtype)
+        m.matmul(a, view(m, v, lambda x: x[:30]), out=out)
+        return base
+
+    check(out_strided, a, v, w, dtype=dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "complex64", "int32", "float16",

@@ -122,6 +122,60 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a,
   }
 }
 
+// y = op(A) x for a row-major A of rows x cols (op = transpose when `ta`).
+template <typename T>
+void gemv(bool ta, int64_t rows, int64_t cols, const T* a, int64_t lda,
+          const T* x, int64_t incx, T* y, int64_t incy) {
+  auto TA = ta ? CblasTrans : CblasNoTrans;
+  blasint M = static_cast<blasint>(rows), N = static_cast<blasint>(cols),
+          LA = static_cast<blasint>(lda), IX = static_cast<blasint>(incx),
+          IY = static_cast<blasint>(incy);
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemv(CblasRowMajor, TA, M, N, 1.0f, a, LA, x, IX, 0.0f, y, IY);
+  } else if constexpr (std::is_same_v<T, double>) {
+    cblas_dgemv(CblasRowMajor, TA, M, N, 1.0, a, LA, x, IX, 0.0, y, IY);
+  } else {
+    const T one(1), zero(0);
+    if constexpr (std::is_same_v<T, complex64>)
+      cblas_cgemv(CblasRowMajor, TA, M, N, &one, a, LA, x, IX, &zero, y, IY);
+    else
+      cblas_zgemv(CblasRowMajor, TA, M, N, &one, a, LA, x, IX, &zero, y, IY);
+  }
+}
+
+template <typename T>
+T blas_dot(int64_t n, const T* x, int64_t incx, const T* y, int64_t incy) {
+  blasint N = static_cast<blasint>(n), IX = static_cast<blasint>(incx),
+          IY = static_cast<blasint>(incy);
+  if constexpr (std::is_same_v<T, float>) {
+    return cblas_sdot(N, x, IX, y, IY);
+  } else if constexpr (std::is_same_v<T, double>) {
+    return cblas_ddot(N, x, IX, y, IY);
+  } else {
+    T r;
+    if constexpr (std::is_same_v<T, complex64>)
+      cblas_cdotu_sub(N, x, IX, y, IY, &r);
+    else
+      cblas_zdotu_sub(N, x, IX, y, IY, &r);
+    return r;
+  }
+}
+
+// Products this small cost more in BLAS call overhead than in arithmetic.
+constexpr int64_t kTinyGemmWork = 6 * 6 * 6;
+
+template <typename T>
+void matmul_naive(const T* A, int64_t ars, int64_t acs, const T* B,
+                  int64_t brs, int64_t bcs, T* C, int64_t crs, int64_t ccs,
+                  int64_t n, int64_t m, int64_t k) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j) {
+      T s(0);
+      for (int64_t p = 0; p < k; ++p) s += A[i * ars + p * acs] * B[p * brs + j * bcs];
+      C[i * crs + j * ccs] = s;
+    }
+}
+
 // Note [Batched GEMM threads]
 // A large product runs one GEMM at a time on OpenBLAS's own threads. Many
 // small products run across our pool instead, each on a single-threaded
@@ -139,6 +193,36 @@ struct BlasThreadsOne {
 
 template <typename T>
 void matmul_blas(const Array& a_in, const Array& b_in, const Array& c_in) {
+  int nd = c_in.ndim();
+  int64_t n = c_in.shape()[nd - 2], m = c_in.shape()[nd - 1];
+  int64_t k = a_in.shape()[a_in.ndim() - 1];
+  int64_t work = n * m * k;
+  Shape batch(c_in.shape().begin(), c_in.shape().end() - 2);
+  if (work <= kTinyGemmWork) {
+    // Many tiny matrices (NumPy's (N, 3, 3) stacks): a plain loop per
+    // matrix, batches across the pool.
+    std::vector<int64_t> oa = batch_offsets(a_in, batch),
+                         ob = batch_offsets(b_in, batch),
+                         oc = batch_offsets(c_in, batch);
+    const T* pa = a_in.data<T>();
+    const T* pb = b_in.data<T>();
+    T* pc = c_in.data<T>();
+    const Strides& sa = a_in.strides();
+    const Strides& sb = b_in.strides();
+    const Strides& sc = c_in.strides();
+    int an = a_in.ndim(), bn = b_in.ndim();
+    int64_t nbatch = static_cast<int64_t>(oc.size());
+    cpu::parallel_for(nbatch, std::max<int64_t>(1, 4096 / std::max<int64_t>(
+                                                             1, work)),
+                      [&](int64_t lo, int64_t hi) {
+                        for (int64_t i = lo; i < hi; ++i)
+                          matmul_naive<T>(pa + oa[i], sa[an - 2], sa[an - 1],
+                                          pb + ob[i], sb[bn - 2], sb[bn - 1],
+                                          pc + oc[i], sc[nd - 2], sc[nd - 1],
+                                          n, m, k);
+                      });
+    return;
+  }
   Array a = a_in, b = b_in;
   Layout la = matrix_layout(a), lb = matrix_layout(b);
   if (!la.ok) {
@@ -156,10 +240,6 @@ void matmul_blas(const Array& a_in, const Array& b_in, const Array& c_in) {
     c = Array::empty(c_in.shape(), c_in.dtype(), c_in.device());
     lc = matrix_layout(c);
   }
-  int nd = c.ndim();
-  int64_t n = c.shape()[nd - 2], m = c.shape()[nd - 1];
-  int64_t k = a.shape()[a.ndim() - 1];
-  Shape batch(c.shape().begin(), c.shape().end() - 2);
   std::vector<int64_t> oa = batch_offsets(a, batch),
                        ob = batch_offsets(b, batch),
                        oc = batch_offsets(c, batch);
@@ -167,18 +247,38 @@ void matmul_blas(const Array& a_in, const Array& b_in, const Array& c_in) {
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   T* pc = c.data<T>();
+  // Vector strides for the GEMV/DOT cases: after the layout checks above a
+  // length-k row or column has a positive stride (or k == 1).
+  auto vstride = [](int64_t len, int64_t st) { return len <= 1 ? 1 : st; };
+  int64_t a_row_inc = vstride(k, a.strides()[a.ndim() - 1]);
+  int64_t b_col_inc = vstride(k, b.strides()[b.ndim() - 2]);
+  int64_t c_col_inc = vstride(n, c.strides()[nd - 2]);
+  int64_t c_row_inc = vstride(m, c.strides()[nd - 1]);
   auto one = [&](int64_t i) {
     const T* A = pa + oa[i];
     const T* B = pb + ob[i];
     T* C = pc + oc[i];
-    if (!lc.trans) {
+    if (n == 1 && m == 1) {
+      *C = blas_dot<T>(k, A, a_row_inc, B, b_col_inc);
+    } else if (m == 1) {
+      // C[:, 0] = A @ B[:, 0]; A is (n, k) or stored as its transpose.
+      if (!la.trans)
+        gemv<T>(false, n, k, A, la.ld, B, b_col_inc, C, c_col_inc);
+      else
+        gemv<T>(true, k, n, A, la.ld, B, b_col_inc, C, c_col_inc);
+    } else if (n == 1) {
+      // C[0, :] = B^T @ A[0, :].
+      if (!lb.trans)
+        gemv<T>(true, k, m, B, lb.ld, A, a_row_inc, C, c_row_inc);
+      else
+        gemv<T>(false, m, k, B, lb.ld, A, a_row_inc, C, c_row_inc);
+    } else if (!lc.trans) {
       gemm<T>(la.trans, lb.trans, n, m, k, A, la.ld, B, lb.ld, C, lc.ld);
     } else {
       // C is column-major: compute C^T = B^T A^T into it.
       gemm<T>(!lb.trans, !la.trans, m, n, k, B, lb.ld, A, la.ld, C, lc.ld);
     }
   };
-  int64_t work = n * m * k;
   if (nbatch > 1 && work < kSmallGemmWork && cpu::num_threads() > 1) {
     BlasThreadsOne guard;
     int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, work));
@@ -290,6 +390,59 @@ void matmul_ints(const Array& a_in, const Array& b_in, const Array& c) {
     cpu::parallel_for(ntasks, 1, task);
 }
 
+// Note [bool matmul]
+// bool is OR over p of A[i, p] AND B[p, j]: with B transposed to contiguous
+// rows, each output scans two byte rows in chunks and stops at the first
+// chunk with a common true (as NumPy's loop stops at the first true), so
+// dense inputs finish early and sparse ones run a vectorizable scan.
+void matmul_bool(const Array& a_in, const Array& b_in, const Array& c) {
+  Array a = a_in;
+  if (a.shape()[a.ndim() - 1] > 1 && a.strides()[a.ndim() - 1] != 1)
+    a = contiguous_copy(a);
+  int bn = b_in.ndim();
+  // B^T as a contiguous (..., m, k) array.
+  Shape bt_shape = b_in.shape();
+  Strides bt_strides = b_in.strides();
+  std::swap(bt_shape[bn - 1], bt_shape[bn - 2]);
+  std::swap(bt_strides[bn - 1], bt_strides[bn - 2]);
+  Array bt = contiguous_copy(b_in.view(bt_shape, bt_strides, b_in.offset()));
+  int nd = c.ndim();
+  int64_t n = c.shape()[nd - 2], m = c.shape()[nd - 1];
+  int64_t k = a.shape()[a.ndim() - 1];
+  Shape batch(c.shape().begin(), c.shape().end() - 2);
+  std::vector<int64_t> oa = batch_offsets(a, batch),
+                       ob = batch_offsets(bt, batch),
+                       oc = batch_offsets(c, batch);
+  int64_t ars = a.strides()[a.ndim() - 2];
+  int64_t crs = c.strides()[nd - 2], ccs = c.strides()[nd - 1];
+  const uint8_t* pa = reinterpret_cast<const uint8_t*>(a.data());
+  const uint8_t* pb = reinterpret_cast<const uint8_t*>(bt.data());
+  bool* pc = c.data<bool>();
+  constexpr int64_t kChunk = 16;
+  int64_t ntasks = static_cast<int64_t>(oc.size()) * n;
+  auto task = [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; ++t) {
+      int64_t bi = t / n, i = t % n;
+      const uint8_t* arow = pa + oa[bi] + i * ars;
+      const uint8_t* B = pb + ob[bi];
+      bool* crow = pc + oc[bi] + i * crs;
+      for (int64_t j = 0; j < m; ++j) {
+        const uint8_t* brow = B + j * k;
+        uint8_t any = 0;
+        for (int64_t p0 = 0; p0 < k && !any; p0 += kChunk) {
+          int64_t pe = std::min(k, p0 + kChunk);
+          for (int64_t p = p0; p < pe; ++p) any |= arow[p] & brow[p];
+        }
+        crow[j * ccs] = any != 0;
+      }
+    }
+  };
+  if (ntasks * m * std::min<int64_t>(k, kChunk) < (1 << 16))
+    task(0, ntasks);
+  else
+    cpu::parallel_for(ntasks, 1, task);
+}
+
 // Conjugated contiguous copy (vdot's first operand).
 template <typename T>
 Array conjugated(const Array& a) {
@@ -334,6 +487,8 @@ void Matmul::eval_cpu(std::span<const Array> inputs,
       cpu::copy_cast(b, bf);
       matmul_blas<float>(af, bf, cf);
       cpu::copy_cast(cf, c);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      matmul_bool(a, b, c);
     } else {
       matmul_ints<T>(a, b, c);
     }
