@@ -195,7 +195,7 @@ Array diagonal_impl(const Array& a, int64_t offset, int64_t axis1,
 // ---- matmul ----------------------------------------------------------------
 
 Array matmul(const Array& a, const Array& b, const Array* out,
-             std::optional<Dtype> dtype) {
+             std::optional<Dtype> dtype, Casting casting) {
   const Array* ops[2] = {&a, &b};
   for (int i = 0; i < 2; ++i)
     if (ops[i]->ndim() == 0)
@@ -203,18 +203,14 @@ Array matmul(const Array& a, const Array& b, const Array* out,
           "[matmul] Input operand " + std::to_string(i) +
           " does not have enough dimensions (has 0, gufunc core with "
           "signature " + kMatmulSignature + " requires 1)");
-  Dtype dt;
-  if (dtype) {
-    dt = *dtype;
-    for (int i = 0; i < 2; ++i)
-      if (!can_cast(ops[i]->dtype(), dt, Casting::SameKind))
-        throw TypeError("[matmul] Cannot cast ufunc 'matmul' input " +
-                        std::to_string(i) + " from " +
-                        quoted_dtype(ops[i]->dtype()) + " to " +
-                        quoted_dtype(dt) + " with casting rule 'same_kind'");
-  } else {
-    dt = strong_result_type(a, b);
-  }
+  Dtype dt = dtype ? *dtype : strong_result_type(a, b);
+  for (int i = 0; i < 2; ++i)
+    if (!can_cast(ops[i]->dtype(), dt, casting))
+      throw TypeError("[matmul] Cannot cast ufunc 'matmul' input " +
+                      std::to_string(i) + " from " +
+                      quoted_dtype(ops[i]->dtype()) + " to " +
+                      quoted_dtype(dt) + " with casting rule '" +
+                      casting_str(casting) + "'");
   bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
   Array A = a_vec ? insert_unit_axis(a, 0) : a;
   Array B = b_vec ? insert_unit_axis(b, 1) : b;
@@ -241,10 +237,10 @@ Array matmul(const Array& a, const Array& b, const Array* out,
     throw ValueError("[matmul] Output operand 0 has shape " +
                      shape_str(out->shape()) + " but the result has shape " +
                      shape_str(result));
-  if (!can_cast(dt, out->dtype(), Casting::SameKind))
+  if (!can_cast(dt, out->dtype(), casting))
     throw TypeError("[matmul] Cannot cast ufunc 'matmul' output from " +
                     quoted_dtype(dt) + " to " + quoted_dtype(out->dtype()) +
-                    " with casting rule 'same_kind'");
+                    " with casting rule '" + casting_str(casting) + "'");
   if (out->dtype() == dt && !out->may_overlap(A) && !out->may_overlap(B)) {
     Array o = *out;
     if (a_vec) o = insert_unit_axis(o, o.ndim() - (b_vec ? 0 : 1));

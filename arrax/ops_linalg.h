@@ -12,11 +12,12 @@
 namespace arrax {
 
 // numpy.matmul: 1-D operands are promoted and the added dimension removed,
-// batch dimensions broadcast. `dtype` casts the inputs (same_kind); `out`
-// receives the result (same_kind cast).
+// batch dimensions broadcast. `dtype` sets the loop dtype; inputs are cast to
+// it and the result to `out` under `casting`, as for any NumPy ufunc.
 ARRAX_API Array matmul(const Array& a, const Array& b,
                        const Array* out = nullptr,
-                       std::optional<Dtype> dtype = std::nullopt);
+                       std::optional<Dtype> dtype = std::nullopt,
+                       Casting casting = Casting::SameKind);
 // numpy.dot (out must have exactly the result dtype and be C-contiguous).
 ARRAX_API Array dot(const Array& a, const Array& b,
                     const Array* out = nullptr);

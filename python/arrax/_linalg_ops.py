@@ -24,22 +24,17 @@ __all__ = [
 ]
 
 
-def _check_kwargs(op, kwargs, allowed=()):
-    for k, v in kwargs.items():
-        if k in allowed:
-            continue
-        if k == "casting" and v == "same_kind":
-            continue
-        if k in ("order", "subok") or (k in ("axes", "axis") and v is None):
-            continue
-        raise TypeError(f"[{op}] got an unexpected keyword argument '{k}'")
-
-
-def matmul(x1, x2, /, out=None, *, dtype=None, **kwargs):
-    """numpy.matmul."""
-    _check_kwargs("matmul", kwargs)
-    return wrap(_core.matmul(x1, x2, out, dtype)) if out is None else (
-        _core.matmul(x1, x2, out, dtype))
+def matmul(x1, x2, /, out=None, *, casting="same_kind", order="K",
+           dtype=None, subok=True, signature=None, axes=None, axis=None):
+    """numpy.matmul (the gufunc's keywords; axes/axis only as None)."""
+    if axes is not None or axis is not None:
+        raise TypeError("[matmul] axes= and axis= are not supported by arrax;"
+                        " move the core axes to the end instead")
+    if dtype is None and signature is not None:
+        dtype = signature
+    if out is None:
+        return wrap(_core.matmul(x1, x2, None, dtype, casting))
+    return _core.matmul(x1, x2, out, dtype, casting)
 
 
 def dot(a, b, out=None):

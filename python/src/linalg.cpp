@@ -39,11 +39,12 @@ nb::object out_object(nb::handle h) {
 }
 
 nb::object matmul_py(nb::handle a, nb::handle b, nb::handle out,
-                     nb::handle dtype) {
+                     nb::handle dtype, const std::string& casting) {
   Array o;
   bool has_out = get_out(out, o, "matmul");
   Array r = matmul(to_array(a, "matmul"), to_array(b, "matmul"),
-                   has_out ? &o : nullptr, opt_dtype(dtype, "matmul"));
+                   has_out ? &o : nullptr, opt_dtype(dtype, "matmul"),
+                   casting_from_name(casting, "[matmul]"));
   if (has_out) return out_object(out);
   return nb::cast(std::move(r));
 }
@@ -70,7 +71,8 @@ nb::object imatmul_op(nb::handle self_h, nb::handle other) {
 
 void init_linalg(nb::module_& m) {
   m.def("matmul", &matmul_py, nb::arg("a"), nb::arg("b"),
-        nb::arg("out") = nb::none(), nb::arg("dtype") = nb::none());
+        nb::arg("out") = nb::none(), nb::arg("dtype") = nb::none(),
+        nb::arg("casting") = "same_kind");
   m.def(
       "dot",
       [](nb::handle a, nb::handle b, nb::handle out) -> nb::object {

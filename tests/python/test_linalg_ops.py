@@ -297,6 +297,12 @@ def test_matmul_dtype_kwarg():
     a, b = xp.rand((3, 4), "int32"), xp.rand((4, 2), "int32", seed=1)
     check(lambda m, a, b: m.matmul(a, b, dtype="float32"), a, b)
     check(lambda m, a, b: m.matmul(a, b, dtype="int64"), a, b)
+    check(lambda m, a, b: m.matmul(a, b, dtype="int16"), a, b)
+    check(lambda m, a, b: m.matmul(a, b, casting="no"), a, b)
+    check(lambda m, a, b: m.matmul(a, b, dtype="int32", casting="unsafe"),
+          a * 1.5, b)
+    xp.check_raises(TypeError, arrax.matmul, arrax.asarray(a),
+                    arrax.asarray(b.astype("int64")), casting="no")
     f = xp.rand((2, 2), "float64")
     xp.check_raises(TypeError, arrax.matmul, arrax.asarray(f),
                     arrax.asarray(f), dtype="int32")
