@@ -432,18 +432,15 @@ std::vector<int> parse_term(const std::string& s, int operand, int& ell_pos) {
     char c = s[i];
     if (c == ' ') continue;
     if (c == '.') {
-      if (i + 2 >= s.size() + 0 || s[i + 1] != '.' || s[i + 2] != '.' ||
-          ell_pos >= 0) {
-        if (ell_pos >= 0 && i + 2 < s.size() && s[i + 1] == '.' &&
-            s[i + 2] == '.')
-          einsum_error("einstein sum subscripts string contains more than "
-                       "one ellipsis ('...') in operand " +
-                       std::to_string(operand));
+      std::string where = operand >= 0
+                              ? "operand " + std::to_string(operand)
+                              : std::string("the output");
+      if (!(i + 2 < s.size() && s[i + 1] == '.' && s[i + 2] == '.'))
         einsum_error("einstein sum subscripts string contains a '.' that is "
-                     "not part of an ellipsis ('...') in " +
-                     (operand >= 0 ? "operand " + std::to_string(operand)
-                                   : std::string("the output")));
-      }
+                     "not part of an ellipsis ('...') in " + where);
+      if (ell_pos >= 0)
+        einsum_error("einstein sum subscripts string contains more than one "
+                     "ellipsis ('...') in " + where);
       ell_pos = static_cast<int>(labels.size());
       i += 2;
       continue;

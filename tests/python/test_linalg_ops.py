@@ -713,3 +713,41 @@ def test_einsum_sublist_format():
 def test_einsum_errors(subs, shapes):
     ops = [numpy.ones(s) for s in shapes]
     check(lambda m, *ops: m.einsum(subs, *ops), *ops)
+
+
+@st.composite
+def einsum_problems(draw):
+    sizes = {c: draw(st.integers(1, 3)) for c in "abcde"}
+    nops = draw(st.integers(1, 3))
+    terms = [draw(st.lists(st.sampled_from("abcde"), max_size=4))
+             for _ in range(nops)]
+    used = sorted({c for t in terms for c in t})
+    explicit = draw(st.booleans())
+    subs = ",".join("".join(t) for t in terms)
+    if explicit:
+        out = draw(st.permutations(used))
+        out = out[: draw(st.integers(0, len(out)))]
+        subs += "->" + "".join(out)
+    # Some operands get length-1 dimensions that broadcast.
+    shapes = []
+    for t in terms:
+        shapes.append(tuple(
+            1 if draw(st.integers(0, 5)) == 0 else sizes[c] for c in t))
+    # Repeated labels within one operand must have equal sizes.
+    fixed = []
+    for t, s in zip(terms, shapes):
+        s = list(s)
+        for i, c in enumerate(t):
+            j = t.index(c)
+            s[i] = s[j]
+        fixed.append(tuple(s))
+    return subs, fixed
+
+
+@settings(max_examples=150, deadline=None)
+@given(problem=einsum_problems(),
+       dtype=st.sampled_from(["float64", "int64", "bool", "complex128"]))
+def test_einsum_hypothesis(problem, dtype):
+    subs, shapes = problem
+    ops = [xp.rand(s, dtype, seed=i) for i, s in enumerate(shapes)]
+    check(lambda m, *ops: m.einsum(subs, *ops), *ops, dtype=dtype)

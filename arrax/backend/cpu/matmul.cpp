@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -96,15 +98,22 @@ Array contiguous_copy(const Array& a) {
 
 // ---- BLAS types ----------------------------------------------------------
 
+// OpenBLAS here uses 32-bit integers for sizes, strides and increments.
+blasint bi(int64_t v) {
+  if (v > std::numeric_limits<blasint>::max() ||
+      v < std::numeric_limits<blasint>::min())
+    throw ValueError("[matmul] a matrix dimension or stride of " +
+                     std::to_string(v) + " exceeds what BLAS can index");
+  return static_cast<blasint>(v);
+}
+
 template <typename T>
 void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a,
           int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc) {
   auto TA = ta ? CblasTrans : CblasNoTrans;
   auto TB = tb ? CblasTrans : CblasNoTrans;
-  blasint M = static_cast<blasint>(m), N = static_cast<blasint>(n),
-          K = static_cast<blasint>(k);
-  blasint LA = static_cast<blasint>(lda), LB = static_cast<blasint>(ldb),
-          LC = static_cast<blasint>(ldc);
+  blasint M = bi(m), N = bi(n), K = bi(k);
+  blasint LA = bi(lda), LB = bi(ldb), LC = bi(ldc);
   if constexpr (std::is_same_v<T, float>) {
     cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, 1.0f, a, LA, b, LB, 0.0f, c,
                 LC);
@@ -127,9 +136,8 @@ template <typename T>
 void gemv(bool ta, int64_t rows, int64_t cols, const T* a, int64_t lda,
           const T* x, int64_t incx, T* y, int64_t incy) {
   auto TA = ta ? CblasTrans : CblasNoTrans;
-  blasint M = static_cast<blasint>(rows), N = static_cast<blasint>(cols),
-          LA = static_cast<blasint>(lda), IX = static_cast<blasint>(incx),
-          IY = static_cast<blasint>(incy);
+  blasint M = bi(rows), N = bi(cols), LA = bi(lda), IX = bi(incx),
+          IY = bi(incy);
   if constexpr (std::is_same_v<T, float>) {
     cblas_sgemv(CblasRowMajor, TA, M, N, 1.0f, a, LA, x, IX, 0.0f, y, IY);
   } else if constexpr (std::is_same_v<T, double>) {
@@ -145,8 +153,7 @@ void gemv(bool ta, int64_t rows, int64_t cols, const T* a, int64_t lda,
 
 template <typename T>
 T blas_dot(int64_t n, const T* x, int64_t incx, const T* y, int64_t incy) {
-  blasint N = static_cast<blasint>(n), IX = static_cast<blasint>(incx),
-          IY = static_cast<blasint>(incy);
+  blasint N = bi(n), IX = bi(incx), IY = bi(incy);
   if constexpr (std::is_same_v<T, float>) {
     return cblas_sdot(N, x, IX, y, IY);
   } else if constexpr (std::is_same_v<T, double>) {
