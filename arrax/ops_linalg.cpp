@@ -17,8 +17,9 @@ OutputSpecs Matmul::output_specs(std::span<const Array> inputs) const {
   const Array& a = inputs[0];
   const Array& b = inputs[1];
   if (a.ndim() < 2 || b.ndim() < 2)
-    throw ValueError("[matmul] the primitive takes operands of 2 or more "
-                     "dimensions");
+    throw ValueError(
+        "[matmul] the primitive takes operands of 2 or more "
+        "dimensions");
   Shape ba(a.shape().begin(), a.shape().end() - 2);
   Shape bb(b.shape().begin(), b.shape().end() - 2);
   Shape shape = broadcast_shapes(ba, bb, "matmul");
@@ -39,11 +40,16 @@ std::string quoted_dtype(Dtype dt) {
 
 const char* casting_str(Casting c) {
   switch (c) {
-    case Casting::No: return "no";
-    case Casting::Equiv: return "equiv";
-    case Casting::Safe: return "safe";
-    case Casting::SameKind: return "same_kind";
-    case Casting::Unsafe: return "unsafe";
+    case Casting::No:
+      return "no";
+    case Casting::Equiv:
+      return "equiv";
+    case Casting::Safe:
+      return "safe";
+    case Casting::SameKind:
+      return "same_kind";
+    case Casting::Unsafe:
+      return "unsafe";
   }
   return "";
 }
@@ -148,13 +154,13 @@ Array multiply_into(const Array& a, const Array& b, const Array* out) {
   return apply_ufunc(UfuncId::multiply, in, opt)[0];
 }
 
-std::string not_aligned(const char* op, const Array& a, const Array& b,
-                        int da, int db) {
+std::string not_aligned(const char* op, const Array& a, const Array& b, int da,
+                        int db) {
   return std::string("[") + op + "] shapes " + shape_str(a.shape()) + " and " +
-         shape_str(b.shape()) + " not aligned: " +
-         std::to_string(a.shape()[da]) + " (dim " + std::to_string(da) +
-         ") != " + std::to_string(b.shape()[db]) + " (dim " +
-         std::to_string(db) + ")";
+         shape_str(b.shape()) +
+         " not aligned: " + std::to_string(a.shape()[da]) + " (dim " +
+         std::to_string(da) + ") != " + std::to_string(b.shape()[db]) +
+         " (dim " + std::to_string(db) + ")";
 }
 
 Array diagonal_impl(const Array& a, int64_t offset, int64_t axis1,
@@ -202,15 +208,15 @@ Array matmul(const Array& a, const Array& b, const Array* out,
       throw ValueError(
           "[matmul] Input operand " + std::to_string(i) +
           " does not have enough dimensions (has 0, gufunc core with "
-          "signature " + kMatmulSignature + " requires 1)");
+          "signature " +
+          kMatmulSignature + " requires 1)");
   Dtype dt = dtype ? *dtype : strong_result_type(a, b);
   for (int i = 0; i < 2; ++i)
     if (!can_cast(ops[i]->dtype(), dt, casting))
-      throw TypeError("[matmul] Cannot cast ufunc 'matmul' input " +
-                      std::to_string(i) + " from " +
-                      quoted_dtype(ops[i]->dtype()) + " to " +
-                      quoted_dtype(dt) + " with casting rule '" +
-                      casting_str(casting) + "'");
+      throw TypeError(
+          "[matmul] Cannot cast ufunc 'matmul' input " + std::to_string(i) +
+          " from " + quoted_dtype(ops[i]->dtype()) + " to " + quoted_dtype(dt) +
+          " with casting rule '" + casting_str(casting) + "'");
   bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
   Array A = a_vec ? insert_unit_axis(a, 0) : a;
   Array B = b_vec ? insert_unit_axis(b, 1) : b;
@@ -218,11 +224,12 @@ Array matmul(const Array& a, const Array& b, const Array* out,
   if (ka != kb)
     throw ValueError(
         "[matmul] Input operand 1 has a mismatch in its core dimension 0, "
-        "with gufunc signature " + std::string(kMatmulSignature) + " (size " +
-        std::to_string(kb) + " is different from " + std::to_string(ka) + ")");
-  Shape batch = broadcast_shapes(
-      Shape(A.shape().begin(), A.shape().end() - 2),
-      Shape(B.shape().begin(), B.shape().end() - 2), "matmul");
+        "with gufunc signature " +
+        std::string(kMatmulSignature) + " (size " + std::to_string(kb) +
+        " is different from " + std::to_string(ka) + ")");
+  Shape batch =
+      broadcast_shapes(Shape(A.shape().begin(), A.shape().end() - 2),
+                       Shape(B.shape().begin(), B.shape().end() - 2), "matmul");
   Shape result = batch;
   if (!a_vec) result.push_back(A.shape()[A.ndim() - 2]);
   if (!b_vec) result.push_back(B.shape()[B.ndim() - 1]);
@@ -325,8 +332,7 @@ Array outer(const Array& a_in, const Array& b_in, const Array* out) {
     if (!(out->shape() == want))
       throw ValueError("[outer] non-broadcastable output operand with shape " +
                        shape_str(out->shape()) +
-                       " doesn't match the broadcast shape " +
-                       shape_str(want));
+                       " doesn't match the broadcast shape " + shape_str(want));
     multiply_into(A, B, out);
     return *out;
   }
@@ -341,10 +347,10 @@ Array tensordot(const Array& a, const Array& b, std::span<const int64_t> axes_a,
 Array tensordot(const Array& a, const Array& b, int64_t n) {
   n = std::max<int64_t>(n, 0);
   if (n > a.ndim() || n > b.ndim())
-    throw IndexError("[tensordot] tuple index out of range: axes=" +
-                     std::to_string(n) + " but the operands have " +
-                     std::to_string(a.ndim()) + " and " +
-                     std::to_string(b.ndim()) + " dimensions");
+    throw IndexError(
+        "[tensordot] tuple index out of range: axes=" + std::to_string(n) +
+        " but the operands have " + std::to_string(a.ndim()) + " and " +
+        std::to_string(b.ndim()) + " dimensions");
   SmallVector<int64_t> ax_a, ax_b;
   for (int64_t i = 0; i < n; ++i) {
     ax_a.push_back(a.ndim() - n + i);
@@ -384,7 +390,8 @@ Array trace(const Array& a, int64_t offset, int64_t axis1, int64_t axis2,
   Dtype dt = a.dtype();
   if (dtype) {
     dt = *dtype;
-  } else if (dt == Dtype::Bool || (is_signed_integer(dt) && dt != Dtype::Int64)) {
+  } else if (dt == Dtype::Bool ||
+             (is_signed_integer(dt) && dt != Dtype::Int64)) {
     dt = Dtype::Int64;  // NumPy's add.reduce widens small integers
   } else if (is_unsigned_integer(dt)) {
     dt = Dtype::UInt64;
@@ -432,15 +439,18 @@ std::vector<int> parse_term(const std::string& s, int operand, int& ell_pos) {
     char c = s[i];
     if (c == ' ') continue;
     if (c == '.') {
-      std::string where = operand >= 0
-                              ? "operand " + std::to_string(operand)
-                              : std::string("the output");
+      std::string where = operand >= 0 ? "operand " + std::to_string(operand)
+                                       : std::string("the output");
       if (!(i + 2 < s.size() && s[i + 1] == '.' && s[i + 2] == '.'))
-        einsum_error("einstein sum subscripts string contains a '.' that is "
-                     "not part of an ellipsis ('...') in " + where);
+        einsum_error(
+            "einstein sum subscripts string contains a '.' that is "
+            "not part of an ellipsis ('...') in " +
+            where);
       if (ell_pos >= 0)
-        einsum_error("einstein sum subscripts string contains more than one "
-                     "ellipsis ('...') in " + where);
+        einsum_error(
+            "einstein sum subscripts string contains more than one "
+            "ellipsis ('...') in " +
+            where);
       ell_pos = static_cast<int>(labels.size());
       i += 2;
       continue;
@@ -548,8 +558,7 @@ Term contract(const Term& x, const Term& y, const std::vector<int>& needed,
 
 Array einsum(const std::string& subscripts, std::span<const Array> operands,
              std::optional<Dtype> dtype, const Array* out, Casting casting) {
-  if (operands.empty())
-    einsum_error("must specify at least one operand");
+  if (operands.empty()) einsum_error("must specify at least one operand");
   std::string lhs = subscripts, rhs;
   bool explicit_out = false;
   size_t arrow = subscripts.find("->");
@@ -557,16 +566,19 @@ Array einsum(const std::string& subscripts, std::span<const Array> operands,
     lhs = subscripts.substr(0, arrow);
     rhs = subscripts.substr(arrow + 2);
     explicit_out = true;
-    if (rhs.find("->") != std::string::npos || rhs.find('-') != std::string::npos ||
+    if (rhs.find("->") != std::string::npos ||
+        rhs.find('-') != std::string::npos ||
         rhs.find('>') != std::string::npos)
-      einsum_error("einstein sum subscript string does not contain proper "
-                   "'->' output specified");
+      einsum_error(
+          "einstein sum subscript string does not contain proper "
+          "'->' output specified");
     if (rhs.find(',') != std::string::npos)
       einsum_error("the output subscripts may not contain ','");
   }
   if (lhs.find('-') != std::string::npos || lhs.find('>') != std::string::npos)
-    einsum_error("einstein sum subscript string does not contain proper '->' "
-                 "output specified");
+    einsum_error(
+        "einstein sum subscript string does not contain proper '->' "
+        "output specified");
   std::vector<std::string> terms;
   {
     size_t start = 0;
@@ -578,11 +590,13 @@ Array einsum(const std::string& subscripts, std::span<const Array> operands,
     }
   }
   if (terms.size() < operands.size())
-    einsum_error("more operands provided to einstein sum function than "
-                 "specified in the subscripts string");
+    einsum_error(
+        "more operands provided to einstein sum function than "
+        "specified in the subscripts string");
   if (terms.size() > operands.size())
-    einsum_error("fewer operands provided to einstein sum function than "
-                 "specified in the subscripts string");
+    einsum_error(
+        "fewer operands provided to einstein sum function than "
+        "specified in the subscripts string");
 
   // Result dtype and the casts.
   Dtype dt;
@@ -617,16 +631,21 @@ Array einsum(const std::string& subscripts, std::span<const Array> operands,
     int nl = static_cast<int>(raw[i].size()), nd = ops[i].ndim();
     if (ell_at[i] < 0) {
       if (nl > nd)
-        einsum_error("einstein sum subscripts string contains too many "
-                     "subscripts for operand " + std::to_string(i));
+        einsum_error(
+            "einstein sum subscripts string contains too many "
+            "subscripts for operand " +
+            std::to_string(i));
       if (nl < nd)
-        einsum_error("operand has more dimensions than subscripts given in "
-                     "einstein sum, but no '...' ellipsis provided to "
-                     "broadcast the extra dimensions.");
+        einsum_error(
+            "operand has more dimensions than subscripts given in "
+            "einstein sum, but no '...' ellipsis provided to "
+            "broadcast the extra dimensions.");
     } else {
       if (nl > nd)
-        einsum_error("einstein sum subscripts string contains too many "
-                     "subscripts for operand " + std::to_string(i));
+        einsum_error(
+            "einstein sum subscripts string contains too many "
+            "subscripts for operand " +
+            std::to_string(i));
       ell_dims[i] = nd - nl;
       ell_ndim = std::max(ell_ndim, ell_dims[i]);
     }
@@ -669,8 +688,8 @@ Array einsum(const std::string& subscripts, std::span<const Array> operands,
         z = n;
       else if (n != 1 && n != z)
         einsum_error("operands could not be broadcast together: label '" +
-                     label_name(uniq[d]) + "' has sizes " +
-                     std::to_string(z) + " and " + std::to_string(n));
+                     label_name(uniq[d]) + "' has sizes " + std::to_string(z) +
+                     " and " + std::to_string(n));
     }
     ts.push_back(Term{astype(v, dt, false), uniq});
   }
@@ -682,19 +701,23 @@ Array einsum(const std::string& subscripts, std::span<const Array> operands,
     std::vector<int> r = parse_term(rhs, -1, ell_out);
     for (size_t i = 0; i < r.size(); ++i) {
       if (std::find(r.begin() + i + 1, r.end(), r[i]) != r.end())
-        einsum_error("einstein sum subscripts string includes output "
-                     "subscript '" + label_name(r[i]) + "' multiple times");
+        einsum_error(
+            "einstein sum subscripts string includes output "
+            "subscript '" +
+            label_name(r[i]) + "' multiple times");
       bool found = false;
       for (auto& raw_i : raw) found = found || has(raw_i, r[i]);
       if (!found)
-        einsum_error("einstein sum subscripts string included output "
-                     "subscript '" + label_name(r[i]) +
-                     "' which never appeared in an input");
+        einsum_error(
+            "einstein sum subscripts string included output "
+            "subscript '" +
+            label_name(r[i]) + "' which never appeared in an input");
     }
     if (ell_out < 0 && ell_ndim > 0)
-      einsum_error("output has more dimensions than subscripts given in "
-                   "einstein sum, but no '...' ellipsis provided to "
-                   "broadcast the extra dimensions.");
+      einsum_error(
+          "output has more dimensions than subscripts given in "
+          "einstein sum, but no '...' ellipsis provided to "
+          "broadcast the extra dimensions.");
     out_labels = r;
     if (ell_out >= 0)
       for (int j = ell_ndim - 1; j >= 0; --j)

@@ -19,8 +19,7 @@ ARRAX_API Array matmul(const Array& a, const Array& b,
                        std::optional<Dtype> dtype = std::nullopt,
                        Casting casting = Casting::SameKind);
 // numpy.dot (out must have exactly the result dtype and be C-contiguous).
-ARRAX_API Array dot(const Array& a, const Array& b,
-                    const Array* out = nullptr);
+ARRAX_API Array dot(const Array& a, const Array& b, const Array* out = nullptr);
 // numpy.vdot: flattens both, conjugates the first; a 0-d result.
 ARRAX_API Array vdot(const Array& a, const Array& b);
 ARRAX_API Array inner(const Array& a, const Array& b);

@@ -24,12 +24,26 @@ __all__ = [
 ]
 
 
-def matmul(x1, x2, /, out=None, *, casting="same_kind", order="K",
-           dtype=None, subok=True, signature=None, axes=None, axis=None):
+def matmul(
+    x1,
+    x2,
+    /,
+    out=None,
+    *,
+    casting="same_kind",
+    order="K",
+    dtype=None,
+    subok=True,
+    signature=None,
+    axes=None,
+    axis=None,
+):
     """numpy.matmul (the gufunc's keywords; axes/axis only as None)."""
     if axes is not None or axis is not None:
-        raise TypeError("[matmul] axes= and axis= are not supported by arrax;"
-                        " move the core axes to the end instead")
+        raise TypeError(
+            "[matmul] axes= and axis= are not supported by arrax;"
+            " move the core axes to the end instead"
+        )
     if dtype is None and signature is not None:
         dtype = signature
     if out is None:
@@ -103,15 +117,12 @@ def _sublist_to_str(sub):
                 "[einsum] subscript is not within the valid range [0, 52)"
             ) from None
         if not 0 <= i < 52:
-            raise ValueError(
-                "[einsum] subscript is not within the valid range [0, 52)"
-            )
+            raise ValueError("[einsum] subscript is not within the valid range [0, 52)")
         parts.append(_LETTERS[i])
     return "".join(parts)
 
 
-def einsum(*operands, out=None, dtype=None, order="K", casting="safe",
-           optimize=False):
+def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
     """numpy.einsum: subscripts string or the interleaved (operand, sublist)
     form. `optimize` is accepted; contractions always go pairwise through
     matmul in a greedy order."""
@@ -120,8 +131,10 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe",
     ):
         raise TypeError(f"[einsum] did not understand optimize={optimize!r}")
     if not operands:
-        raise TypeError("[einsum] must specify the einstein sum subscripts "
-                        "string and at least one operand")
+        raise TypeError(
+            "[einsum] must specify the einstein sum subscripts "
+            "string and at least one operand"
+        )
     if isinstance(operands[0], str):
         subscripts, ops = operands[0], list(operands[1:])
     else:

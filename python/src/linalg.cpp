@@ -34,7 +34,8 @@ bool get_out(nb::handle h, Array& out, const char* op) {
 // The Python object to return for out= (the array, also when given as a
 // one-element tuple).
 nb::object out_object(nb::handle h) {
-  if (nb::isinstance<nb::tuple>(h)) return nb::borrow(nb::cast<nb::tuple>(h)[0]);
+  if (nb::isinstance<nb::tuple>(h))
+    return nb::borrow(nb::cast<nb::tuple>(h)[0]);
   return nb::borrow(h);
 }
 
@@ -78,8 +79,8 @@ void init_linalg(nb::module_& m) {
       [](nb::handle a, nb::handle b, nb::handle out) -> nb::object {
         Array o;
         bool has_out = get_out(out, o, "dot");
-        Array r = dot(to_array(a, "dot"), to_array(b, "dot"),
-                      has_out ? &o : nullptr);
+        Array r =
+            dot(to_array(a, "dot"), to_array(b, "dot"), has_out ? &o : nullptr);
         if (has_out) return out_object(out);
         return nb::cast(std::move(r));
       },

@@ -48,8 +48,8 @@ TEST(Matmul, FloatAndIntMatchNaiveLoops) {
 
 TEST(Matmul, TransposedAndStridedOperands) {
   Array a = iota<float>({6, 4}), b = iota<float>({5, 6});
-  Array at_ = transpose(a);          // (4, 6), column-major
-  Array bt = transpose(b);           // (6, 5)
+  Array at_ = transpose(a);  // (4, 6), column-major
+  Array bt = transpose(b);   // (6, 5)
   expect_matmul_2d<float>(at_, bt, matmul(at_, bt));
   Array step = a.view({3, 4}, {8, 1}, 0);  // a[::2]
   Array b2 = iota<float>({4, 2});

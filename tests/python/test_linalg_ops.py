@@ -13,8 +13,14 @@ import xp
 BF16 = xp.bfloat16
 
 # Products accumulate rounding: looser than the elementwise tolerances.
-_RTOL = {"float16": 1e-2, "bfloat16": 3e-2, "float32": 1e-5,
-         "complex64": 1e-5, "float64": 1e-12, "complex128": 1e-12}
+_RTOL = {
+    "float16": 1e-2,
+    "bfloat16": 3e-2,
+    "float32": 1e-5,
+    "complex64": 1e-5,
+    "float64": 1e-12,
+    "complex128": 1e-12,
+}
 
 
 def _tol(dtype):
@@ -98,19 +104,20 @@ def test_matmul_larger(dtype):
     if dtype == "float16":
         a, b = a / 8, b / 8
     # Sums of 300 products: absolute error scales with their magnitude.
-    atol = {"float32": 2e-3, "complex64": 2e-3, "float16": 0.5,
-            "bfloat16": 2.0}.get(dtype)
+    atol = {"float32": 2e-3, "complex64": 2e-3, "float16": 0.5, "bfloat16": 2.0}.get(
+        dtype
+    )
     kw = {} if atol is None else {"atol": atol}
     check(lambda m, a, b: m.matmul(a, b), a, b, dtype=dtype, **kw)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "int32",
-                                   "bool", "float16"])
+@pytest.mark.parametrize(
+    "dtype", ["float32", "float64", "complex64", "int32", "bool", "float16"]
+)
 def test_matmul_many_small(dtype):
     a, b = xp.rand((64, 16, 12), dtype), xp.rand((64, 12, 10), dtype, seed=1)
     check(lambda m, a, b: m.matmul(a, b), a, b, dtype=dtype)
-    check(lambda m, a, b: m.matmul(a, view(m, b, lambda x: x[:1])), a, b,
-          dtype=dtype)
+    check(lambda m, a, b: m.matmul(a, view(m, b, lambda x: x[:1])), a, b, dtype=dtype)
 
 
 def test_matmul_integer_wraps():
@@ -135,11 +142,12 @@ LAYOUTS = {
     "reverse": (lambda a: a[::-1].T, lambda b: b[:, ::-1].T[:, :10]),
     "step": (lambda a: a[::2, ::2], lambda b: b[::2, ::3]),
     "step_rows": (lambda a: a[::2], lambda b: b[:, ::2]),
-    "fortran": (lambda a: numpy.asfortranarray(a),
-                lambda b: numpy.asfortranarray(b)),
+    "fortran": (lambda a: numpy.asfortranarray(a), lambda b: numpy.asfortranarray(b)),
     "bcast": (lambda a: numpy.broadcast_to(a[:, :1], (12, 10)), lambda b: b),
-    "bcast_batch": (lambda a: numpy.broadcast_to(a, (3, 12, 10)),
-                    lambda b: numpy.broadcast_to(b[:, :1], (10, 14))),
+    "bcast_batch": (
+        lambda a: numpy.broadcast_to(a, (3, 12, 10)),
+        lambda b: numpy.broadcast_to(b[:, :1], (10, 14)),
+    ),
     "rowvec": (lambda a: a[2:3, :], lambda b: b[:, 3:4]),
     "colvec": (lambda a: a[::-1], lambda b: b[:, 3:4]),
     "rowvec_T": (lambda a: a[2:3, :], lambda b: b[::-1].T.T),
@@ -148,9 +156,20 @@ LAYOUTS = {
 LAYOUT_SWAP = {"T", "reverse"}
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "complex128", "int16",
-                                   "bool", "bfloat16", "float16", "uint8",
-                                   "complex64"])
+@pytest.mark.parametrize(
+    "dtype",
+    [
+        "float32",
+        "float64",
+        "complex128",
+        "int16",
+        "bool",
+        "bfloat16",
+        "float16",
+        "uint8",
+        "complex64",
+    ],
+)
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_matmul_strided_inputs(dtype, layout):
     a = xp.rand((12, 10), dtype)
@@ -166,8 +185,9 @@ def test_matmul_strided_inputs(dtype, layout):
     check(body, a, b, dtype=dtype)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64",
-                                   "complex128", "int32", "float16"])
+@pytest.mark.parametrize(
+    "dtype", ["float32", "float64", "complex64", "complex128", "int32", "float16"]
+)
 def test_matvec_layouts(dtype):
     # The GEMV and DOT paths with transposed matrices and strided vectors.
     a = xp.rand((40, 30), dtype)
@@ -175,21 +195,32 @@ def test_matvec_layouts(dtype):
     w = xp.rand((120,), dtype, seed=2)
     bodies = [
         lambda m, a, v, w: m.matmul(a, view(m, v, lambda x: x[::3])),
-        lambda m, a, v, w: m.matmul(view(m, a, lambda x: x.T),
-                                    view(m, w, lambda x: x[::3])),
+        lambda m, a, v, w: m.matmul(
+            view(m, a, lambda x: x.T), view(m, w, lambda x: x[::3])
+        ),
         lambda m, a, v, w: m.matmul(view(m, w, lambda x: x[1::3]), a),
-        lambda m, a, v, w: m.matmul(view(m, v, lambda x: x[::-3]),
-                                    view(m, a, lambda x: x.T)),
-        lambda m, a, v, w: m.matmul(view(m, v, lambda x: x[:30]),
-                                    view(m, w, lambda x: x[::4])),
-        lambda m, a, v, w: m.matmul(view(m, a, lambda x: x[::2, ::3]),
-                                    view(m, w, lambda x: x[:10])),
-        lambda m, a, v, w: m.dot(view(m, v, lambda x: x[::-1]),
-                                 view(m, v, lambda x: x)),
+        lambda m, a, v, w: m.matmul(
+            view(m, v, lambda x: x[::-3]), view(m, a, lambda x: x.T)
+        ),
+        lambda m, a, v, w: m.matmul(
+            view(m, v, lambda x: x[:30]), view(m, w, lambda x: x[::4])
+        ),
+        lambda m, a, v, w: m.matmul(
+            view(m, a, lambda x: x[::2, ::3]), view(m, w, lambda x: x[:10])
+        ),
+        lambda m, a, v, w: m.dot(
+            view(m, v, lambda x: x[::-1]), view(m, v, lambda x: x)
+        ),
     ]
     for body in bodies:
-        check(body, a, v, w, dtype=dtype, atol=1e-3 if dtype in (
-            "float32", "complex64") else _tol(dtype).get("atol"))
+        check(
+            body,
+            a,
+            v,
+            w,
+            dtype=dtype,
+            atol=1e-3 if dtype in ("float32", "complex64") else _tol(dtype).get("atol"),
+        )
 
     def out_strided(m, a, v, w):
         base, out = base_and_view(m, (80,), lambda z: z[::2], dtype)
@@ -199,8 +230,7 @@ def test_matvec_layouts(dtype):
     check(out_strided, a, v, w, dtype=dtype)
 
 
-@pytest.mark.parametrize("dtype", ["float64", "complex64", "int32", "float16",
-                                   "bool"])
+@pytest.mark.parametrize("dtype", ["float64", "complex64", "int32", "float16", "bool"])
 def test_matmul_out(dtype):
     a, b = xp.rand((2, 3, 4), dtype), xp.rand((4, 5), dtype, seed=1)
 
@@ -214,16 +244,14 @@ def test_matmul_out(dtype):
 
     def body_t(m, a, b):
         # A column-major out view.
-        base, out = base_and_view(m, (2, 5, 3), lambda z: z.transpose(0, 2, 1),
-                                  dtype)
+        base, out = base_and_view(m, (2, 5, 3), lambda z: z.transpose(0, 2, 1), dtype)
         m.matmul(a, b, out=out)
         return base
 
     check(body_t, a, b, dtype=dtype)
 
     def body_strided(m, a, b):
-        base, out = base_and_view(m, (2, 6, 10), lambda z: z[:, ::2, ::2],
-                                  dtype)
+        base, out = base_and_view(m, (2, 6, 10), lambda z: z[:, ::2, ::2], dtype)
         m.matmul(a, b, out=out)
         return base
 
@@ -284,10 +312,18 @@ def test_matmul_out_cast_and_overlap():
         av @= arrax.asarray(numpy.ones(3))
 
 
-@pytest.mark.parametrize("da,db", [("int8", "float32"), ("uint8", "int8"),
-                                   ("float16", "float32"), ("bool", "int16"),
-                                   ("int64", "complex64"), ("uint64", "int64"),
-                                   ("float32", "complex128")])
+@pytest.mark.parametrize(
+    "da,db",
+    [
+        ("int8", "float32"),
+        ("uint8", "int8"),
+        ("float16", "float32"),
+        ("bool", "int16"),
+        ("int64", "complex64"),
+        ("uint64", "int64"),
+        ("float32", "complex128"),
+    ],
+)
 def test_matmul_promotion(da, db):
     a, b = xp.rand((3, 4), da), xp.rand((4, 2), db, seed=1)
     check(lambda m, a, b: m.matmul(a, b), a, b, dtype="float32")
@@ -299,37 +335,61 @@ def test_matmul_dtype_kwarg():
     check(lambda m, a, b: m.matmul(a, b, dtype="int64"), a, b)
     check(lambda m, a, b: m.matmul(a, b, dtype="int16"), a, b)
     check(lambda m, a, b: m.matmul(a, b, casting="no"), a, b)
-    check(lambda m, a, b: m.matmul(a, b, dtype="int32", casting="unsafe"),
-          a * 1.5, b)
-    xp.check_raises(TypeError, arrax.matmul, arrax.asarray(a),
-                    arrax.asarray(b.astype("int64")), casting="no")
+    check(lambda m, a, b: m.matmul(a, b, dtype="int32", casting="unsafe"), a * 1.5, b)
+    xp.check_raises(
+        TypeError,
+        arrax.matmul,
+        arrax.asarray(a),
+        arrax.asarray(b.astype("int64")),
+        casting="no",
+    )
     f = xp.rand((2, 2), "float64")
-    xp.check_raises(TypeError, arrax.matmul, arrax.asarray(f),
-                    arrax.asarray(f), dtype="int32")
-    xp.check_raises(TypeError, arrax.matmul, arrax.asarray(f),
-                    arrax.asarray(f), out=zeros(arrax, (2, 2), "int32"))
+    xp.check_raises(
+        TypeError, arrax.matmul, arrax.asarray(f), arrax.asarray(f), dtype="int32"
+    )
+    xp.check_raises(
+        TypeError,
+        arrax.matmul,
+        arrax.asarray(f),
+        arrax.asarray(f),
+        out=zeros(arrax, (2, 2), "int32"),
+    )
 
 
-@pytest.mark.parametrize("sa,sb", [((3, 4), (5, 2)), ((3,), (4,)),
-                                   ((2, 3, 4), (5, 4, 2)), ((3,), (4, 2)),
-                                   ((2, 3), (2,))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((3, 4), (5, 2)),
+        ((3,), (4,)),
+        ((2, 3, 4), (5, 4, 2)),
+        ((3,), (4, 2)),
+        ((2, 3), (2,)),
+    ],
+)
 def test_matmul_errors(sa, sb):
     a, b = numpy.ones(sa), numpy.ones(sb)
     check(lambda m, a, b: m.matmul(a, b), a, b)
 
 
 def test_matmul_error_messages():
-    e = xp.check_raises(ValueError, arrax.matmul, arrax.asarray(numpy.ones(3)),
-                        arrax.asarray(numpy.ones((4, 2))))
+    e = xp.check_raises(
+        ValueError,
+        arrax.matmul,
+        arrax.asarray(numpy.ones(3)),
+        arrax.asarray(numpy.ones((4, 2))),
+    )
     assert "mismatch in its core dimension 0" in str(e)
     assert "(size 4 is different from 3)" in str(e)
-    e = xp.check_raises(ValueError, arrax.matmul, arrax.asarray(numpy.ones(3)),
-                        2)
+    e = xp.check_raises(ValueError, arrax.matmul, arrax.asarray(numpy.ones(3)), 2)
     assert "does not have enough dimensions" in str(e)
     xp.check_raises(ValueError, lambda: arrax.asarray(numpy.ones(3)) @ 2)
-    xp.check_raises(ValueError, arrax.matmul, arrax.asarray(numpy.ones((2, 2))),
-                    arrax.asarray(numpy.ones((2, 2))),
-                    out=zeros(arrax, (2, 3)))
+    xp.check_raises(
+        ValueError,
+        arrax.matmul,
+        arrax.asarray(numpy.ones((2, 2))),
+        arrax.asarray(numpy.ones((2, 2))),
+        out=zeros(arrax, (2, 3)),
+    )
 
 
 def test_matmul_operators():
@@ -348,8 +408,11 @@ def test_matmul_operators():
 @given(
     batch_a=st.lists(st.integers(1, 3), max_size=2),
     batch_b=st.lists(st.integers(1, 3), max_size=2),
-    n=st.integers(0, 5), k=st.integers(0, 5), m=st.integers(0, 5),
-    vec_a=st.booleans(), vec_b=st.booleans(),
+    n=st.integers(0, 5),
+    k=st.integers(0, 5),
+    m=st.integers(0, 5),
+    vec_a=st.booleans(),
+    vec_b=st.booleans(),
     dtype=st.sampled_from(["float64", "int32", "bool", "complex64"]),
 )
 def test_matmul_hypothesis(batch_a, batch_b, n, k, m, vec_a, vec_b, dtype):
@@ -367,9 +430,18 @@ def test_matmul_hypothesis(batch_a, batch_b, n, k, m, vec_a, vec_b, dtype):
 # ---- dot, vdot, inner, outer ------------------------------------------------
 
 DOT_SHAPES = [
-    ((), ()), ((), (3,)), ((2, 3), ()), ((4,), (4,)), ((3, 4), (4,)),
-    ((4,), (4, 2)), ((3, 4), (4, 2)), ((2, 3, 4), (4,)), ((4,), (3, 4, 2)),
-    ((2, 3, 4), (5, 4, 2)), ((2, 4), (3, 4, 5)), ((0, 3), (3, 2)),
+    ((), ()),
+    ((), (3,)),
+    ((2, 3), ()),
+    ((4,), (4,)),
+    ((3, 4), (4,)),
+    ((4,), (4, 2)),
+    ((3, 4), (4, 2)),
+    ((2, 3, 4), (4,)),
+    ((4,), (3, 4, 2)),
+    ((2, 3, 4), (5, 4, 2)),
+    ((2, 4), (3, 4, 5)),
+    ((0, 3), (3, 2)),
     ((3, 0), (0,)),
 ]
 
@@ -389,8 +461,12 @@ def test_dot_scalars_and_errors():
     check(lambda m, a: m.dot(a, 2.5), a8)
     check(lambda m, a, b: m.dot(a, b), numpy.ones((2, 3)), numpy.ones((4, 2)))
     check(lambda m, a, b: m.dot(a, b), numpy.ones(3), numpy.ones(4))
-    e = xp.check_raises(ValueError, arrax.dot, arrax.asarray(numpy.ones((2, 3))),
-                        arrax.asarray(numpy.ones((4, 2))))
+    e = xp.check_raises(
+        ValueError,
+        arrax.dot,
+        arrax.asarray(numpy.ones((2, 3))),
+        arrax.asarray(numpy.ones((4, 2))),
+    )
     assert "not aligned: 3 (dim 1) != 4 (dim 0)" in str(e)
 
 
@@ -420,14 +496,18 @@ def test_dot_out():
 
     check(body_scalar, a)
     A, B = arrax.asarray(a), arrax.asarray(b)
-    for bad in [zeros(arrax, (3, 2), "float32"), zeros(arrax, (3, 3)),
-                arrax.asarray(numpy.zeros((2, 3)).T, copy=False)]:
+    for bad in [
+        zeros(arrax, (3, 2), "float32"),
+        zeros(arrax, (3, 3)),
+        arrax.asarray(numpy.zeros((2, 3)).T, copy=False),
+    ]:
         xp.check_raises(ValueError, arrax.dot, A, B, out=bad)
 
 
 @pytest.mark.parametrize("dtype", xp.ALL)
-@pytest.mark.parametrize("sa,sb", [((5,), (5,)), ((2, 3), (3, 2)),
-                                   ((), ()), ((0,), (0,))])
+@pytest.mark.parametrize(
+    "sa,sb", [((5,), (5,)), ((2, 3), (3, 2)), ((), ()), ((0,), (0,))]
+)
 def test_vdot(dtype, sa, sb):
     a, b = xp.rand(sa, dtype), xp.rand(sb, dtype, seed=1)
     check(lambda m, a, b: m.vdot(a, b), a, b, dtype=dtype)
@@ -437,16 +517,28 @@ def test_vdot_conjugates_first_and_errors():
     a = xp.rand((4,), "complex128")
     b = xp.rand((4,), "complex128", seed=1)
     check(lambda m, a, b: m.vdot(a, b), a, b)
-    check(lambda m, a, b: m.vdot(view(m, a, lambda x: x[::-1]),
-                                 view(m, b, lambda x: x[::2])), a,
-          numpy.ones(8, complex))
+    check(
+        lambda m, a, b: m.vdot(
+            view(m, a, lambda x: x[::-1]), view(m, b, lambda x: x[::2])
+        ),
+        a,
+        numpy.ones(8, complex),
+    )
     check(lambda m, a, b: m.vdot(a, b), numpy.ones(3), numpy.ones(4))
 
 
 @pytest.mark.parametrize("dtype", xp.ALL)
-@pytest.mark.parametrize("sa,sb", [((), (3,)), ((4,), (4,)), ((2, 4), (4,)),
-                                   ((2, 4), (3, 4)), ((2, 3, 4), (5, 4)),
-                                   ((0, 4), (2, 4))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((), (3,)),
+        ((4,), (4,)),
+        ((2, 4), (4,)),
+        ((2, 4), (3, 4)),
+        ((2, 3, 4), (5, 4)),
+        ((0, 4), (2, 4)),
+    ],
+)
 def test_inner(dtype, sa, sb):
     a, b = xp.rand(sa, dtype), xp.rand(sb, dtype, seed=1)
     check(lambda m, a, b: m.inner(a, b), a, b, dtype=dtype)
@@ -457,8 +549,9 @@ def test_inner_errors():
 
 
 @pytest.mark.parametrize("dtype", xp.ALL)
-@pytest.mark.parametrize("sa,sb", [((3,), (4,)), ((2, 3), (2, 2)), ((), (3,)),
-                                   ((0,), (3,))])
+@pytest.mark.parametrize(
+    "sa,sb", [((3,), (4,)), ((2, 3), (2, 2)), ((), (3,)), ((0,), (3,))]
+)
 def test_outer(dtype, sa, sb):
     a, b = xp.rand(sa, dtype), xp.rand(sb, dtype, seed=1)
     check(lambda m, a, b: m.outer(a, b), a, b, dtype=dtype)
@@ -474,10 +567,20 @@ def test_outer_out():
         return out
 
     check(body, a, b)
-    xp.check_raises(TypeError, arrax.outer, arrax.asarray(a),
-                    arrax.asarray(b), out=zeros(arrax, (3, 4), "int32"))
-    xp.check_raises(ValueError, arrax.outer, arrax.asarray(a),
-                    arrax.asarray(b), out=zeros(arrax, (4, 4)))
+    xp.check_raises(
+        TypeError,
+        arrax.outer,
+        arrax.asarray(a),
+        arrax.asarray(b),
+        out=zeros(arrax, (3, 4), "int32"),
+    )
+    xp.check_raises(
+        ValueError,
+        arrax.outer,
+        arrax.asarray(a),
+        arrax.asarray(b),
+        out=zeros(arrax, (4, 4)),
+    )
 
 
 # ---- tensordot, kron ----------------------------------------------------------
@@ -501,20 +604,32 @@ def test_tensordot(dtype, sa, sb, axes):
     check(lambda m, a, b: m.tensordot(a, b, axes), a, b, dtype=dtype)
 
 
-@pytest.mark.parametrize("sa,sb,axes", [
-    ((2, 3), (4, 2), 1), ((2, 3), (2, 3), ([0], [0, 1])),
-    ((2, 2), (2, 2), ([0, 0], [0, 1])), ((2, 2), (2, 2), ([5], [0])),
-    ((2, 2), (2, 2), 3),
-])
+@pytest.mark.parametrize(
+    "sa,sb,axes",
+    [
+        ((2, 3), (4, 2), 1),
+        ((2, 3), (2, 3), ([0], [0, 1])),
+        ((2, 2), (2, 2), ([0, 0], [0, 1])),
+        ((2, 2), (2, 2), ([5], [0])),
+        ((2, 2), (2, 2), 3),
+    ],
+)
 def test_tensordot_errors(sa, sb, axes):
-    check(lambda m, a, b: m.tensordot(a, b, axes), numpy.ones(sa),
-          numpy.ones(sb))
+    check(lambda m, a, b: m.tensordot(a, b, axes), numpy.ones(sa), numpy.ones(sb))
 
 
 @pytest.mark.parametrize("dtype", xp.ALL)
-@pytest.mark.parametrize("sa,sb", [((2, 3), (3, 2)), ((3,), (2, 2)),
-                                   ((2, 1, 2), (3, 2)), ((), (2,)), ((), ()),
-                                   ((0, 2), (2, 2))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((2, 3), (3, 2)),
+        ((3,), (2, 2)),
+        ((2, 1, 2), (3, 2)),
+        ((), (2,)),
+        ((), ()),
+        ((0, 2), (2, 2)),
+    ],
+)
 def test_kron(dtype, sa, sb):
     a, b = xp.rand(sa, dtype), xp.rand(sb, dtype, seed=1)
     check(lambda m, a, b: m.kron(a, b), a, b, dtype=dtype)
@@ -523,9 +638,15 @@ def test_kron(dtype, sa, sb):
 # ---- trace, diagonal --------------------------------------------------------
 
 DIAG_CASES = [
-    ((4, 4), 0, 0, 1), ((4, 5), 1, 0, 1), ((4, 5), -2, 0, 1),
-    ((4, 5), 7, 0, 1), ((4, 5), -9, 0, 1), ((2, 3, 4), 0, 0, 2),
-    ((2, 3, 4), 1, -1, -2), ((2, 3, 4), 0, 2, 0), ((0, 3), 0, 0, 1),
+    ((4, 4), 0, 0, 1),
+    ((4, 5), 1, 0, 1),
+    ((4, 5), -2, 0, 1),
+    ((4, 5), 7, 0, 1),
+    ((4, 5), -9, 0, 1),
+    ((2, 3, 4), 0, 0, 2),
+    ((2, 3, 4), 1, -1, -2),
+    ((2, 3, 4), 0, 2, 0),
+    ((0, 3), 0, 0, 1),
 ]
 
 
@@ -549,8 +670,7 @@ def test_diagonal_is_a_view():
     # A diagonal of a strided view.
     v = arrax.asarray(base[::-1, ::2], copy=False)
     base[...] = numpy.arange(12.0).reshape(3, 4)
-    xp.assert_close(xp.to_numpy(arrax.diagonal(v)),
-                    numpy.diagonal(base[::-1, ::2]))
+    xp.assert_close(xp.to_numpy(arrax.diagonal(v)), numpy.diagonal(base[::-1, ::2]))
 
 
 def test_diagonal_trace_errors():
@@ -631,8 +751,9 @@ EINSUM_CASES = [
 
 
 @pytest.mark.parametrize("subs,shapes", EINSUM_CASES)
-@pytest.mark.parametrize("dtype", ["float64", "float32", "int32", "bool",
-                                   "complex64", "float16"])
+@pytest.mark.parametrize(
+    "dtype", ["float64", "float32", "int32", "bool", "complex64", "float16"]
+)
 def test_einsum(subs, shapes, dtype):
     ops = [xp.rand(s, dtype, seed=i) for i, s in enumerate(shapes)]
     check(lambda m, *ops: m.einsum(subs, *ops), *ops, dtype=dtype)
@@ -642,22 +763,36 @@ def test_einsum(subs, shapes, dtype):
 def test_einsum_all_dtypes(dtype):
     a, b = xp.rand((3, 4), dtype), xp.rand((4, 5), dtype, seed=1)
     c = xp.rand((5,), dtype, seed=2)
-    check(lambda m, a, b, c: m.einsum("ij,jk,k->i", a, b, c), a, b, c,
-          dtype=dtype)
+    check(lambda m, a, b, c: m.einsum("ij,jk,k->i", a, b, c), a, b, c, dtype=dtype)
     check(lambda m, a: m.einsum("ij->j", a), a, dtype=dtype)
 
 
 def test_einsum_transposed_inputs_and_views():
     a = xp.rand((4, 3), "float64")
     b = xp.rand((5, 4), "float64", seed=1)
-    check(lambda m, a, b: m.einsum("ij,jk->ik", view(m, a, lambda x: x.T),
-                                   view(m, b, lambda x: x.T)), a, b)
-    check(lambda m, a, b: m.einsum("ij,jk->ik",
-                                   view(m, a, lambda x: x[::-1].T),
-                                   view(m, b, lambda x: x[:, ::2].T[:, :3])),
-          a, b)
-    check(lambda m, a, b: m.einsum("ji,kj->ik", view(m, a, lambda x: x[::2]),
-                                   view(m, b, lambda x: x[:, ::2])), a, b)
+    check(
+        lambda m, a, b: m.einsum(
+            "ij,jk->ik", view(m, a, lambda x: x.T), view(m, b, lambda x: x.T)
+        ),
+        a,
+        b,
+    )
+    check(
+        lambda m, a, b: m.einsum(
+            "ij,jk->ik",
+            view(m, a, lambda x: x[::-1].T),
+            view(m, b, lambda x: x[:, ::2].T[:, :3]),
+        ),
+        a,
+        b,
+    )
+    check(
+        lambda m, a, b: m.einsum(
+            "ji,kj->ik", view(m, a, lambda x: x[::2]), view(m, b, lambda x: x[:, ::2])
+        ),
+        a,
+        b,
+    )
     x = arrax.asarray(numpy.arange(9.0).reshape(3, 3))
     assert arrax.einsum("ii->i", x)._shares_storage(x)
 
@@ -666,16 +801,30 @@ def test_einsum_mixed_dtypes_and_kwargs():
     a, b = xp.rand((3, 4), "int8"), xp.rand((4, 2), "float32", seed=1)
     check(lambda m, a, b: m.einsum("ij,jk", a, b), a, b, dtype="float32")
     check(lambda m, a, b: m.einsum("ij,jk", a, b, dtype="float64"), a, b)
-    check(lambda m, a, b: m.einsum("ij,jk", a, b, optimize=True), a, b,
-          dtype="float32")
-    check(lambda m, a, b: m.einsum("ij,jk", a, b, optimize="greedy"), a, b,
-          dtype="float32")
-    check(lambda m, a, b: m.einsum("ij,jk", a, b, optimize="optimal"), a, b,
-          dtype="float32")
-    check(lambda m, a, b: m.einsum("ij,jk", a, b, dtype="int32",
-                                   casting="unsafe"), a, b)
-    xp.check_raises(TypeError, arrax.einsum, "ij,jk", arrax.asarray(a),
-                    arrax.asarray(b), dtype="int32")
+    check(lambda m, a, b: m.einsum("ij,jk", a, b, optimize=True), a, b, dtype="float32")
+    check(
+        lambda m, a, b: m.einsum("ij,jk", a, b, optimize="greedy"),
+        a,
+        b,
+        dtype="float32",
+    )
+    check(
+        lambda m, a, b: m.einsum("ij,jk", a, b, optimize="optimal"),
+        a,
+        b,
+        dtype="float32",
+    )
+    check(
+        lambda m, a, b: m.einsum("ij,jk", a, b, dtype="int32", casting="unsafe"), a, b
+    )
+    xp.check_raises(
+        TypeError,
+        arrax.einsum,
+        "ij,jk",
+        arrax.asarray(a),
+        arrax.asarray(b),
+        dtype="int32",
+    )
 
     def body(m, a, b):
         out = zeros(m, (3, 2), "float32")
@@ -684,8 +833,14 @@ def test_einsum_mixed_dtypes_and_kwargs():
         return out
 
     check(body, a, b, dtype="float32")
-    xp.check_raises(TypeError, arrax.einsum, "ij,jk", arrax.asarray(a),
-                    arrax.asarray(b), out=zeros(arrax, (3, 2), "float16"))
+    xp.check_raises(
+        TypeError,
+        arrax.einsum,
+        "ij,jk",
+        arrax.asarray(a),
+        arrax.asarray(b),
+        out=zeros(arrax, (3, 2), "float16"),
+    )
 
 
 def test_einsum_sublist_format():
@@ -695,21 +850,24 @@ def test_einsum_sublist_format():
     check(lambda m, a: m.einsum(a, [0, Ellipsis], [Ellipsis]), a)
 
 
-@pytest.mark.parametrize("subs,shapes", [
-    ("ii", [(2, 3)]),
-    ("ij->ii", [(2, 2)]),
-    ("ij->k", [(2, 2)]),
-    ("ij", [(2, 2, 2)]),
-    ("ijk", [(2, 3)]),
-    ("ij,jk", [(2, 2)]),
-    ("i", [(2,), (2,)]),
-    ("i$", [(2, 3)]),
-    ("i...j...", [(2, 3, 4)]),
-    ("...i->i", [(2, 3)]),
-    ("ij,jk", [(2, 3), (4, 2)]),
-    ("i,i", [(2,), (3,)]),
-    ("i.j", [(2, 3)]),
-])
+@pytest.mark.parametrize(
+    "subs,shapes",
+    [
+        ("ii", [(2, 3)]),
+        ("ij->ii", [(2, 2)]),
+        ("ij->k", [(2, 2)]),
+        ("ij", [(2, 2, 2)]),
+        ("ijk", [(2, 3)]),
+        ("ij,jk", [(2, 2)]),
+        ("i", [(2,), (2,)]),
+        ("i$", [(2, 3)]),
+        ("i...j...", [(2, 3, 4)]),
+        ("...i->i", [(2, 3)]),
+        ("ij,jk", [(2, 3), (4, 2)]),
+        ("i,i", [(2,), (3,)]),
+        ("i.j", [(2, 3)]),
+    ],
+)
 def test_einsum_errors(subs, shapes):
     ops = [numpy.ones(s) for s in shapes]
     check(lambda m, *ops: m.einsum(subs, *ops), *ops)
@@ -719,8 +877,7 @@ def test_einsum_errors(subs, shapes):
 def einsum_problems(draw):
     sizes = {c: draw(st.integers(1, 3)) for c in "abcde"}
     nops = draw(st.integers(1, 3))
-    terms = [draw(st.lists(st.sampled_from("abcde"), max_size=4))
-             for _ in range(nops)]
+    terms = [draw(st.lists(st.sampled_from("abcde"), max_size=4)) for _ in range(nops)]
     used = sorted({c for t in terms for c in t})
     explicit = draw(st.booleans())
     subs = ",".join("".join(t) for t in terms)
@@ -731,8 +888,7 @@ def einsum_problems(draw):
     # Some operands get length-1 dimensions that broadcast.
     shapes = []
     for t in terms:
-        shapes.append(tuple(
-            1 if draw(st.integers(0, 5)) == 0 else sizes[c] for c in t))
+        shapes.append(tuple(1 if draw(st.integers(0, 5)) == 0 else sizes[c] for c in t))
     # Repeated labels within one operand must have equal sizes.
     fixed = []
     for t, s in zip(terms, shapes):
@@ -745,8 +901,10 @@ def einsum_problems(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(problem=einsum_problems(),
-       dtype=st.sampled_from(["float64", "int64", "bool", "complex128"]))
+@given(
+    problem=einsum_problems(),
+    dtype=st.sampled_from(["float64", "int64", "bool", "complex128"]),
+)
 def test_einsum_hypothesis(problem, dtype):
     subs, shapes = problem
     ops = [xp.rand(s, dtype, seed=i) for i, s in enumerate(shapes)]

@@ -58,8 +58,8 @@ Layout blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
 
 Layout matrix_layout(const Array& a) {
   int nd = a.ndim();
-  return blas_layout(a.shape()[nd - 2], a.shape()[nd - 1],
-                     a.strides()[nd - 2], a.strides()[nd - 1]);
+  return blas_layout(a.shape()[nd - 2], a.shape()[nd - 1], a.strides()[nd - 2],
+                     a.strides()[nd - 1]);
 }
 
 // Element offsets of each batch matrix of `a` (broadcast to `batch`).
@@ -118,16 +118,15 @@ void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a,
     cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, 1.0f, a, LA, b, LB, 0.0f, c,
                 LC);
   } else if constexpr (std::is_same_v<T, double>) {
-    cblas_dgemm(CblasRowMajor, TA, TB, M, N, K, 1.0, a, LA, b, LB, 0.0, c,
-                LC);
+    cblas_dgemm(CblasRowMajor, TA, TB, M, N, K, 1.0, a, LA, b, LB, 0.0, c, LC);
   } else {
     const T one(1), zero(0);
     if constexpr (std::is_same_v<T, complex64>)
-      cblas_cgemm(CblasRowMajor, TA, TB, M, N, K, &one, a, LA, b, LB, &zero,
-                  c, LC);
+      cblas_cgemm(CblasRowMajor, TA, TB, M, N, K, &one, a, LA, b, LB, &zero, c,
+                  LC);
     else
-      cblas_zgemm(CblasRowMajor, TA, TB, M, N, K, &one, a, LA, b, LB, &zero,
-                  c, LC);
+      cblas_zgemm(CblasRowMajor, TA, TB, M, N, K, &one, a, LA, b, LB, &zero, c,
+                  LC);
   }
 }
 
@@ -172,13 +171,14 @@ T blas_dot(int64_t n, const T* x, int64_t incx, const T* y, int64_t incy) {
 constexpr int64_t kTinyGemmWork = 6 * 6 * 6;
 
 template <typename T>
-void matmul_naive(const T* A, int64_t ars, int64_t acs, const T* B,
-                  int64_t brs, int64_t bcs, T* C, int64_t crs, int64_t ccs,
-                  int64_t n, int64_t m, int64_t k) {
+void matmul_naive(const T* A, int64_t ars, int64_t acs, const T* B, int64_t brs,
+                  int64_t bcs, T* C, int64_t crs, int64_t ccs, int64_t n,
+                  int64_t m, int64_t k) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < m; ++j) {
       T s(0);
-      for (int64_t p = 0; p < k; ++p) s += A[i * ars + p * acs] * B[p * brs + j * bcs];
+      for (int64_t p = 0; p < k; ++p)
+        s += A[i * ars + p * acs] * B[p * brs + j * bcs];
       C[i * crs + j * ccs] = s;
     }
 }
@@ -219,15 +219,14 @@ void matmul_blas(const Array& a_in, const Array& b_in, const Array& c_in) {
     const Strides& sc = c_in.strides();
     int an = a_in.ndim(), bn = b_in.ndim();
     int64_t nbatch = static_cast<int64_t>(oc.size());
-    cpu::parallel_for(nbatch, std::max<int64_t>(1, 4096 / std::max<int64_t>(
-                                                             1, work)),
-                      [&](int64_t lo, int64_t hi) {
-                        for (int64_t i = lo; i < hi; ++i)
-                          matmul_naive<T>(pa + oa[i], sa[an - 2], sa[an - 1],
-                                          pb + ob[i], sb[bn - 2], sb[bn - 1],
-                                          pc + oc[i], sc[nd - 2], sc[nd - 1],
-                                          n, m, k);
-                      });
+    cpu::parallel_for(
+        nbatch, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, work)),
+        [&](int64_t lo, int64_t hi) {
+          for (int64_t i = lo; i < hi; ++i)
+            matmul_naive<T>(pa + oa[i], sa[an - 2], sa[an - 1], pb + ob[i],
+                            sb[bn - 2], sb[bn - 1], pc + oc[i], sc[nd - 2],
+                            sc[nd - 1], n, m, k);
+        });
     return;
   }
   Array a = a_in, b = b_in;
@@ -288,7 +287,8 @@ void matmul_blas(const Array& a_in, const Array& b_in, const Array& c_in) {
   };
   if (nbatch > 1 && work < kSmallGemmWork && cpu::num_threads() > 1) {
     BlasThreadsOne guard;
-    int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, work));
+    int64_t grain =
+        std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, work));
     cpu::parallel_for(nbatch, grain, [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i) one(i);
     });
@@ -371,13 +371,14 @@ void matmul_ints(const Array& a_in, const Array& b_in, const Array& c) {
             if (av == T(0)) continue;
             const T* __restrict brow = B + p * brs + j0;
             if constexpr (std::is_same_v<T, bool>) {
-              for (int64_t j = 0; j < nj; ++j) row[j] |= static_cast<U>(brow[j]);
+              for (int64_t j = 0; j < nj; ++j)
+                row[j] |= static_cast<U>(brow[j]);
             } else {
               W w = static_cast<W>(static_cast<U>(av));
               for (int64_t j = 0; j < nj; ++j)
                 row[j] = static_cast<U>(
-                    row[j] + static_cast<U>(w * static_cast<W>(
-                                                    static_cast<U>(brow[j]))));
+                    row[j] + static_cast<U>(
+                                 w * static_cast<W>(static_cast<U>(brow[j]))));
             }
           }
         }
@@ -385,8 +386,7 @@ void matmul_ints(const Array& a_in, const Array& b_in, const Array& c) {
       for (int64_t i = 0; i < ni; ++i) {
         const U* row = acc.data() + i * kColBlock;
         T* crow = C + (i0 + i) * crs + j0 * ccs;
-        for (int64_t j = 0; j < nj; ++j)
-          crow[j * ccs] = static_cast<T>(row[j]);
+        for (int64_t j = 0; j < nj; ++j) crow[j * ccs] = static_cast<T>(row[j]);
       }
     }
   };
@@ -469,8 +469,7 @@ void fill_zero(const Array& c) {
 
 }  // namespace
 
-void Matmul::eval_cpu(std::span<const Array> inputs,
-                      std::span<Array> outputs) {
+void Matmul::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
   const Array& c = outputs[0];
   if (c.size() == 0) return;
   Array a = inputs[0];
