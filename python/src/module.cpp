@@ -7,4 +7,5 @@ NB_MODULE(_core, m) {
   arrax::py::init_array(m);
   arrax::py::init_ops(m);
   arrax::py::init_linalg(m);
+  arrax::py::init_pyapi(m);
 }
