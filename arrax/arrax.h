@@ -6,4 +6,5 @@
 #include "arrax/dtype.h"
 #include "arrax/errors.h"
 #include "arrax/ops.h"
+#include "arrax/ops_linalg.h"
 #include "arrax/ops_shape.h"

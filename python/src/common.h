@@ -49,6 +49,7 @@ nb::module_& numpy();
 void init_array(nb::module_& m);
 void init_ops(nb::module_& m);
 void init_cuda(nb::module_& m);
+void init_linalg(nb::module_& m);
 void init_pyapi(nb::module_& m);
 
 // The buffer protocol of arrax.ndarray (python/src/pyapi.cpp).

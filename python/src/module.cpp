@@ -7,5 +7,6 @@ NB_MODULE(_core, m) {
   arrax::py::init_array(m);
   arrax::py::init_ops(m);
   arrax::py::init_cuda(m);
+  arrax::py::init_linalg(m);
   arrax::py::init_pyapi(m);
 }
