@@ -7,3 +7,4 @@
 #include "arrax/errors.h"
 #include "arrax/ops.h"
 #include "arrax/ops_shape.h"
+#include "arrax/ops_reductions.h"
