@@ -8,3 +8,4 @@
 #include "arrax/ops.h"
 #include "arrax/ops_linalg.h"
 #include "arrax/ops_shape.h"
+#include "arrax/ops_reductions.h"

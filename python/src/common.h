@@ -55,5 +55,6 @@ void init_pyapi(nb::module_& m);
 // The buffer protocol of arrax.ndarray (python/src/pyapi.cpp).
 int array_getbuffer(PyObject* self, Py_buffer* view, int flags);
 void array_releasebuffer(PyObject* self, Py_buffer* view);
+void init_reductions(nb::module_& m);
 
 }  // namespace arrax::py

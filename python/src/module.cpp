@@ -9,4 +9,5 @@ NB_MODULE(_core, m) {
   arrax::py::init_cuda(m);
   arrax::py::init_linalg(m);
   arrax::py::init_pyapi(m);
+  arrax::py::init_reductions(m);
 }
