@@ -44,5 +44,6 @@ nb::module_& numpy();
 
 void init_array(nb::module_& m);
 void init_ops(nb::module_& m);
+void init_shape(nb::module_& m);
 
 }  // namespace arrax::py

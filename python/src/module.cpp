@@ -6,4 +6,5 @@ NB_MODULE(_core, m) {
   m.doc() = "arrax C++ core";
   arrax::py::init_array(m);
   arrax::py::init_ops(m);
+  arrax::py::init_shape(m);
 }
