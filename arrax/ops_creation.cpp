@@ -284,8 +284,8 @@ namespace {
 Array tri_mask(const Array& a, int64_t k, bool lower) {
   const char* op = lower ? "tril" : "triu";
   if (a.ndim() == 0)
-    throw ValueError(std::string("[") + op +
-                     "] input array must be at least 1-d");
+    throw TypeError(std::string("[") + op +
+                    "] input array must be at least 1-d");
   Array src = a;
   if (a.ndim() == 1) {
     // NumPy masks with tri(n, n): a 1-D input broadcasts to (n, n).

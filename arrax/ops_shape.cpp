@@ -372,6 +372,40 @@ Arrays concat_inputs(std::span<const Array> arrays,
   return in;
 }
 
+// NumPy's result type of several strong dtypes. Pairwise promotion is not
+// associative (int8, uint16, float32 -> float32, but a left fold gives
+// float64); NumPy's answer is the least dtype among the candidates that all
+// inputs cast to safely.
+Dtype common_dtype(std::span<const Array> arrays) {
+  bool seen[kNumDtypes] = {};
+  SmallVector<Dtype, 16> in;
+  for (const Array& a : arrays)
+    if (!seen[static_cast<int>(a.dtype())]) {
+      seen[static_cast<int>(a.dtype())] = true;
+      in.push_back(a.dtype());
+    }
+  Dtype fold = in[0];
+  for (Dtype d : in) fold = promote_types(fold, d);
+  if (in.size() <= 2) return fold;
+  SmallVector<Dtype, 16> cands(in.begin(), in.end());
+  for (size_t i = 0; i < in.size(); ++i)
+    for (size_t j = i + 1; j < in.size(); ++j)
+      cands.push_back(promote_types(in[i], in[j]));
+  cands.push_back(fold);
+  SmallVector<Dtype, 16> valid;
+  for (Dtype c : cands) {
+    bool ok = true;
+    for (Dtype d : in) ok = ok && can_cast(d, c, Casting::Safe);
+    if (ok) valid.push_back(c);
+  }
+  for (Dtype c : valid) {
+    bool least = true;
+    for (Dtype o : valid) least = least && can_cast(c, o, Casting::Safe);
+    if (least) return c;
+  }
+  return fold;
+}
+
 void check_concat_casting(std::span<const Array> in, Dtype to,
                           Casting casting) {
   for (const Array& a : in)
@@ -390,19 +424,7 @@ Array concatenate(std::span<const Array> arrays, std::optional<int64_t> axis,
   int ax;
   Shape shape;
   Arrays in = concat_inputs(arrays, axis, ax, shape);
-  Dtype dt;
-  if (dtype) {
-    dt = *dtype;
-  } else {
-    // Python scalars cannot reach here with a rank; all inputs are strong.
-    Arrays strong;
-    for (const Array& a : in) {
-      Array s = a.alias();
-      s.set_weak(false);
-      strong.push_back(s);
-    }
-    dt = result_type(strong);
-  }
+  Dtype dt = dtype ? *dtype : common_dtype(in);
   check_concat_casting(in, dt, casting);
   return dispatch1(std::make_shared<Concatenate>(ax, dt), in);
 }
@@ -472,12 +494,18 @@ Arrays split(const Array& a, std::span<const int64_t> indices, int64_t axis) {
 Arrays split(const Array& a, int64_t sections, int64_t axis, bool exact) {
   int ax = normalize_axis(axis, a.ndim(), exact ? "split" : "array_split");
   int64_t n = a.shape()[ax];
+  if (exact) {
+    // NumPy tests n % sections (Python's modulo) before anything else.
+    if (sections == 0) throw ZeroDivisionError("[split] integer modulo by zero");
+    int64_t r = n % sections;
+    if (r != 0 && (r < 0) != (sections < 0)) r += sections;
+    if (r != 0)
+      throw ValueError("[split] array split does not result in an equal "
+                       "division");
+  }
   if (sections <= 0)
     throw ValueError(std::string("[") + (exact ? "split" : "array_split") +
                      "] number sections must be larger than 0.");
-  if (exact && n % sections != 0)
-    throw ValueError("[split] array split does not result in an equal "
-                     "division");
   int64_t each = n / sections, extras = n % sections;
   std::vector<int64_t> points;
   int64_t pos = 0;

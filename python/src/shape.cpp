@@ -3,6 +3,7 @@
 // python/arrax/_creation.py and _manipulation.py; the ndarray methods that
 // are called often (reshape, transpose, ravel...) are parsed here.
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/complex.h>
 #include <nanobind/stl/pair.h>
 
 #include "common.h"
@@ -319,10 +320,11 @@ void init_shape(nb::module_& m) {
     if (!copy_flag.is_none()) c = nb::cast<bool>(copy_flag);
     return reshape(to_array(a, "reshape"), to_shape(shape, "reshape"),
                    to_order(order, "reshape"), c);
-  });
+  }, nb::arg("a"), nb::arg("shape"), nb::arg("order").none(),
+        nb::arg("copy").none());
   m.def("_ravel", [](nb::handle a, nb::handle order) {
     return ravel(to_array(a, "ravel"), to_order(order, "ravel"));
-  });
+  }, nb::arg("a"), nb::arg("order").none());
   m.def("_transpose", [](nb::handle a, nb::handle axes) {
     Array x = to_array(a, "transpose");
     if (axes.is_none()) return transpose(x);
@@ -330,7 +332,7 @@ void init_shape(nb::module_& m) {
     if (static_cast<int>(ax.size()) != x.ndim())
       throw ValueError("[transpose] axes don't match array");
     return transpose(x, ax);
-  });
+  }, nb::arg("a"), nb::arg("axes").none());
   m.def("_moveaxis", [](nb::handle a, nb::handle src, nb::handle dst) {
     return moveaxis(to_array(a, "moveaxis"), to_ints(src, "moveaxis"),
                     to_ints(dst, "moveaxis"));
@@ -344,14 +346,14 @@ void init_shape(nb::module_& m) {
   });
   m.def("_squeeze", [](nb::handle a, nb::handle axis) {
     return squeeze_args(to_array(a, "squeeze"), axis);
-  });
+  }, nb::arg("a"), nb::arg("axis").none());
   m.def("_flip", [](nb::handle a, nb::handle axis) {
     Array x = to_array(a, "flip");
     if (axis.is_none()) return flip(x);
     auto ax = to_ints(axis, "flip");
     if (ax.empty()) return x.alias();
     return flip(x, ax);
-  });
+  }, nb::arg("a"), nb::arg("axis").none());
   m.def("_rot90", [](nb::handle a, int64_t k, nb::handle axes) {
     return rot90(to_array(a, "rot90"), k, to_ints(axes, "rot90"));
   });
@@ -439,7 +441,7 @@ void init_shape(nb::module_& m) {
     auto s = to_ints(shift, "roll");
     if (axis.is_none()) return roll(x, s);
     return roll(x, s, to_ints(axis, "roll"));
-  });
+  }, nb::arg("a"), nb::arg("shift"), nb::arg("axis").none());
   m.def("_tile", [](nb::handle a, nb::handle reps) {
     return tile(to_array(a, "tile"), to_ints(reps, "tile"));
   });
@@ -453,7 +455,7 @@ void init_shape(nb::module_& m) {
       throw ValueError("[repeat] repeats must be a scalar or 1-D");
     reps = to_ints(repeats, "repeat");
     return repeat(x, reps, ax);
-  });
+  }, nb::arg("a"), nb::arg("repeats"), nb::arg("axis").none());
   m.def(
       "_pad",
       [](nb::handle a, std::vector<std::pair<int64_t, int64_t>> widths,

@@ -123,9 +123,25 @@ T odd_reflect(T edge, T v) {
   }
 }
 
+// NumPy builds each side's ramps for all lines with one linspace call, and
+// linspace switches formula for every line when any line's step is zero.
+struct RampFlags {
+  bool left_zero = false, right_zero = false;
+};
+
+template <typename T>
+using ramp_t = std::conditional_t<is_complex_v<T>, complex128, double>;
+
+template <typename T>
+bool ramp_step_zero(ramp_t<T> end, T edge_t, int64_t width) {
+  using R = ramp_t<T>;
+  if (width <= 0) return false;
+  return (cast_value<R>(edge_t) - end) / R(static_cast<double>(width)) == R(0);
+}
+
 template <typename T>
 void pad_line(const Line<T>& l, int64_t lp, int64_t n, int64_t rp,
-              const PadOptions& o, int axis) {
+              const PadOptions& o, int axis, RampFlags flags = {}) {
   const int64_t L = l.len;
   switch (o.mode) {
     case PadMode::Empty:
@@ -146,12 +162,13 @@ void pad_line(const Line<T>& l, int64_t lp, int64_t n, int64_t rp,
     case PadMode::LinearRamp: {
       // linspace(end_value, edge, width, endpoint=False) in float64 (or
       // complex128), floored for integer dtypes.
-      using R = std::conditional_t<is_complex_v<T>, complex128, double>;
-      auto ramp = [&](R end, T edge_t, int64_t width, int64_t i) {
+      using R = ramp_t<T>;
+      auto ramp = [&](R end, T edge_t, int64_t width, int64_t i,
+                      bool any_zero) {
         R edge = cast_value<R>(edge_t);
         R delta = edge - end;
         R step = delta / R(static_cast<double>(width));
-        R y = step == R(0)
+        R y = any_zero
                   ? R(static_cast<double>(i)) / R(static_cast<double>(width)) *
                         delta
                   : R(static_cast<double>(i)) * step;
@@ -164,9 +181,10 @@ void pad_line(const Line<T>& l, int64_t lp, int64_t n, int64_t rp,
       R a = cast_value<R>(o.values[axis].first);
       R b = cast_value<R>(o.values[axis].second);
       T ea = l[lp], eb = l[L - rp - 1];
-      for (int64_t i = 0; i < lp; ++i) l[i] = ramp(a, ea, lp, i);
+      for (int64_t i = 0; i < lp; ++i)
+        l[i] = ramp(a, ea, lp, i, flags.left_zero);
       for (int64_t t = 0; t < rp; ++t)
-        l[L - rp + t] = ramp(b, eb, rp, rp - 1 - t);
+        l[L - rp + t] = ramp(b, eb, rp, rp - 1 - t, flags.right_zero);
       return;
     }
     case PadMode::Maximum:
@@ -290,17 +308,29 @@ void Pad::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
       const int64_t n = in.shape()[d];
       const int64_t L = out.shape()[d];
       const int64_t step = out.strides()[d] * isz;
+      auto line_at = [&](int64_t li) {
+        int64_t rem = li, off = 0;
+        for (int k = static_cast<int>(lshape.size()) - 1; k >= 0; --k) {
+          off += (lstart[k] + rem % lshape[k]) * lstride[k];
+          rem /= lshape[k];
+        }
+        return Line<T>{base + off, step, L};
+      };
+      RampFlags flags;
+      if (options_.mode == PadMode::LinearRamp) {
+        using R = ramp_t<T>;
+        R a = cast_value<R>(options_.values[d].first);
+        R b = cast_value<R>(options_.values[d].second);
+        for (int64_t li = 0; li < nlines; ++li) {
+          Line<T> l = line_at(li);
+          flags.left_zero |= ramp_step_zero<T>(a, l[lp], lp);
+          flags.right_zero |= ramp_step_zero<T>(b, l[L - rp - 1], rp);
+        }
+      }
       int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(L, 1));
       cpu::parallel_for(nlines, grain, [&](int64_t b, int64_t e) {
-        for (int64_t li = b; li < e; ++li) {
-          int64_t rem = li, off = 0;
-          for (int k = static_cast<int>(lshape.size()) - 1; k >= 0; --k) {
-            off += (lstart[k] + rem % lshape[k]) * lstride[k];
-            rem /= lshape[k];
-          }
-          Line<T> line{base + off, step, L};
-          pad_line(line, lp, n, rp, options_, d);
-        }
+        for (int64_t li = b; li < e; ++li)
+          pad_line(line_at(li), lp, n, rp, options_, d, flags);
       });
     }
   });
