@@ -182,9 +182,9 @@ Array logspace(const Array& start, const Array& stop, int64_t num,
                int64_t axis) {
   check_num(num, "logspace");
   Dtype dt = promote_types(inexact_of(start.dtype()), inexact_of(stop.dtype()));
-  // power(base, y): base is a strong array (a Python float is float64).
-  Dtype pow_dt = promote_types(base.dtype(), dt);
-  if (!is_inexact(pow_dt)) pow_dt = Dtype::Float64;
+  // power(base, y): a weak base (a Python number) keeps y's dtype.
+  Array bd[2] = {base, Array::empty({}, dt, Device::cpu())};
+  Dtype pow_dt = result_type(bd);
   Array abc[3] = {start, stop, base};
   Dtype dts[3] = {dt, dt, pow_dt};
   Arrays in = prepare_range_inputs(abc, dts, "logspace");
@@ -269,9 +269,9 @@ Array eye(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype,
 
 Array tri(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype,
           Device device) {
-  int64_t cols = m.value_or(n);
-  check_dim(n, "tri");
-  check_dim(cols, "tri");
+  // NumPy builds tri from aranges: a negative size is an empty one.
+  n = std::max<int64_t>(n, 0);
+  int64_t cols = std::max<int64_t>(m.value_or(n), 0);
   // Tri has no inputs; a 0-d input on `device` carries the device.
   Array dev[1] = {Array::scalar(0, Dtype::Bool, device)};
   Array out = Array::empty({n, cols}, dtype, device);

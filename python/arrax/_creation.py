@@ -47,6 +47,16 @@ __all__ = [
 _base_asarray = _core.asarray
 
 
+def _index(x, op):
+    try:
+        return operator.index(x)
+    except TypeError:
+        raise TypeError(
+            f"[{op}] '{type(x).__name__}' object cannot be interpreted as an "
+            "integer"
+        ) from None
+
+
 def _check_order(order, op, allowed="CFAK"):
     if order is None:
         return None
@@ -71,6 +81,14 @@ def _relayout(a, order, op):
 
 def asarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     """np.asarray: `a` itself when it already is an array of that dtype."""
+    if (
+        type(a) is ndarray
+        and not copy
+        and device is None
+        and order in (None, "K", "A")
+        and (dtype is None or a.dtype == dtype)
+    ):
+        return a
     if order is None or order == "K":
         return _base_asarray(a, dtype, copy, device)
     order = _check_order(order, "asarray")
@@ -295,13 +313,7 @@ def _to_device(a, device):
 
 
 def _check_num(num, op):
-    try:
-        return operator.index(num)
-    except TypeError:
-        raise TypeError(
-            f"[{op}] '{type(num).__name__}' object cannot be interpreted as an "
-            "integer"
-        ) from None
+    return _index(num, op)
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None,
@@ -333,8 +345,8 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):
     return _core._eye(
-        operator.index(N), None if M is None else operator.index(M),
-        operator.index(k), dtype, _check_order(order, "eye", "CF"), device,
+        _index(N, "eye"), None if M is None else _index(M, "eye"),
+        _index(k, "eye"), dtype, _check_order(order, "eye", "CF"), device,
     )
 
 
@@ -344,25 +356,25 @@ def identity(n, dtype=None, *, like=None, device=None):
 
 def tri(N, M=None, k=0, dtype=float, *, device=None, like=None):
     return _core._tri(
-        operator.index(N), None if M is None else operator.index(M),
-        operator.index(k), dtype, device,
+        _index(N, "tri"), None if M is None else _index(M, "tri"),
+        _index(k, "tri"), dtype, device,
     )
 
 
 def tril(m, k=0):
-    return _core._tril(m, operator.index(k))
+    return _core._tril(m, _index(k, "tril"))
 
 
 def triu(m, k=0):
-    return _core._triu(m, operator.index(k))
+    return _core._triu(m, _index(k, "triu"))
 
 
 def diag(v, k=0):
-    return _core._diag(v, operator.index(k))
+    return _core._diag(v, _index(k, "diag"))
 
 
 def diagflat(v, k=0):
-    return _core._diagflat(v, operator.index(k))
+    return _core._diagflat(v, _index(k, "diagflat"))
 
 
 # ---- grids ------------------------------------------------------------------
@@ -405,8 +417,10 @@ def indices(dimensions, dtype=int, sparse=False):
 
 
 def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
-    args = indices(shape, dtype=dtype)
-    return function(*args, **kwargs)
+    args = indices(shape, dtype=dtype, sparse=False)
+    from arrax._manipulation import unstack
+
+    return function(*unstack(args), **kwargs)
 
 
 def frombuffer(buffer, dtype=float, count=-1, offset=0, *, like=None):

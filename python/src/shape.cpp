@@ -264,9 +264,11 @@ void init_shape(nb::module_& m) {
       "_logspace",
       [](nb::handle start, nb::handle stop, int64_t num, bool endpoint,
          nb::handle base, nb::handle dtype, int64_t axis) {
+        // A Python int or float base stays weak: power(base, y) keeps y's
+        // dtype, as in NumPy.
         return logspace(strong(to_array(start, "logspace")),
                         strong(to_array(stop, "logspace")), num, endpoint,
-                        strong(to_array(base, "logspace")),
+                        to_array(base, "logspace"),
                         opt_dtype(dtype, "logspace"), axis);
       },
       nb::arg("start"), nb::arg("stop"), nb::arg("num"), nb::arg("endpoint"),

@@ -190,10 +190,8 @@ void linspace_kernel(std::span<const Array> inputs, Array& out, int64_t num,
           op[i * m + j] =
               static_cast<P>(std::pow(static_cast<PC>(pbase[j]), yy));
         } else {
-          // power(10.0, y) in float64 / complex128, then back to Y.
-          using D = std::conditional_t<is_complex_v<Y>, complex128, double>;
-          D r = std::pow(D(10.0), cast_value<D>(static_cast<Y>(y)));
-          C v = static_cast<C>(cast_value<Y>(r));
+          // power(10.0, y) with a weak Python float: in Y's arithmetic.
+          C v = rnd(static_cast<C>(std::pow(C(10.0), y)));
           if (i == 0) v = gs[j];
           if (last) v = ge[j];
           oy[i * m + j] = static_cast<Y>(v * sign[j]);
