@@ -473,3 +473,14 @@ def test_hyp_pad(shape, data):
         assert r.shape == numpy.pad(a, widths, mode).shape
         return
     xp.check(lambda m, x: m.pad(x, widths, mode), a)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int16", "float32", "float64",
+                                   "complex128"])
+@pytest.mark.parametrize("perm", [(1, 0, 2), (2, 1, 0), (0, 2, 1), (2, 0, 1)])
+def test_large_permuted_copy(dtype, perm):
+    # Big enough for the blocked transpose path, with partial tiles.
+    a = xp.rand((40, 70, 33), dtype)
+    xp.check(lambda m, x: m.ascontiguousarray(m.transpose(x, perm)), a)
+    xp.check(lambda m, x: m.concatenate([m.transpose(x, perm)] * 2, axis=1), a)
+    xp.check(lambda m, x: m.copy(m.transpose(x, perm), order="C"), a)
