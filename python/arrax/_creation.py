@@ -174,32 +174,10 @@ def _shape_arg(shape, op):
         ) from None
 
 
-def empty(shape, dtype=float, order="C", *, device=None, like=None):
-    return _core._empty(
-        _shape_arg(shape, "empty"), dtype, _check_order(order, "empty", "CF"),
-        device,
-    )
-
-
-def zeros(shape, dtype=float, order="C", *, device=None, like=None):
-    return _core._full(
-        _shape_arg(shape, "zeros"), 0, dtype if dtype is not None else float,
-        _check_order(order, "zeros", "CF"), device, "zeros",
-    )
-
-
-def ones(shape, dtype=None, order="C", *, device=None, like=None):
-    return _core._full(
-        _shape_arg(shape, "ones"), 1, dtype if dtype is not None else float,
-        _check_order(order, "ones", "CF"), device, "ones",
-    )
-
-
-def full(shape, fill_value, dtype=None, order="C", *, device=None, like=None):
-    return _core._full(
-        _shape_arg(shape, "full"), fill_value, dtype,
-        _check_order(order, "full", "CF"), device, "full",
-    )
+empty = _core.empty
+zeros = _core.zeros
+ones = _core.ones
+full = _core.full
 
 
 def _like_shape(shape, op):
@@ -268,11 +246,19 @@ def _py_number(x, op):
         ) from None
 
 
-_DEFAULT_BY_KIND = {"b": "int64", "i": "int64", "f": "float64", "c": "complex128"}
+_DEFAULT_BY_KIND = {
+    "b": _np.dtype("int64"),
+    "i": _np.dtype("int64"),
+    "f": _np.dtype("float64"),
+    "c": _np.dtype("complex128"),
+}
 
 
-def arange(start_or_stop, /, stop=None, step=None, *, dtype=None, device=None,
-           like=None):
+arange = _core.arange
+
+
+def _arange_py(start_or_stop, stop=None, step=None, dtype=None, device=None,
+               like=None):
     """np.arange: length ceil((stop - start) / step); values start + i*step
     computed in the result dtype (NumPy's fill rule)."""
     if stop is None:

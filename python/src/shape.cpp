@@ -6,6 +6,8 @@
 #include <nanobind/stl/complex.h>
 #include <nanobind/stl/pair.h>
 
+#include <cmath>
+
 #include "common.h"
 
 namespace arrax::py {
@@ -169,6 +171,98 @@ Array squeeze_args(const Array& a, nb::handle axis) {
   return squeeze(a, ax);
 }
 
+
+Order creation_order(nb::handle order, const char* op) {
+  Order o = to_order(order, op);
+  if (o == Order::A || o == Order::K)
+    throw ValueError(std::string("[") + op +
+                     "] only 'C' or 'F' order is permitted");
+  return o;
+}
+
+// Cached weak 0 and 1 (immutable 0-d arrays).
+const Array& weak_zero() {
+  static const Array* z = new Array(weak_scalar(int64_t(0)));
+  return *z;
+}
+const Array& weak_one() {
+  static const Array* o = new Array(weak_scalar(int64_t(1)));
+  return *o;
+}
+
+Array filled(nb::handle shape, const Array& value, nb::handle dtype,
+             nb::handle order, nb::handle device, const char* op) {
+  Dtype dt = dtype.is_none() ? Dtype::Float64 : to_dtype(dtype, op);
+  Device dev = device_or_default(device);
+  Array out = empty(to_shape(shape, op), dt, dev, creation_order(order, op));
+  Array v = value;
+  if (!(v.device() == dev) && v.ndim() == 0) v = arrax::to_device(v, dev);
+  copyto(out, v, Casting::Unsafe);
+  return out;
+}
+
+// np.arange for Python ints and floats (and None): the common calls. Other
+// argument types go to the Python implementation. Lengths and the second
+// value use Python's own arithmetic, as NumPy does.
+bool arange_fast(nb::handle a, nb::handle b, nb::handle c, nb::handle dtype,
+                 nb::handle device, Array& out) {
+  auto simple = [](nb::handle h) {
+    PyObject* o = h.ptr();
+    return o == Py_None || PyLong_CheckExact(o) || PyFloat_CheckExact(o);
+  };
+  if (!simple(a) || !simple(b) || !simple(c) || a.is_none()) return false;
+  nb::object start, stop, step;
+  if (b.is_none()) {
+    start = nb::int_(0);
+    stop = nb::borrow(a);
+  } else {
+    start = nb::borrow(a);
+    stop = nb::borrow(b);
+  }
+  step = c.is_none() ? nb::object(nb::int_(1)) : nb::borrow(c);
+  bool is_float = PyFloat_CheckExact(start.ptr()) ||
+                  PyFloat_CheckExact(stop.ptr()) ||
+                  PyFloat_CheckExact(step.ptr());
+  Dtype dt = dtype.is_none() ? (is_float ? Dtype::Float64 : Dtype::Int64)
+                             : to_dtype(dtype, "arange");
+  if (!is_float) {
+    // Python ints beyond int64 take the general path.
+    for (PyObject* o : {start.ptr(), stop.ptr(), step.ptr()}) {
+      int overflow = 0;
+      PyLong_AsLongLongAndOverflow(o, &overflow);
+      if (overflow) return false;
+    }
+  }
+  if (PyObject_RichCompareBool(step.ptr(), nb::int_(0).ptr(), Py_EQ) == 1)
+    throw ZeroDivisionError("[arange] division by zero");
+  nb::object diff = nb::steal(PyNumber_Subtract(stop.ptr(), start.ptr()));
+  nb::object q = nb::steal(PyNumber_TrueDivide(diff.ptr(), step.ptr()));
+  if (!q.is_valid()) throw nb::python_error();
+  double len = std::ceil(PyFloat_AsDouble(q.ptr()));
+  if (!std::isfinite(len))
+    throw ValueError("[arange] arange: cannot compute length");
+  int64_t n = len > 0 ? static_cast<int64_t>(len) : 0;
+  nb::object second = nb::steal(PyNumber_Add(start.ptr(), step.ptr()));
+  Device dev = device_or_default(device);
+  auto value = [&](nb::handle h) {
+    if (PyFloat_CheckExact(h.ptr()))
+      return Array::scalar(PyFloat_AS_DOUBLE(h.ptr()), dt, dev);
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(h.ptr(), &overflow);
+    if (overflow) {
+      unsigned long long u = PyLong_AsUnsignedLongLong(h.ptr());
+      if (PyErr_Occurred()) {
+        PyErr_Clear();
+        throw OverflowError("[arange] Python integer out of bounds");
+      }
+      return Array::scalar(static_cast<uint64_t>(u), dt, dev);
+    }
+    return Array::scalar(static_cast<int64_t>(v), dt, dev);
+  };
+  out = arange_fill(n, value(start), value(second));
+  return true;
+}
+
 }  // namespace
 
 void init_shape(nb::module_& m) {
@@ -314,6 +408,67 @@ void init_shape(nb::module_& m) {
   m.def("_diagflat", [](nb::handle a, int64_t k) {
     return diagflat(to_array(a, "diagflat"), k);
   });
+
+  // NumPy's signatures, parsed here: these are small-op hot paths.
+  m.def(
+      "empty",
+      [](nb::handle shape, nb::handle dtype, nb::handle order,
+         nb::handle device, nb::handle) {
+        Dtype dt = dtype.is_none() ? Dtype::Float64 : to_dtype(dtype, "empty");
+        return empty(to_shape(shape, "empty"), dt, device_or_default(device),
+                     creation_order(order, "empty"));
+      },
+      nb::arg("shape"), nb::arg("dtype").none() = nb::none(),
+      nb::arg("order").none() = "C", nb::kw_only(),
+      nb::arg("device").none() = nb::none(),
+      nb::arg("like").none() = nb::none());
+  m.def(
+      "zeros",
+      [](nb::handle shape, nb::handle dtype, nb::handle order,
+         nb::handle device, nb::handle) {
+        return filled(shape, weak_zero(), dtype, order, device, "zeros");
+      },
+      nb::arg("shape"), nb::arg("dtype").none() = nb::none(),
+      nb::arg("order").none() = "C", nb::kw_only(),
+      nb::arg("device").none() = nb::none(),
+      nb::arg("like").none() = nb::none());
+  m.def(
+      "ones",
+      [](nb::handle shape, nb::handle dtype, nb::handle order,
+         nb::handle device, nb::handle) {
+        return filled(shape, weak_one(), dtype, order, device, "ones");
+      },
+      nb::arg("shape"), nb::arg("dtype").none() = nb::none(),
+      nb::arg("order").none() = "C", nb::kw_only(),
+      nb::arg("device").none() = nb::none(),
+      nb::arg("like").none() = nb::none());
+  m.def(
+      "full",
+      [](nb::handle shape, nb::handle fill, nb::handle dtype, nb::handle order,
+         nb::handle device, nb::handle) {
+        Array v = to_array(fill, "full");
+        if (dtype.is_none()) v = strong(v);
+        return filled(shape, v, dtype.is_none() ? dtype_object(v.dtype()) : dtype,
+                      order, device, "full");
+      },
+      nb::arg("shape"), nb::arg("fill_value").none(),
+      nb::arg("dtype").none() = nb::none(), nb::arg("order").none() = "C",
+      nb::kw_only(), nb::arg("device").none() = nb::none(),
+      nb::arg("like").none() = nb::none());
+  m.def(
+      "arange",
+      [](nb::handle a, nb::handle b, nb::handle c, nb::handle dtype,
+         nb::handle device, nb::handle like) -> nb::object {
+        Array r;
+        if (arange_fast(a, b, c, dtype, device, r)) return nb::cast(r);
+        return nb::module_::import_("arrax._creation")
+            .attr("_arange_py")(a, b, c, dtype, device, like);
+      },
+      nb::arg("start_or_stop"), nb::arg("stop").none() = nb::none(),
+      nb::arg("step").none() = nb::none(), nb::kw_only(),
+      nb::arg("dtype").none() = nb::none(),
+      nb::arg("device").none() = nb::none(),
+      nb::arg("like").none() = nb::none());
 
   // ---- manipulation ----------------------------------------------------------
   m.def("_reshape", [](nb::handle a, nb::handle shape, nb::handle order,
