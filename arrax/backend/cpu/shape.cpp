@@ -165,38 +165,51 @@ void linspace_kernel(std::span<const Array> inputs, Array& out, int64_t num,
   }
   Y* oy = mode == Linspace::Mode::Log ? nullptr : out.data<Y>();
   P* op = mode == Linspace::Mode::Log ? out.data<P>() : nullptr;
-  cpu::parallel_for(num, std::max<int64_t>(1, kRowGrain / std::max<int64_t>(m, 1)),
-                    [&](int64_t ib, int64_t ie) {
+  // The value of row i, column j before the endpoint fix-up.
+  auto value = [&](C fi, int64_t j) -> C {
+    C y;
+    if (div > 0 && any_zero)
+      y = rnd(rnd(fi / C(static_cast<double>(div))) * delta[j]);
+    else if (div > 0)
+      y = rnd(fi * step[j]);
+    else
+      y = rnd(fi * delta[j]);
+    return rnd(y + start[j]);
+  };
+  auto store = [&](int64_t i, int64_t j, C y) {
+    const bool last = endpoint && num > 1 && i == num - 1;
+    if (last) y = stop[j];
+    if constexpr (!is_complex_v<C>) {
+      if (floor) y = std::floor(y);
+    }
+    if (mode == Linspace::Mode::Linear) {
+      oy[i * m + j] = static_cast<Y>(y);
+    } else if (mode == Linspace::Mode::Log) {
+      PC yy = static_cast<PC>(cast_value<P>(static_cast<Y>(y)));
+      op[i * m + j] = static_cast<P>(std::pow(static_cast<PC>(pbase[j]), yy));
+    } else {
+      // power(10.0, y) with a weak Python float: in Y's arithmetic.
+      C v = rnd(static_cast<C>(std::pow(C(10.0), y)));
+      if (i == 0) v = gs[j];
+      if (last) v = ge[j];
+      oy[i * m + j] = static_cast<Y>(v * sign[j]);
+    }
+  };
+  const bool plain = mode == Linspace::Mode::Linear && !floor && div > 0 &&
+                     !any_zero && !is_half_v<Y>;
+  const int64_t grain = std::max<int64_t>(1, kRowGrain / std::max<int64_t>(m, 1));
+  cpu::parallel_for(num, grain, [&](int64_t ib, int64_t ie) {
+    if (plain && m == 1) {
+      // The common case: one float row, start + i * step.
+      const C s0 = start[0], st0 = step[0];
+      for (int64_t i = ib; i < ie; ++i)
+        oy[i] = static_cast<Y>(C(static_cast<double>(i)) * st0 + s0);
+      if (endpoint && num > 1 && ie == num) oy[num - 1] = static_cast<Y>(stop[0]);
+      return;
+    }
     for (int64_t i = ib; i < ie; ++i) {
       const C fi = rnd(C(static_cast<double>(i)));
-      const bool last = endpoint && num > 1 && i == num - 1;
-      for (int64_t j = 0; j < m; ++j) {
-        C y;
-        if (div > 0 && any_zero)
-          y = rnd(rnd(fi / C(static_cast<double>(div))) * delta[j]);
-        else if (div > 0)
-          y = rnd(fi * step[j]);
-        else
-          y = rnd(fi * delta[j]);
-        y = rnd(y + start[j]);
-        if (last) y = stop[j];
-        if constexpr (!is_complex_v<C>) {
-          if (floor) y = std::floor(y);
-        }
-        if (mode == Linspace::Mode::Linear) {
-          oy[i * m + j] = static_cast<Y>(y);
-        } else if (mode == Linspace::Mode::Log) {
-          PC yy = static_cast<PC>(cast_value<P>(static_cast<Y>(y)));
-          op[i * m + j] =
-              static_cast<P>(std::pow(static_cast<PC>(pbase[j]), yy));
-        } else {
-          // power(10.0, y) with a weak Python float: in Y's arithmetic.
-          C v = rnd(static_cast<C>(std::pow(C(10.0), y)));
-          if (i == 0) v = gs[j];
-          if (last) v = ge[j];
-          oy[i * m + j] = static_cast<Y>(v * sign[j]);
-        }
-      }
+      for (int64_t j = 0; j < m; ++j) store(i, j, value(fi, j));
     }
   });
 }
