@@ -10,4 +10,5 @@ NB_MODULE(_core, m) {
   arrax::py::init_linalg(m);
   arrax::py::init_pyapi(m);
   arrax::py::init_reductions(m);
+  arrax::py::init_shape(m);
 }
