@@ -9,3 +9,4 @@
 #include "arrax/ops_linalg.h"
 #include "arrax/ops_shape.h"
 #include "arrax/ops_reductions.h"
+#include "arrax/ops_index.h"

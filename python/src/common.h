@@ -57,5 +57,6 @@ int array_getbuffer(PyObject* self, Py_buffer* view, int flags);
 void array_releasebuffer(PyObject* self, Py_buffer* view);
 void init_reductions(nb::module_& m);
 void init_shape(nb::module_& m);
+void init_indexing(nb::module_& m);
 
 }  // namespace arrax::py

@@ -11,4 +11,5 @@ NB_MODULE(_core, m) {
   arrax::py::init_pyapi(m);
   arrax::py::init_reductions(m);
   arrax::py::init_shape(m);
+  arrax::py::init_indexing(m);
 }
