@@ -10,3 +10,4 @@
 #include "arrax/ops_shape.h"
 #include "arrax/ops_reductions.h"
 #include "arrax/ops_index.h"
+#include "arrax/ops_ufuncs.h"
