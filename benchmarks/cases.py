@@ -200,12 +200,18 @@ def build(suite, quick=False):
     # against (bytes read + bytes written). The matmul peak is the best
     # matmul of the same precision in this run.
     n = S["elem"]
-    add(Case(
-        "roofline.copy.f32", "roofline", "out[...] = a", f"({n},)", "float32",
-        "bytes", 2 * n * 4,
-        lambda rng, n=n: [_uniform(rng, n, "float32"), _uniform(rng, n, "float32")],
-        lambda L, a, out: L.copy_into(out, a),
-        note="JAX has immutable arrays: it makes a new copy"))
+
+    def copy_case(tag):
+        # Measured first and last: the ceiling is the better of the two, and
+        # a difference shows the machine changed during the run.
+        return Case(
+            f"roofline.copy{tag}.f32", "roofline", "out[...] = a", f"({n},)",
+            "float32", "bytes", 2 * n * 4,
+            lambda rng: [_uniform(rng, n, "float32"), _uniform(rng, n, "float32")],
+            lambda L, a, out: L.copy_into(out, a),
+            note="JAX has immutable arrays: it makes a new copy")
+
+    add(copy_case(""))
 
     # Python overhead of one small op: what a loop of small ops costs.
     add(Case(
@@ -431,4 +437,5 @@ def build(suite, quick=False):
                           _uniform(rng, O, "float32", -0.05, 0.05)],
              mlp_step, ceiling="matmul:float32",
              note="FLOPs: the six matrix products"))
+    add(copy_case("_end"))
     return cases

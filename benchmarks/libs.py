@@ -145,14 +145,17 @@ class NumpyLib(Lib):
 
 
 def _arrax_fallbacks(arrax):
-    """Total count of NumPy fallbacks so far (0 if arrax has no counter)."""
+    """Total count of NumPy fallbacks so far (0 if arrax has no counter).
+    arrax.fallbacks.counts() is {name: calls}."""
     fb = getattr(arrax, "fallbacks", None)
     try:
         if fb is None:
             return 0
-        if callable(fb):
+        if hasattr(fb, "counts"):
+            fb = fb.counts()
+        elif callable(fb):
             fb = fb()
-        if isinstance(fb, dict) or hasattr(fb, "values"):
+        if hasattr(fb, "values"):
             return sum(int(v) for v in fb.values())
         return int(fb)
     except Exception:

@@ -147,3 +147,18 @@ def test_relative_error():
     assert harness.relative_error(a.astype(numpy.int64),
                                   a.astype(numpy.int64), False) == 0.0
     assert harness.relative_error(a + 1e-3, a, False) > 1e-4
+
+
+def test_fallback_counter():
+    class FB:
+        n = 0
+
+        @classmethod
+        def counts(cls):
+            return {"exp": cls.n}
+
+    mod = type("M", (), {"fallbacks": FB})()
+    assert libs._arrax_fallbacks(mod) == 0
+    FB.n = 3
+    assert libs._arrax_fallbacks(mod) == 3
+    assert libs._arrax_fallbacks(object()) == 0
