@@ -461,7 +461,12 @@ class CupyLib(Lib):
     def normal(self, n, dtype, seed):
         g = getattr(self, "_gen", None)
         if g is None:
-            g = self._gen = self.cp.random.default_rng(int(seed))
+            try:
+                g = self.cp.random.default_rng(int(seed))
+                g.standard_normal(1, dtype=dtype)
+            except (AttributeError, TypeError, NotImplementedError):
+                g = self.cp.random.RandomState(int(seed))
+            self._gen = g
         return g.standard_normal(n, dtype=dtype)
 
 
