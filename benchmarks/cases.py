@@ -11,8 +11,8 @@ H100).
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import numpy
 
@@ -40,12 +40,12 @@ class Case:
     work: float  # bytes or FLOPs per call (0 for "time")
     make: Callable  # rng -> list of NumPy inputs
     run: Callable  # (L, *inputs) -> result
-    tol: Optional[float] = None  # None: TOL[dtype]; 0: exact
-    check: Optional[Callable] = None  # (res, ref, inputs) -> error or None
-    precision: Optional[str] = None  # "tf32" switches matmul precision
+    tol: float | None = None  # None: TOL[dtype]; 0: exact
+    check: Callable | None = None  # (res, ref, inputs) -> error or None
+    precision: str | None = None  # "tf32" switches matmul precision
     jit: bool = True  # JAX: run under jax.jit
     compiled: bool = False  # run through each library's compiler
-    ceiling: Optional[str] = None  # roofline ceiling key
+    ceiling: str | None = None  # roofline ceiling key
     note: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -192,7 +192,6 @@ SIZES = {
 def build(suite, quick=False):
     """The cases of `suite` ("cpu" or "gpu"), at tiny sizes when quick."""
     S = SIZES["quick" if quick else suite]
-    gpu = suite == "gpu"
     cases = []
     add = cases.append
 
@@ -205,58 +204,140 @@ def build(suite, quick=False):
         # Measured first and last: the ceiling is the better of the two, and
         # a difference shows the machine changed during the run.
         return Case(
-            f"roofline.copy{tag}.f32", "roofline", "out[...] = a", f"({n},)",
-            "float32", "bytes", 2 * n * 4,
+            f"roofline.copy{tag}.f32",
+            "roofline",
+            "out[...] = a",
+            f"({n},)",
+            "float32",
+            "bytes",
+            2 * n * 4,
             lambda rng: [_uniform(rng, n, "float32"), _uniform(rng, n, "float32")],
             lambda L, a, out: L.copy_into(out, a),
-            note="JAX has immutable arrays: it makes a new copy")
+            note="JAX has immutable arrays: it makes a new copy",
+        )
 
     add(copy_case(""))
 
     # Python overhead of one small op: what a loop of small ops costs.
-    add(Case(
-        "overhead.add16", "overhead", "a + b", "(16,) + (16,)", "float32",
-        "time", 0,
-        lambda rng: [_uniform(rng, 16, "float32"), _uniform(rng, 16, "float32")],
-        lambda L, a, b: a + b, jit=False,
-        note="JAX runs it eagerly (op by op)"))
-    add(Case(
-        "overhead.sum16", "overhead", "xp.sum(a)", "(16,)", "float32",
-        "time", 0,
-        lambda rng: [_uniform(rng, 16, "float32", 0.5, 1.5)],
-        lambda L, a: L.xp.sum(a), jit=False,
-        note="JAX runs it eagerly (op by op)"))
+    add(
+        Case(
+            "overhead.add16",
+            "overhead",
+            "a + b",
+            "(16,) + (16,)",
+            "float32",
+            "time",
+            0,
+            lambda rng: [_uniform(rng, 16, "float32"), _uniform(rng, 16, "float32")],
+            lambda L, a, b: a + b,
+            jit=False,
+            note="JAX runs it eagerly (op by op)",
+        )
+    )
+    add(
+        Case(
+            "overhead.sum16",
+            "overhead",
+            "xp.sum(a)",
+            "(16,)",
+            "float32",
+            "time",
+            0,
+            lambda rng: [_uniform(rng, 16, "float32", 0.5, 1.5)],
+            lambda L, a: L.xp.sum(a),
+            jit=False,
+            note="JAX runs it eagerly (op by op)",
+        )
+    )
 
     # Large elementwise ops.
     for dt in ("float32", "float64"):
         s, nb = _short(dt), _sz(dt)
         two = lambda rng, dt=dt: [_uniform(rng, n, dt), _uniform(rng, n, dt)]
-        add(Case(f"elementwise.add.{s}", "elementwise", "a + b", f"({n},)",
-                 dt, "bytes", 3 * n * nb, two, lambda L, a, b: a + b,
-                 ceiling="copy"))
-        add(Case(f"elementwise.multiply.{s}", "elementwise", "a * b",
-                 f"({n},)", dt, "bytes", 3 * n * nb, two,
-                 lambda L, a, b: a * b, ceiling="copy"))
-        add(Case(f"elementwise.exp.{s}", "elementwise", "xp.exp(a)",
-                 f"({n},)", dt, "bytes", 2 * n * nb,
-                 lambda rng, dt=dt: [_uniform(rng, n, dt, -4, 4)],
-                 lambda L, a: L.xp.exp(a), ceiling="copy"))
+        add(
+            Case(
+                f"elementwise.add.{s}",
+                "elementwise",
+                "a + b",
+                f"({n},)",
+                dt,
+                "bytes",
+                3 * n * nb,
+                two,
+                lambda L, a, b: a + b,
+                ceiling="copy",
+            )
+        )
+        add(
+            Case(
+                f"elementwise.multiply.{s}",
+                "elementwise",
+                "a * b",
+                f"({n},)",
+                dt,
+                "bytes",
+                3 * n * nb,
+                two,
+                lambda L, a, b: a * b,
+                ceiling="copy",
+            )
+        )
+        add(
+            Case(
+                f"elementwise.exp.{s}",
+                "elementwise",
+                "xp.exp(a)",
+                f"({n},)",
+                dt,
+                "bytes",
+                2 * n * nb,
+                lambda rng, dt=dt: [_uniform(rng, n, dt, -4, 4)],
+                lambda L, a: L.xp.exp(a),
+                ceiling="copy",
+            )
+        )
 
     def chain(L, a, b, c):
         return L.xp.exp(a) * b + c
 
-    three = lambda rng: [_uniform(rng, n, "float32", -4, 4),
-                         _uniform(rng, n, "float32"),
-                         _uniform(rng, n, "float32")]
-    add(Case("chain.eager.f32", "chain", "xp.exp(a) * b + c (eager)",
-             f"3 x ({n},)", "float32", "bytes", 4 * n * 4, three, chain,
-             jit=False, ceiling="copy",
-             note="bytes: 3 inputs read + 1 output written; JAX op by op"))
-    add(Case("chain.compiled.f32", "chain",
-             "compile(xp.exp(a) * b + c)", f"3 x ({n},)", "float32", "bytes",
-             4 * n * 4, three, chain, compiled=True, ceiling="copy",
-             note="arrax.compile, torch.compile, cupy.fuse, jax.jit; "
-             "NumPy has no compiler and runs it eagerly"))
+    three = lambda rng: [
+        _uniform(rng, n, "float32", -4, 4),
+        _uniform(rng, n, "float32"),
+        _uniform(rng, n, "float32"),
+    ]
+    add(
+        Case(
+            "chain.eager.f32",
+            "chain",
+            "xp.exp(a) * b + c (eager)",
+            f"3 x ({n},)",
+            "float32",
+            "bytes",
+            4 * n * 4,
+            three,
+            chain,
+            jit=False,
+            ceiling="copy",
+            note="bytes: 3 inputs read + 1 output written; JAX op by op",
+        )
+    )
+    add(
+        Case(
+            "chain.compiled.f32",
+            "chain",
+            "compile(xp.exp(a) * b + c)",
+            f"3 x ({n},)",
+            "float32",
+            "bytes",
+            4 * n * 4,
+            three,
+            chain,
+            compiled=True,
+            ceiling="copy",
+            note="arrax.compile, torch.compile, cupy.fuse, jax.jit; "
+            "NumPy has no compiler and runs it eagerly",
+        )
+    )
 
     # Reductions: full and per-axis, over positive data (no cancellation,
     # so every library's summation order passes the same tolerance).
@@ -272,57 +353,130 @@ def build(suite, quick=False):
                 fn = lambda L, a, op=op, axis=axis: L.xp.argmax(a, axis=axis)
             else:
                 fn = lambda L, a, op=op, axis=axis: getattr(L.xp, op)(a, axis=axis)
-            add(Case(f"reduction.{op}.{tag}.f32", "reduction",
-                     f"xp.{op}(a, axis={axis})", f"({r0}, {r1})", "float32",
-                     "bytes", r0 * r1 * 4, red_in, fn, check=chk,
-                     ceiling="copy", note="bytes: the input read once"))
+            add(
+                Case(
+                    f"reduction.{op}.{tag}.f32",
+                    "reduction",
+                    f"xp.{op}(a, axis={axis})",
+                    f"({r0}, {r1})",
+                    "float32",
+                    "bytes",
+                    r0 * r1 * 4,
+                    red_in,
+                    fn,
+                    check=chk,
+                    ceiling="copy",
+                    note="bytes: the input read once",
+                )
+            )
 
     sm0, sm1 = S["softmax"]
-    add(Case("softmax.rows.f32", "softmax",
-             "softmax(x, axis=1) = exp(x - max) / sum", f"({sm0}, {sm1})",
-             "float32", "bytes", 2 * sm0 * sm1 * 4,
-             lambda rng: [_uniform(rng, (sm0, sm1), "float32", -8, 8)],
-             lambda L, x: L.softmax(x, 1), ceiling="copy",
-             note="torch.softmax, jax.nn.softmax; the others as written"))
+    add(
+        Case(
+            "softmax.rows.f32",
+            "softmax",
+            "softmax(x, axis=1) = exp(x - max) / sum",
+            f"({sm0}, {sm1})",
+            "float32",
+            "bytes",
+            2 * sm0 * sm1 * 4,
+            lambda rng: [_uniform(rng, (sm0, sm1), "float32", -8, 8)],
+            lambda L, x: L.softmax(x, 1),
+            ceiling="copy",
+            note="torch.softmax, jax.nn.softmax; the others as written",
+        )
+    )
 
     # Matrix products: 2 n^3 FLOPs.
     for dt in S["mm_dtypes"]:
         store = "float32" if dt == "tf32" else dt
         for m in S["mm"]:
-            add(Case(f"matmul.{m}.{_short(dt)}", "matmul", "a @ b",
-                     f"({m}, {m}) @ ({m}, {m})", dt, "flops", 2 * m**3,
-                     lambda rng, m=m, st=store: [_uniform(rng, (m, m), st, -1, 1),
-                                                 _uniform(rng, (m, m), st, -1, 1)],
-                     lambda L, a, b: a @ b,
-                     precision="tf32" if dt == "tf32" else None,
-                     tol=TOL["tf32"] if dt == "tf32" else None,
-                     ceiling=f"matmul:{dt}"))
+            add(
+                Case(
+                    f"matmul.{m}.{_short(dt)}",
+                    "matmul",
+                    "a @ b",
+                    f"({m}, {m}) @ ({m}, {m})",
+                    dt,
+                    "flops",
+                    2 * m**3,
+                    lambda rng, m=m, st=store: [
+                        _uniform(rng, (m, m), st, -1, 1),
+                        _uniform(rng, (m, m), st, -1, 1),
+                    ],
+                    lambda L, a, b: a @ b,
+                    precision="tf32" if dt == "tf32" else None,
+                    tol=TOL["tf32"] if dt == "tf32" else None,
+                    ceiling=f"matmul:{dt}",
+                )
+            )
     bb, bm = S["bmm"]
     for dt in S["bmm_dtypes"]:
-        add(Case(f"matmul.batched.{bb}x{bm}.{_short(dt)}", "matmul", "a @ b",
-                 f"({bb}, {bm}, {bm}) @ ({bb}, {bm}, {bm})", dt, "flops",
-                 2 * bb * bm**3,
-                 lambda rng, dt=dt: [_uniform(rng, (bb, bm, bm), dt, -1, 1),
-                                     _uniform(rng, (bb, bm, bm), dt, -1, 1)],
-                 lambda L, a, b: a @ b, ceiling=f"matmul:{dt}"))
+        add(
+            Case(
+                f"matmul.batched.{bb}x{bm}.{_short(dt)}",
+                "matmul",
+                "a @ b",
+                f"({bb}, {bm}, {bm}) @ ({bb}, {bm}, {bm})",
+                dt,
+                "flops",
+                2 * bb * bm**3,
+                lambda rng, dt=dt: [
+                    _uniform(rng, (bb, bm, bm), dt, -1, 1),
+                    _uniform(rng, (bb, bm, bm), dt, -1, 1),
+                ],
+                lambda L, a, b: a @ b,
+                ceiling=f"matmul:{dt}",
+            )
+        )
 
     # Copies that change the layout.
     t0, t1 = S["tr"]
-    add(Case("copy.transpose.f32", "copy", "a.T.copy()", f"({t0}, {t1})",
-             "float32", "bytes", 2 * t0 * t1 * 4,
-             lambda rng: [_uniform(rng, (t0, t1), "float32")],
-             lambda L, a: L.copy(a.T), ceiling="copy"))
+    add(
+        Case(
+            "copy.transpose.f32",
+            "copy",
+            "a.T.copy()",
+            f"({t0}, {t1})",
+            "float32",
+            "bytes",
+            2 * t0 * t1 * 4,
+            lambda rng: [_uniform(rng, (t0, t1), "float32")],
+            lambda L, a: L.copy(a.T),
+            ceiling="copy",
+        )
+    )
     s0, s1 = S["strided"]
-    add(Case("copy.strided_cols.f32", "copy", "a[:, ::2].copy()",
-             f"({s0}, {s1})", "float32", "bytes", 2 * s0 * (s1 // 2) * 4,
-             lambda rng: [_uniform(rng, (s0, s1), "float32")],
-             lambda L, a: L.copy(a[:, ::2]), ceiling="copy",
-             note="bytes: the elements copied, read + written"))
-    add(Case("copy.strided_2d.f32", "copy", "a[::2, ::2].copy()",
-             f"({s0}, {s1})", "float32", "bytes", 2 * (s0 // 2) * (s1 // 2) * 4,
-             lambda rng: [_uniform(rng, (s0, s1), "float32")],
-             lambda L, a: L.copy(a[::2, ::2]), ceiling="copy",
-             note="bytes: the elements copied, read + written"))
+    add(
+        Case(
+            "copy.strided_cols.f32",
+            "copy",
+            "a[:, ::2].copy()",
+            f"({s0}, {s1})",
+            "float32",
+            "bytes",
+            2 * s0 * (s1 // 2) * 4,
+            lambda rng: [_uniform(rng, (s0, s1), "float32")],
+            lambda L, a: L.copy(a[:, ::2]),
+            ceiling="copy",
+            note="bytes: the elements copied, read + written",
+        )
+    )
+    add(
+        Case(
+            "copy.strided_2d.f32",
+            "copy",
+            "a[::2, ::2].copy()",
+            f"({s0}, {s1})",
+            "float32",
+            "bytes",
+            2 * (s0 // 2) * (s1 // 2) * 4,
+            lambda rng: [_uniform(rng, (s0, s1), "float32")],
+            lambda L, a: L.copy(a[::2, ::2]),
+            ceiling="copy",
+            note="bytes: the elements copied, read + written",
+        )
+    )
 
     # Indexing.
     gn, gm = S["gather"]
@@ -332,54 +486,131 @@ def build(suite, quick=False):
         k = n // m
         return (rng.permutation(m) * k + rng.integers(0, k, m)).astype(numpy.int64)
 
-    add(Case("indexing.gather.f32", "indexing", "a[idx]",
-             f"a ({gn},), idx ({gm},) int64", "float32", "bytes",
-             gm * (8 + 4 + 4),
-             lambda rng: [_uniform(rng, gn, "float32"),
-                          rng.integers(0, gn, gm, dtype=numpy.int64)],
-             lambda L, a, i: a[i], tol=0, ceiling="copy",
-             note="bytes: indices read, elements read and written"))
+    add(
+        Case(
+            "indexing.gather.f32",
+            "indexing",
+            "a[idx]",
+            f"a ({gn},), idx ({gm},) int64",
+            "float32",
+            "bytes",
+            gm * (8 + 4 + 4),
+            lambda rng: [
+                _uniform(rng, gn, "float32"),
+                rng.integers(0, gn, gm, dtype=numpy.int64),
+            ],
+            lambda L, a, i: a[i],
+            tol=0,
+            ceiling="copy",
+            note="bytes: indices read, elements read and written",
+        )
+    )
     rn, rd, rk = S["rows"]
-    add(Case("indexing.gather_rows.f32", "indexing", "table[idx]",
-             f"table ({rn}, {rd}), idx ({rk},) int64", "float32", "bytes",
-             rk * 8 + 2 * rk * rd * 4,
-             lambda rng: [_uniform(rng, (rn, rd), "float32"),
-                          rng.integers(0, rn, rk, dtype=numpy.int64)],
-             lambda L, a, i: a[i], tol=0, ceiling="copy",
-             note="an embedding lookup"))
-    add(Case("indexing.scatter.f32", "indexing", "a[idx] = v",
-             f"a ({gn},), idx ({gm},) unique int64", "float32", "bytes",
-             gm * (8 + 4 + 4),
-             lambda rng: [_uniform(rng, gn, "float32"), unique_idx(rng, gn, gm),
-                          _uniform(rng, gm, "float32")],
-             lambda L, a, i, v: L.scatter(a, i, v), tol=0, ceiling="copy",
-             note="in place; JAX: a.at[idx].set(v), which also copies a"))
-    add(Case("indexing.mask.f32", "indexing", "a[mask]",
-             f"a ({n},), mask ~50% True", "float32", "bytes",
-             n * (4 + 1) + (n // 2) * 4,
-             lambda rng: [_uniform(rng, n, "float32"), rng.random(n) < 0.5],
-             lambda L, a, m: L.mask_select(a, m), tol=0, jit=False,
-             ceiling="copy",
-             note="the output size depends on the data: JAX runs it eagerly"))
+    add(
+        Case(
+            "indexing.gather_rows.f32",
+            "indexing",
+            "table[idx]",
+            f"table ({rn}, {rd}), idx ({rk},) int64",
+            "float32",
+            "bytes",
+            rk * 8 + 2 * rk * rd * 4,
+            lambda rng: [
+                _uniform(rng, (rn, rd), "float32"),
+                rng.integers(0, rn, rk, dtype=numpy.int64),
+            ],
+            lambda L, a, i: a[i],
+            tol=0,
+            ceiling="copy",
+            note="an embedding lookup",
+        )
+    )
+    add(
+        Case(
+            "indexing.scatter.f32",
+            "indexing",
+            "a[idx] = v",
+            f"a ({gn},), idx ({gm},) unique int64",
+            "float32",
+            "bytes",
+            gm * (8 + 4 + 4),
+            lambda rng: [
+                _uniform(rng, gn, "float32"),
+                unique_idx(rng, gn, gm),
+                _uniform(rng, gm, "float32"),
+            ],
+            lambda L, a, i, v: L.scatter(a, i, v),
+            tol=0,
+            ceiling="copy",
+            note="in place; JAX: a.at[idx].set(v), which also copies a",
+        )
+    )
+    add(
+        Case(
+            "indexing.mask.f32",
+            "indexing",
+            "a[mask]",
+            f"a ({n},), mask ~50% True",
+            "float32",
+            "bytes",
+            n * (4 + 1) + (n // 2) * 4,
+            lambda rng: [_uniform(rng, n, "float32"), rng.random(n) < 0.5],
+            lambda L, a, m: L.mask_select(a, m),
+            tol=0,
+            jit=False,
+            ceiling="copy",
+            note="the output size depends on the data: JAX runs it eagerly",
+        )
+    )
     c0, c1 = S["concat"]
-    add(Case("manipulation.concatenate.f32", "manipulation",
-             "xp.concatenate([a, b, c], axis=0)", f"3 x ({c0}, {c1})",
-             "float32", "bytes", 2 * 3 * c0 * c1 * 4,
-             lambda rng: [_uniform(rng, (c0, c1), "float32") for _ in range(3)],
-             lambda L, a, b, c: L.concatenate([a, b, c], 0), tol=0,
-             ceiling="copy"))
+    add(
+        Case(
+            "manipulation.concatenate.f32",
+            "manipulation",
+            "xp.concatenate([a, b, c], axis=0)",
+            f"3 x ({c0}, {c1})",
+            "float32",
+            "bytes",
+            2 * 3 * c0 * c1 * 4,
+            lambda rng: [_uniform(rng, (c0, c1), "float32") for _ in range(3)],
+            lambda L, a, b, c: L.concatenate([a, b, c], 0),
+            tol=0,
+            ceiling="copy",
+        )
+    )
 
     # Algorithms that land later; n/a for arrax until they do.
     ns = S["sort"]
-    add(Case("sort.f32", "sort", "xp.sort(a)", f"({ns},)", "float32", "time",
-             0, lambda rng: [_uniform(rng, ns, "float32")],
-             lambda L, a: L.sort(a), tol=0))
+    add(
+        Case(
+            "sort.f32",
+            "sort",
+            "xp.sort(a)",
+            f"({ns},)",
+            "float32",
+            "time",
+            0,
+            lambda rng: [_uniform(rng, ns, "float32")],
+            lambda L, a: L.sort(a),
+            tol=0,
+        )
+    )
     nf = S["fft"]
-    add(Case("fft.c64", "fft", "xp.fft.fft(a)", f"({nf},)", "complex64",
-             "flops", 5 * nf * math.log2(nf),
-             lambda rng: [_uniform(rng, nf, "complex64")],
-             lambda L, a: L.fft(a), ceiling="matmul:float32",
-             note="FLOPs: the 5 n log2 n convention"))
+    add(
+        Case(
+            "fft.c64",
+            "fft",
+            "xp.fft.fft(a)",
+            f"({nf},)",
+            "complex64",
+            "flops",
+            5 * nf * math.log2(nf),
+            lambda rng: [_uniform(rng, nf, "complex64")],
+            lambda L, a: L.fft(a),
+            ceiling="matmul:float32",
+            note="FLOPs: the 5 n log2 n convention",
+        )
+    )
     nsv = S["solve"]
 
     def well_conditioned(rng, m, dt):
@@ -387,26 +618,58 @@ def build(suite, quick=False):
         a[numpy.diag_indices(m)] += m
         return a
 
-    add(Case("linalg.solve.f64", "linalg", "xp.linalg.solve(a, b)",
-             f"({nsv}, {nsv}) \\ ({nsv}, 16)", "float64", "flops",
-             2 / 3 * nsv**3 + 2 * 16 * nsv**2,
-             lambda rng: [well_conditioned(rng, nsv, "float64"),
-                          _uniform(rng, (nsv, 16), "float64")],
-             lambda L, a, b: L.solve(a, b), ceiling="matmul:float64",
-             note="LU: 2/3 n^3 + 2 n^2 k FLOPs"))
+    add(
+        Case(
+            "linalg.solve.f64",
+            "linalg",
+            "xp.linalg.solve(a, b)",
+            f"({nsv}, {nsv}) \\ ({nsv}, 16)",
+            "float64",
+            "flops",
+            2 / 3 * nsv**3 + 2 * 16 * nsv**2,
+            lambda rng: [
+                well_conditioned(rng, nsv, "float64"),
+                _uniform(rng, (nsv, 16), "float64"),
+            ],
+            lambda L, a, b: L.solve(a, b),
+            ceiling="matmul:float64",
+            note="LU: 2/3 n^3 + 2 n^2 k FLOPs",
+        )
+    )
     nd = S["svd"]
-    add(Case("linalg.svd.f64", "linalg",
-             "xp.linalg.svd(a, full_matrices=False)", f"({nd}, {nd})",
-             "float64", "time", 0,
-             lambda rng: [_uniform(rng, (nd, nd), "float64")],
-             lambda L, a: L.svd(a), check=check_svd, tol=1e-8))
+    add(
+        Case(
+            "linalg.svd.f64",
+            "linalg",
+            "xp.linalg.svd(a, full_matrices=False)",
+            f"({nd}, {nd})",
+            "float64",
+            "time",
+            0,
+            lambda rng: [_uniform(rng, (nd, nd), "float64")],
+            lambda L, a: L.svd(a),
+            check=check_svd,
+            tol=1e-8,
+        )
+    )
     nn = S["normal"]
-    add(Case("random.normal.f32", "random", "standard_normal(n)", f"({nn},)",
-             "float32", "bytes", nn * 4,
-             lambda rng: [numpy.array(1234, dtype=numpy.int64)],
-             lambda L, seed: L.normal(nn, "float32", seed), check=check_normal,
-             tol=1.0, ceiling="copy",
-             note="checked by mean and standard deviation; bytes written"))
+    add(
+        Case(
+            "random.normal.f32",
+            "random",
+            "standard_normal(n)",
+            f"({nn},)",
+            "float32",
+            "bytes",
+            nn * 4,
+            lambda rng: [numpy.array(1234, dtype=numpy.int64)],
+            lambda L, seed: L.normal(nn, "float32", seed),
+            check=check_normal,
+            tol=1.0,
+            ceiling="copy",
+            note="checked by mean and standard deviation; bytes written",
+        )
+    )
 
     # A training step of a two-layer MLP, forward and hand-written
     # backward, with an SGD update: the same math in every library.
@@ -425,17 +688,27 @@ def build(suite, quick=False):
         lr = 0.01
         return (w1 - lr * gw1, b1 - lr * gb1, w2 - lr * gw2, b2 - lr * gb2)
 
-    add(Case("mlp.train_step.f32", "mlp",
-             "relu MLP forward + backward + SGD update",
-             f"x ({B}, {D}), W1 ({D}, {H}), W2 ({H}, {O})", "float32", "flops",
-             6 * B * (D * H + H * O),
-             lambda rng: [_uniform(rng, (B, D), "float32", -1, 1),
-                          _uniform(rng, (B, O), "float32", -1, 1),
-                          _uniform(rng, (D, H), "float32", -0.05, 0.05),
-                          _uniform(rng, H, "float32", -0.05, 0.05),
-                          _uniform(rng, (H, O), "float32", -0.05, 0.05),
-                          _uniform(rng, O, "float32", -0.05, 0.05)],
-             mlp_step, ceiling="matmul:float32",
-             note="FLOPs: the six matrix products"))
+    add(
+        Case(
+            "mlp.train_step.f32",
+            "mlp",
+            "relu MLP forward + backward + SGD update",
+            f"x ({B}, {D}), W1 ({D}, {H}), W2 ({H}, {O})",
+            "float32",
+            "flops",
+            6 * B * (D * H + H * O),
+            lambda rng: [
+                _uniform(rng, (B, D), "float32", -1, 1),
+                _uniform(rng, (B, O), "float32", -1, 1),
+                _uniform(rng, (D, H), "float32", -0.05, 0.05),
+                _uniform(rng, H, "float32", -0.05, 0.05),
+                _uniform(rng, (H, O), "float32", -0.05, 0.05),
+                _uniform(rng, O, "float32", -0.05, 0.05),
+            ],
+            mlp_step,
+            ceiling="matmul:float32",
+            note="FLOPs: the six matrix products",
+        )
+    )
     add(copy_case("_end"))
     return cases

@@ -75,8 +75,7 @@ def relative_error(res, ref, exact):
     if isinstance(ref, tuple):
         if len(ref) != len(res):
             return math.inf
-        return max((relative_error(a, b, exact) for a, b in zip(res, ref)),
-                   default=0.0)
+        return max((relative_error(a, b, exact) for a, b in zip(res, ref)), default=0.0)
     res, ref = numpy.asarray(res), numpy.asarray(ref)
     if res.shape != ref.shape:
         return math.inf
@@ -96,8 +95,14 @@ def relative_error(res, ref, exact):
 def _summary(samples):
     s = sorted(samples)
     q = statistics.quantiles(s, n=4) if len(s) >= 2 else [s[0]] * 3
-    return dict(median_s=statistics.median(s), p25_s=q[0], p75_s=q[2],
-                min_s=s[0], max_s=s[-1], n=len(s))
+    return dict(
+        median_s=statistics.median(s),
+        p25_s=q[0],
+        p75_s=q[2],
+        min_s=s[0],
+        max_s=s[-1],
+        n=len(s),
+    )
 
 
 def measure(L, call, st):
@@ -140,9 +145,16 @@ def run_case(case, libs, st, log=print):
     inputs = case.make(rng)
     tol = case.tol if case.tol is not None else TOL.get(case.dtype, 1e-6)
     rec = dict(
-        id=case.id, group=case.group, workload=case.workload,
-        shapes=case.shapes, dtype=case.dtype, metric=case.metric,
-        work=case.work, tolerance=tol, note=case.note, ceiling=case.ceiling,
+        id=case.id,
+        group=case.group,
+        workload=case.workload,
+        shapes=case.shapes,
+        dtype=case.dtype,
+        metric=case.metric,
+        work=case.work,
+        tolerance=tol,
+        note=case.note,
+        ceiling=case.ceiling,
         results={},
     )
     ref = None
@@ -164,10 +176,11 @@ def run_case(case, libs, st, log=print):
                 fb0 = L.fallback_count() if L.is_arrax else 0
                 res = call()
                 L.sync(res)
-                if L.is_arrax and (L.fallback_count() != fb0
-                                   or _is_numpy_result(res)):
-                    r.update(status="n/a", reason="runs through the NumPy "
-                             "fallback, not arrax")
+                if L.is_arrax and (L.fallback_count() != fb0 or _is_numpy_result(res)):
+                    r.update(
+                        status="n/a",
+                        reason="runs through the NumPy fallback, not arrax",
+                    )
                     continue
                 host = _to_host(L, res)
                 del res
@@ -177,7 +190,11 @@ def run_case(case, libs, st, log=print):
                     if case.check is not None:
                         err = case.check(host, host, inputs)
                         if not err <= tol:
-                            r.update(status="wrong", check_error=err)
+                            r.update(
+                                status="wrong",
+                                check_error=float(err),
+                                reason=f"self-check error {err:.3g} > {tol:g}",
+                            )
                             ref = None
                             continue
                 else:
@@ -188,9 +205,11 @@ def run_case(case, libs, st, log=print):
                     r["check_error"] = float(err)
                     r["check"] = f"vs {ref_lib}"
                     if not err <= tol:
-                        r.update(status="wrong",
-                                 reason=f"relative error {err:.3g} > {tol:g} "
-                                 f"against {ref_lib}")
+                        r.update(
+                            status="wrong",
+                            reason=f"relative error {err:.3g} > {tol:g} "
+                            f"against {ref_lib}",
+                        )
                         continue
                 del host
                 r.update(measure(L, call, st))
@@ -212,11 +231,12 @@ def run_case(case, libs, st, log=print):
 
 def _log_result(log, case, L, r):
     if r.get("status") == "ok":
-        log(f"  {case.id:<34} {L.name:<6} {r['median_s'] * 1e3:10.4f} ms"
-            f"  (n={r['n']}, inner={r['inner']})")
+        log(
+            f"  {case.id:<34} {L.name:<6} {r['median_s'] * 1e3:10.4f} ms"
+            f"  (n={r['n']}, inner={r['inner']})"
+        )
     else:
-        log(f"  {case.id:<34} {L.name:<6} {r['status']}: "
-            f"{r.get('reason', '')[:90]}")
+        log(f"  {case.id:<34} {L.name:<6} {r['status']}: {r.get('reason', '')[:90]}")
 
 
 def finish_suite(records, peers):
@@ -253,4 +273,3 @@ def finish_suite(records, peers):
             if r.get("status") == "ok" and key in ceilings and "throughput" in r:
                 r["fraction_of_ceiling"] = r["throughput"] / ceilings[key]
     return ceilings
-

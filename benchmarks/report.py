@@ -10,15 +10,20 @@ import subprocess
 def machine_info(gpu_libs=()):
     cpu = platform.processor() or platform.machine()
     try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True,
-                             timeout=10).stdout
-        m = re.search(r"^Model name:\s*(.+)$", out, re.M)
+        out = subprocess.run(
+            ["lscpu"], capture_output=True, text=True, timeout=10
+        ).stdout
+        m = re.search(r"^Model name:\s*(.+)$", out, re.MULTILINE)
         if m:
             cpu = m.group(1).strip()
     except (OSError, subprocess.SubprocessError):
         pass
-    info = dict(cpu=cpu, cores=os.cpu_count(), platform=platform.platform(),
-                python=platform.python_version())
+    info = dict(
+        cpu=cpu,
+        cores=os.cpu_count(),
+        platform=platform.platform(),
+        python=platform.python_version(),
+    )
     for L in gpu_libs:
         try:
             if L.name == "torch":
@@ -30,8 +35,11 @@ def machine_info(gpu_libs=()):
                 break
         except Exception:
             continue
-    env = {k: v for k, v in os.environ.items()
-           if k.startswith(("OPENBLAS", "OMP_", "MKL_", "XLA_", "ARRAX"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith(("OPENBLAS", "OMP_", "MKL_", "XLA_", "ARRAX"))
+    }
     if env:
         info["env"] = env
     return info
@@ -91,8 +99,11 @@ def rows(suite_rec, brief=False):
         best = rec.get("best_peer")
         cells = [rec["id"], f"{rec['workload']} {rec['shapes']}"]
         cells += [fmt_value(rec, res.get(n, {})) for n in libs]
-        cells += [fmt_ratio(rec), fmt_frac(res.get("arrax")),
-                  fmt_frac(res.get(best)) if best else ""]
+        cells += [
+            fmt_ratio(rec),
+            fmt_frac(res.get("arrax")),
+            fmt_frac(res.get(best)) if best else "",
+        ]
         out.append(cells)
     if brief:
         head = head[:1] + head[2:]
@@ -116,8 +127,12 @@ def text_table(run, brief=False):
             body = [[c[0], _clip(c[1], 44)] + c[2:] for c in body]
         w = [max(len(r[i]) for r in [head] + body) for i in range(len(head))]
         lines.append(f"[{name}] {_title(run, name)}")
-        fmt = lambda r: "  ".join(
-            c.ljust(w[i]) if i < nl else c.rjust(w[i]) for i, c in enumerate(r))
+
+        def fmt(r, w=w, nl=nl):
+            return "  ".join(
+                c.ljust(w[i]) if i < nl else c.rjust(w[i]) for i, c in enumerate(r)
+            )
+
         lines.append(fmt(head))
         lines.append("  ".join("-" * x for x in w))
         lines += [fmt(r) for r in body]
@@ -138,8 +153,7 @@ def markdown_table(run, brief=False):
         nl = 1 if brief else 2
         lines.append(f"**{name}** — {_title(run, name)}\n")
         lines.append("| " + " | ".join(head) + " |")
-        lines.append("|" + "|".join(["---"] * nl + ["---:"] * (len(head) - nl))
-                     + "|")
+        lines.append("|" + "|".join(["---"] * nl + ["---:"] * (len(head) - nl)) + "|")
         for r in body:
             r = [c.replace("|", "\\|") for c in r]
             r[0] = f"`{r[0]}`"
@@ -154,8 +168,11 @@ def markdown_table(run, brief=False):
 
 def _title(run, name):
     m = run["machine"]
-    where = m.get("gpu") if name == "gpu" and m.get("gpu") else (
-        f"{m['cpu']}, {m['cores']} cores")
+    where = (
+        m.get("gpu")
+        if name == "gpu" and m.get("gpu")
+        else (f"{m['cpu']}, {m['cores']} cores")
+    )
     return f"{run['date'][:16].replace('T', ' ')} UTC, {where}"
 
 
@@ -171,8 +188,7 @@ def _legend(srec):
         "Cells: median (seconds, or GB/s / FLOP/s of the work named in the "
         "JSON). arrax/best: arrax's speed over the fastest peer's (best "
         "median time / arrax median time); * marks arrax behind. "
-        "roof: fraction of the ceiling measured in this run ("
-        + "; ".join(parts) + ")."
+        "roof: fraction of the ceiling measured in this run (" + "; ".join(parts) + ")."
     )
 
 
@@ -191,9 +207,13 @@ def plot(run, path):
     if not suites:
         return None
     heights = [max(2.0, 0.28 * len(s["cases"]) + 1.2) for _, s in suites]
-    fig, axes = plt.subplots(len(suites), 1, figsize=(10, sum(heights)),
-                             gridspec_kw=dict(height_ratios=heights),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(suites),
+        1,
+        figsize=(10, sum(heights)),
+        gridspec_kw=dict(height_ratios=heights),
+        squeeze=False,
+    )
     greys = ["#4c72b0", "#8c8c8c", "#b0b0b0", "#d0d0d0"]
     for ax, (name, srec) in zip(axes[:, 0], suites):
         libs = srec["libraries"]
@@ -219,17 +239,27 @@ def plot(run, path):
                 lo, hi = min(lo, v), max(hi, v)
             if xs:
                 # Bars grow from 1 (as fast as the best peer) to the value.
-                ax.barh(ys, [x - 1 for x in xs], height=bh, color=cols,
-                        label=lib, left=1)
+                ax.barh(
+                    ys, [x - 1 for x in xs], height=bh, color=cols, label=lib, left=1
+                )
                 ax.scatter(xs, ys, s=6, color=cols, zorder=3)
         for i, rec in enumerate(cases):
             if rec["results"].get("arrax", {}).get("status") != "ok":
-                ax.text(1.0, i, "  arrax " + rec["results"].get("arrax", {}).get(
-                    "status", "-"), va="center", fontsize=6, color="#d62728")
+                ax.text(
+                    1.0,
+                    i,
+                    "  arrax " + rec["results"].get("arrax", {}).get("status", "-"),
+                    va="center",
+                    fontsize=6,
+                    color="#d62728",
+                )
         ax.set_xscale("log")
         ax.set_xlim(min(lo, 0.5) / 1.5, max(hi, 2) * 1.5)
-        ticks = [t for t in (0.01, 0.03, 0.1, 0.25, 0.5, 1, 2, 4, 10, 30, 100)
-                 if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        ticks = [
+            t
+            for t in (0.01, 0.03, 0.1, 0.25, 0.5, 1, 2, 4, 10, 30, 100)
+            if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]
+        ]
         ax.set_xticks(ticks)
         ax.set_xticklabels([f"{t:g}x" for t in ticks])
         ax.minorticks_off()
@@ -239,8 +269,7 @@ def plot(run, path):
         ax.invert_yaxis()
         ax.set_xlabel("speed relative to the fastest peer (>1 is faster)")
         ax.set_title(f"[{name}] {_title(run, name)}", fontsize=9)
-        handles, labels = ax.get_legend_handles_labels()
-        if handles:
+        if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

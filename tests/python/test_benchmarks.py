@@ -11,11 +11,10 @@ import sys
 import numpy
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir,
-                                    os.pardir))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
 sys.path.insert(0, ROOT)
 
-from benchmarks import cases, harness, libs  # noqa: E402
+from benchmarks import cases, harness, libs
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +23,26 @@ def quick_run(tmp_path_factory):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [ROOT, os.path.join(ROOT, "python")]
-        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
     p = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "run", "--suite", "cpu",
-         "--quick", "--json", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "run",
+            "--suite",
+            "cpu",
+            "--quick",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr[-4000:]
     return out, p.stdout
 
@@ -56,15 +70,20 @@ def test_json_contents(quick_run):
         # NumPy is the reference on the CPU: it always runs.
         assert np_res["status"] == "ok", (c["id"], np_res)
         assert np_res["n"] >= 1 and np_res["min_s"] <= np_res["median_s"]
+        # arrax may lack the op (n/a), or, while ops land, disagree with
+        # NumPy (wrong) or raise (error): the suite reports it and goes on.
+        # Its op tests, not this one, judge arrax's results.
         ax = c["results"]["arrax"]
-        assert ax["status"] in ("ok", "n/a"), (c["id"], ax)
+        assert ax["status"] in ("ok", "n/a", "wrong", "error"), (c["id"], ax)
         if ax["status"] == "ok":
             assert ax["check_error"] <= c["tolerance"]
             assert c["ratio"] is not None
+            assert "median_s" in ax
         else:
-            assert ax["reason"]
+            assert ax["reason"] and "median_s" not in ax
     assert "copy" in cpu["ceilings"]
-    md = open(str(out)[: -len(".json")] + ".md").read()
+    with open(str(out)[: -len(".json")] + ".md") as f:
+        md = f.read()
     assert md.count("\n| `") == len(ids)
 
 
@@ -72,10 +91,16 @@ def test_table_command(quick_run):
     out, _ = quick_run
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [ROOT] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    p = subprocess.run([sys.executable, "-m", "benchmarks", "table", str(out),
-                        "--markdown"], cwd=ROOT, env=env, capture_output=True,
-                       text=True, timeout=60)
+        [ROOT] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    p = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "table", str(out), "--markdown"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr
     assert "| case |" in p.stdout
 
@@ -93,8 +118,10 @@ def test_gpu_suite_skips_without_gpu_libraries(tmp_path):
     from benchmarks import cli
 
     out = tmp_path / "gpu.json"
-    assert cli.main(["run", "--suite", "gpu", "--quick", "--json", str(out),
-                     "--silent"]) == 0
+    assert (
+        cli.main(["run", "--suite", "gpu", "--quick", "--json", str(out), "--silent"])
+        == 0
+    )
     gpu = json.loads(out.read_text())["suites"]["gpu"]
     assert gpu["cases"] == [] and "no peer" in gpu["skipped"]
 
@@ -104,9 +131,16 @@ def test_check_rejects_a_wrong_result():
         name = "bad"
 
     case = cases.Case(
-        "t.add", "t", "a + b", "(8,)", "float32", "bytes", 96,
+        "t.add",
+        "t",
+        "a + b",
+        "(8,)",
+        "float32",
+        "bytes",
+        96,
         lambda rng: [numpy.arange(1, 9, dtype=numpy.float32)] * 2,
-        lambda L, a, b: a + b if L.name == "numpy" else a - b)
+        lambda L, a, b: a + b if L.name == "numpy" else a - b,
+    )
     good, bad = libs.NumpyLib(), Bad()
     good.load(), bad.load()
     st = harness.Settings(quick=True)
@@ -128,13 +162,21 @@ def test_missing_function_is_na():
             self.xp = type("NS", (), {})()  # a namespace without exp
 
     case = cases.Case(
-        "t.exp", "t", "exp(a)", "(8,)", "float32", "bytes", 64,
+        "t.exp",
+        "t",
+        "exp(a)",
+        "(8,)",
+        "float32",
+        "bytes",
+        64,
         lambda rng: [numpy.ones(8, numpy.float32)],
-        lambda L, a: L.xp.exp(a))
+        lambda L, a: L.xp.exp(a),
+    )
     ref, ax = libs.NumpyLib(), NoExp()
     ref.load(), ax.load()
-    rec = harness.run_case(case, [ref, ax], harness.Settings(quick=True),
-                           log=lambda *a: None)
+    rec = harness.run_case(
+        case, [ref, ax], harness.Settings(quick=True), log=lambda *a: None
+    )
     assert rec["results"]["arrax"]["status"] == "n/a"
     harness.finish_suite([rec], ["numpy"])
     assert rec["ratio"] is None and rec["best_peer"] == "numpy"
@@ -144,8 +186,10 @@ def test_relative_error():
     a = numpy.array([1.0, 2.0, 3.0])
     assert harness.relative_error(a, a, False) == 0.0
     assert harness.relative_error(a[:2], a, False) == float("inf")
-    assert harness.relative_error(a.astype(numpy.int64),
-                                  a.astype(numpy.int64), False) == 0.0
+    assert (
+        harness.relative_error(a.astype(numpy.int64), a.astype(numpy.int64), False)
+        == 0.0
+    )
     assert harness.relative_error(a + 1e-3, a, False) > 1e-4
 
 
