@@ -35,6 +35,19 @@ def machine_info(gpu_libs=()):
                 break
         except Exception:
             continue
+    try:
+        git = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+            cwd=os.path.dirname(os.path.abspath(__file__)),
+        )
+        if git.returncode == 0:
+            info["arrax_commit"] = git.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
     env = {
         k: v
         for k, v in os.environ.items()
