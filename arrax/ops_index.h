@@ -95,8 +95,8 @@ ARRAX_API Array take_along_axis(const Array& a, const Array& indices,
 ARRAX_API void put_along_axis(const Array& a, const Array& indices,
                               const Array& values, std::optional<int64_t> axis);
 
-// Coordinates of the nonzero elements: one int64 array per dimension (a 0-d
-// input counts as 1-d, as NumPy 2 does not allow it: see nonzero's error).
+// Coordinates of the nonzero elements: one int64 array per dimension, in C
+// order. A 0-d input raises ValueError, as in NumPy 2.
 ARRAX_API Arrays nonzero(const Array& a);
 // (count, ndim) int64 coordinates.
 ARRAX_API Array argwhere(const Array& a);

@@ -273,9 +273,8 @@ nb::object getitem_py(const Array& a, nb::handle key) {
                                       off * a.itemsize());
     Shape s(a.shape().begin() + n, a.shape().end());
     Strides st(a.strides().begin() + n, a.strides().end());
-    Array r = a.view(s, st, off);
-    if (n == a.ndim()) return element_scalar(r);
-    return nb::cast(std::move(r));
+    // A 0-d view on a GPU stays an array: no hidden synchronization.
+    return nb::cast(a.view(s, st, off));
   }
   Array view;
   if (basic_view(a, key.ptr(), view)) return nb::cast(std::move(view));
