@@ -574,7 +574,7 @@ Array take_impl(const Array& a, const Array& indices,
   for (int i = ax + nb; i < static_cast<int>(result.size()); ++i)
     to_b_first.push_back(i);
   Array res = Array::empty(result, src.dtype(), src.device());
-  Array in[2] = {transpose(src, perm), idx};
+  Array in[2] = {is_identity(perm) ? src : transpose(src, perm), idx};
   Array outs[1] = {permuted(res, to_b_first)};
   dispatch_into(std::make_shared<Gather>(std::vector<int>{ax}, mode, op), in,
                 outs);
@@ -613,6 +613,12 @@ Indices along_axis_index(const Array& a, const Array& indices, int axis,
 // ---- a[index] ------------------------------------------------------------
 
 Array getitem(const Array& a, std::span<const Index> index) {
+  // a[int_array] is a take along axis 0: skip the general analysis.
+  if (index.size() == 1 && index[0].kind() == Index::Kind::Array &&
+      is_integer(index[0].array().dtype()) && index[0].array().ndim() > 0 &&
+      a.ndim() > 0)
+    return take_impl(a, index[0].array(), 0, IndexMode::Raise, nullptr,
+                     "getitem");
   return gather_plan(analyze(a, index, "getitem"), "getitem");
 }
 
