@@ -756,3 +756,22 @@ def test_iter_and_contains():
     b = arrax.asarray(a)
     assert 5.0 in b and 100 not in b
     assert 3 in arrax.asarray(numpy.arange(4, dtype=numpy.uint8))
+
+
+@pytest.mark.parametrize("dtype", xp.ALL)
+def test_setitem_python_scalars_all_dtypes(dtype):
+    a = xp.rand((3, 4), dtype)
+    m2 = numpy.random.default_rng(5).random((3, 4)) < 0.5
+
+    def body(m, a, mk):
+        a = a.copy()
+        a[1, 2] = 3
+        a[0] = True
+        a[[2, 0], 1:3] = 2.5
+        a[mk] = 1
+        a[-1, ::-2] = False
+        if a.dtype.kind == "c":
+            a[2, 3] = 1 + 2j
+        return a
+
+    xp.check(body, a, m2)
