@@ -262,6 +262,54 @@ Array matmul(const Array& a, const Array& b, const Array* out,
   return *out;
 }
 
+Array vecdot(const Array& a, const Array& b, int64_t axis, const Array* out,
+             std::optional<Dtype> dtype, Casting casting) {
+  constexpr const char* kSig = "(n),(n)->()";
+  const Array* ops[2] = {&a, &b};
+  for (int i = 0; i < 2; ++i)
+    if (ops[i]->ndim() == 0)
+      throw ValueError("[vecdot] Input operand " + std::to_string(i) +
+                       " does not have enough dimensions (has 0, gufunc "
+                       "core with signature " +
+                       kSig + " requires 1)");
+  int ax_a = normalize_axis(axis, a.ndim(), "vecdot");
+  int ax_b = normalize_axis(axis, b.ndim(), "vecdot");
+  int64_t ka = a.shape()[ax_a], kb = b.shape()[ax_b];
+  if (ka != kb)
+    throw ValueError(
+        "[vecdot] Input operand 1 has a mismatch in its core dimension 0, "
+        "with gufunc signature " +
+        std::string(kSig) + " (size " + std::to_string(kb) +
+        " is different from " + std::to_string(ka) + ")");
+  Dtype dt = dtype ? *dtype : strong_result_type(a, b);
+  for (int i = 0; i < 2; ++i)
+    if (!can_cast(ops[i]->dtype(), dt, casting))
+      throw TypeError(
+          "[vecdot] Cannot cast ufunc 'vecdot' input " + std::to_string(i) +
+          " from " + quoted_dtype(ops[i]->dtype()) + " to " + quoted_dtype(dt) +
+          " with casting rule '" + casting_str(casting) + "'");
+  int64_t src_a[1] = {ax_a}, src_b[1] = {ax_b};
+  int64_t dst_a[1] = {a.ndim() - 1}, dst_b[1] = {b.ndim() - 1};
+  Array A = moveaxis(astype(a, dt, false), src_a, dst_a);
+  Array B = moveaxis(astype(b, dt, false), src_b, dst_b);
+  A = insert_unit_axis(A, A.ndim() - 1);  // (..., 1, n)
+  B = insert_unit_axis(B, B.ndim());      // (..., n, 1)
+  Array r = matmul_prim(A, B, /*conj_a=*/true);
+  Shape result(r.shape().begin(), r.shape().end() - 2);
+  r = reshape(r, result);
+  if (!out) return r;
+  if (!(out->shape() == result))
+    throw ValueError("[vecdot] Output operand 0 has shape " +
+                     shape_str(out->shape()) + " but the result has shape " +
+                     shape_str(result));
+  if (!can_cast(dt, out->dtype(), casting))
+    throw TypeError("[vecdot] Cannot cast ufunc 'vecdot' output from " +
+                    quoted_dtype(dt) + " to " + quoted_dtype(out->dtype()) +
+                    " with casting rule '" + casting_str(casting) + "'");
+  copyto(*out, r, Casting::Unsafe);
+  return *out;
+}
+
 // ---- dot, vdot, inner, outer, tensordot, kron ------------------------------
 
 Array dot(const Array& a_in, const Array& b_in, const Array* out) {

@@ -18,6 +18,12 @@ ARRAX_API Array matmul(const Array& a, const Array& b,
                        const Array* out = nullptr,
                        std::optional<Dtype> dtype = std::nullopt,
                        Casting casting = Casting::SameKind);
+// numpy.vecdot: sum(conj(a) * b) over `axis` of each operand, the other
+// dimensions broadcast (the gufunc (n),(n)->()).
+ARRAX_API Array vecdot(const Array& a, const Array& b, int64_t axis = -1,
+                       const Array* out = nullptr,
+                       std::optional<Dtype> dtype = std::nullopt,
+                       Casting casting = Casting::SameKind);
 // numpy.dot (out must have exactly the result dtype and be C-contiguous).
 ARRAX_API Array dot(const Array& a, const Array& b, const Array* out = nullptr);
 // numpy.vdot: flattens both, conjugates the first; a 0-d result.

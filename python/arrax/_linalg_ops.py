@@ -14,6 +14,7 @@ __all__ = [
     "matmul",
     "dot",
     "vdot",
+    "vecdot",
     "inner",
     "outer",
     "tensordot",
@@ -54,6 +55,29 @@ def matmul(
 def dot(a, b, out=None):
     """numpy.dot."""
     r = _core.dot(a, b, out)
+    return wrap(r) if out is None else r
+
+
+def vecdot(
+    x1,
+    x2,
+    /,
+    out=None,
+    *,
+    casting="same_kind",
+    order="K",
+    dtype=None,
+    subok=True,
+    signature=None,
+    axes=None,
+    axis=-1,
+):
+    """numpy.vecdot: conj(x1) . x2 over `axis`, other dimensions broadcast."""
+    if axes is not None:
+        raise TypeError("[vecdot] axes= is not supported by arrax; use axis= instead")
+    if dtype is None and signature is not None:
+        dtype = signature
+    r = _core.vecdot(x1, x2, -1 if axis is None else axis, out, dtype, casting)
     return wrap(r) if out is None else r
 
 

@@ -85,6 +85,21 @@ void init_linalg(nb::module_& m) {
         return nb::cast(std::move(r));
       },
       nb::arg("a"), nb::arg("b"), nb::arg("out") = nb::none());
+  m.def(
+      "vecdot",
+      [](nb::handle a, nb::handle b, int64_t axis, nb::handle out,
+         nb::handle dtype, const std::string& casting) -> nb::object {
+        Array o;
+        bool has_out = get_out(out, o, "vecdot");
+        Array r = vecdot(to_array(a, "vecdot"), to_array(b, "vecdot"), axis,
+                         has_out ? &o : nullptr, opt_dtype(dtype, "vecdot"),
+                         casting_from_name(casting, "[vecdot]"));
+        if (has_out) return out_object(out);
+        return nb::cast(std::move(r));
+      },
+      nb::arg("a"), nb::arg("b"), nb::arg("axis") = -1,
+      nb::arg("out") = nb::none(), nb::arg("dtype") = nb::none(),
+      nb::arg("casting") = "same_kind");
   m.def("vdot", [](nb::handle a, nb::handle b) {
     return vdot(to_array(a, "vdot"), to_array(b, "vdot"));
   });
