@@ -32,6 +32,45 @@ OutputSpecs Matmul::output_specs(std::span<const Array> inputs) const {
 
 namespace {
 
+Array swap_last(const Array& a) {
+  return swapaxes(a, a.ndim() - 1, a.ndim() - 2);
+}
+
+// Sums `x` down to `shape` (x's shape is `shape` broadcast): over extra
+// leading dimensions and over dimensions that are 1 in `shape`.
+Array sum_to_shape(const Array& x, const Shape& shape);
+
+}  // namespace
+
+Arrays Matmul::vjp(std::span<const Array> inputs, std::span<const Array>,
+                   std::span<const Array> cotangents,
+                   std::span<const int> argnums) {
+  if (conj_a_)
+    throw NotImplementedError(
+        "[matmul] the derivative of the conjugating product (vdot, vecdot) "
+        "is not implemented");
+  const Array& a = inputs[0];
+  const Array& b = inputs[1];
+  const Array& g = cotangents[0];
+  Arrays grads;
+  for (int arg : argnums) {
+    if (arg == 0) {
+      // dA = G B^H, computed as (conj(B) G^T)^T with the conjugating product.
+      Array in[2] = {b, swap_last(g)};
+      Array d = dispatch1(std::make_shared<Matmul>(true), in);
+      grads.push_back(sum_to_shape(swap_last(d), a.shape()));
+    } else {
+      // dB = A^H G.
+      Array in[2] = {swap_last(a), g};
+      Array d = dispatch1(std::make_shared<Matmul>(true), in);
+      grads.push_back(sum_to_shape(d, b.shape()));
+    }
+  }
+  return grads;
+}
+
+namespace {
+
 constexpr const char* kMatmulSignature = "(n?,k),(k,m?)->(n?,m?)";
 
 std::string quoted_dtype(Dtype dt) {
@@ -99,6 +138,30 @@ Array sum_last_axis(const Array& x) {
   Array ones_col = ones({k, 1}, x.dtype(), x.device());
   Array r = matmul_prim(x2, ones_col);
   return reshape(r, lead);
+}
+
+Array sum_to_shape(const Array& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  int nd = x.ndim(), lead = nd - static_cast<int>(shape.size());
+  SmallVector<int64_t> perm;
+  Shape keep;
+  int64_t r = 1;
+  for (int d = 0; d < nd; ++d) {
+    bool reduce = d < lead || (shape[d - lead] == 1 && x.shape()[d] != 1);
+    if (!reduce) {
+      perm.push_back(d);
+      keep.push_back(x.shape()[d]);
+    }
+  }
+  for (int d = 0; d < nd; ++d)
+    if (d < lead || (shape[d - lead] == 1 && x.shape()[d] != 1)) {
+      perm.push_back(d);
+      r *= x.shape()[d];
+    }
+  Shape kr = keep;
+  kr.push_back(r);
+  Array s = sum_last_axis(reshape(transpose(x, perm), kr));
+  return reshape(s, shape);
 }
 
 // (P, K) @ (K, Q) of a and b after moving the summed axes to the inside.

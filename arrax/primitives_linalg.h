@@ -17,6 +17,11 @@ class ARRAX_API Matmul : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  // PyTorch's convention for complex inputs: dA = G B^H, dB = A^H G, each
+  // summed over the batch dimensions its input was broadcast along.
+  Arrays vjp(std::span<const Array> inputs, std::span<const Array> outputs,
+             std::span<const Array> cotangents,
+             std::span<const int> argnums) override;
   bool conj_a() const { return conj_a_; }
 
  private:

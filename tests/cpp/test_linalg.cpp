@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "arrax/arrax.h"
+#include "arrax/primitives_linalg.h"
 
 using namespace arrax;
 
@@ -179,4 +180,55 @@ TEST(Einsum, DiagonalSumsAndErrors) {
   ASSERT_EQ(r.shape(), m.shape());
   for (int64_t i = 0; i < r.size(); ++i)
     EXPECT_NEAR(r.data<double>()[i], m.data<double>()[i], 1e-9);
+}
+
+TEST(Matmul, VjpSumsBroadcastBatches) {
+  Array a = iota<double>({2, 1, 3, 4}), b = iota<double>({5, 4, 2}, 5, 2);
+  Array g = iota<double>({2, 5, 3, 2}, 11, 5);
+  Matmul prim;
+  Array in[2] = {a, b};
+  Array outs[1] = {matmul(a, b)};
+  Array cot[1] = {g};
+  int args[2] = {0, 1};
+  Arrays d = prim.vjp(in, outs, cot, args);
+  ASSERT_EQ(d.size(), 2u);
+  ASSERT_EQ(d[0].shape(), a.shape());
+  ASSERT_EQ(d[1].shape(), b.shape());
+  Array da = ascontiguousarray(d[0]), db = ascontiguousarray(d[1]);
+  auto G = [&](int i, int j, int p, int r) {
+    return g.data<double>()[((i * 5 + j) * 3 + p) * 2 + r];
+  };
+  auto A = [&](int i, int p, int q) {
+    return a.data<double>()[(i * 3 + p) * 4 + q];
+  };
+  auto B = [&](int j, int q, int r) {
+    return b.data<double>()[(j * 4 + q) * 2 + r];
+  };
+  for (int i = 0; i < 2; ++i)
+    for (int p = 0; p < 3; ++p)
+      for (int q = 0; q < 4; ++q) {
+        double s = 0;
+        for (int j = 0; j < 5; ++j)
+          for (int r = 0; r < 2; ++r) s += G(i, j, p, r) * B(j, q, r);
+        EXPECT_DOUBLE_EQ(da.data<double>()[(i * 3 + p) * 4 + q], s);
+      }
+  for (int j = 0; j < 5; ++j)
+    for (int q = 0; q < 4; ++q)
+      for (int r = 0; r < 2; ++r) {
+        double s = 0;
+        for (int i = 0; i < 2; ++i)
+          for (int p = 0; p < 3; ++p) s += A(i, p, q) * G(i, j, p, r);
+        EXPECT_DOUBLE_EQ(db.data<double>()[(j * 4 + q) * 2 + r], s);
+      }
+  // Complex: dA = G B^H.
+  Array z = Array::empty({1, 1}, Dtype::Complex128, Device::cpu());
+  z.data<complex128>()[0] = {1, 2};
+  Array gz = Array::empty({1, 1}, Dtype::Complex128, Device::cpu());
+  gz.data<complex128>()[0] = {1, 0};
+  Array zin[2] = {z, z};
+  Array zout[1] = {matmul(z, z)};
+  Array zcot[1] = {gz};
+  int first[1] = {0};
+  Arrays dz = prim.vjp(zin, zout, zcot, first);
+  EXPECT_EQ(dz[0].item<complex128>(), complex128(1, -2));
 }
