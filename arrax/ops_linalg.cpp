@@ -648,6 +648,32 @@ Term contract(const Term& x, const Term& y, const std::vector<int>& needed,
   };
   Term xb{broadcast_labels(x, size), x.labels};
   Term yb{broadcast_labels(y, size), y.labels};
+  std::vector<int> labels = batch;
+  labels.insert(labels.end(), fx.begin(), fx.end());
+  labels.insert(labels.end(), fy.begin(), fy.end());
+  if (summed.empty()) {
+    // Nothing to sum: a broadcast elementwise product ("i,i->i", outer
+    // products) is one ufunc call rather than many 1x1 matmuls.
+    Shape sx, sy;
+    for (int l : batch) {
+      sx.push_back(size[l]);
+      sy.push_back(size[l]);
+    }
+    for (int l : fx) {
+      sx.push_back(size[l]);
+      sy.push_back(1);
+    }
+    for (int l : fy) {
+      sx.push_back(1);
+      sy.push_back(size[l]);
+    }
+    std::vector<int> px = batch, py = batch;
+    px.insert(px.end(), fx.begin(), fx.end());
+    py.insert(py.end(), fy.begin(), fy.end());
+    Array r = multiply_into(reshape(permute_to(xb, px), sx),
+                            reshape(permute_to(yb, py), sy), nullptr);
+    return Term{r, labels};
+  }
   std::vector<int> ox = batch, oy = batch;
   ox.insert(ox.end(), fx.begin(), fx.end());
   ox.insert(ox.end(), summed.begin(), summed.end());
@@ -657,9 +683,6 @@ Term contract(const Term& x, const Term& y, const std::vector<int>& needed,
   Array a = reshape(permute_to(xb, ox), {nb, nx, k});
   Array b = reshape(permute_to(yb, oy), {nb, k, ny});
   Array r = matmul_prim(a, b);
-  std::vector<int> labels = batch;
-  labels.insert(labels.end(), fx.begin(), fx.end());
-  labels.insert(labels.end(), fy.begin(), fy.end());
   Shape shape;
   for (int l : labels) shape.push_back(size[l]);
   return Term{reshape(r, shape), labels};
