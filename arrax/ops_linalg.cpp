@@ -45,26 +45,26 @@ Array sum_to_shape(const Array& x, const Shape& shape);
 Arrays Matmul::vjp(std::span<const Array> inputs, std::span<const Array>,
                    std::span<const Array> cotangents,
                    std::span<const int> argnums) {
-  if (conj_a_)
-    throw NotImplementedError(
-        "[matmul] the derivative of the conjugating product (vdot, vecdot) "
-        "is not implemented");
   const Array& a = inputs[0];
   const Array& b = inputs[1];
   const Array& g = cotangents[0];
   Arrays grads;
   for (int arg : argnums) {
-    if (arg == 0) {
+    Array d;
+    if (arg == 0 && !conj_a_) {
       // dA = G B^H, computed as (conj(B) G^T)^T with the conjugating product.
       Array in[2] = {b, swap_last(g)};
-      Array d = dispatch1(std::make_shared<Matmul>(true), in);
-      grads.push_back(sum_to_shape(swap_last(d), a.shape()));
+      d = swap_last(dispatch1(std::make_shared<Matmul>(true), in));
+    } else if (arg == 0) {
+      // C = conj(A) B: dA = conj(G B^H) = conj(G) B^T.
+      Array in[2] = {g, swap_last(b)};
+      d = dispatch1(std::make_shared<Matmul>(true), in);
     } else {
-      // dB = A^H G.
+      // dB = A^H G, or A^T G when A enters conjugated.
       Array in[2] = {swap_last(a), g};
-      Array d = dispatch1(std::make_shared<Matmul>(true), in);
-      grads.push_back(sum_to_shape(d, b.shape()));
+      d = dispatch1(std::make_shared<Matmul>(!conj_a_), in);
     }
+    grads.push_back(sum_to_shape(d, arg == 0 ? a.shape() : b.shape()));
   }
   return grads;
 }

@@ -231,4 +231,10 @@ TEST(Matmul, VjpSumsBroadcastBatches) {
   int first[1] = {0};
   Arrays dz = prim.vjp(zin, zout, zcot, first);
   EXPECT_EQ(dz[0].item<complex128>(), complex128(1, -2));
+  // The conjugating product C = conj(A) B: dA = conj(G) B^T, dB = A^T G.
+  Matmul conj(true);
+  int both[2] = {0, 1};
+  Arrays dc = conj.vjp(zin, zout, zcot, both);
+  EXPECT_EQ(dc[0].item<complex128>(), complex128(1, 2));
+  EXPECT_EQ(dc[1].item<complex128>(), complex128(1, 2));
 }
