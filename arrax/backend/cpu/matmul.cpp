@@ -188,7 +188,10 @@ void matmul_naive(const T* A, int64_t ars, int64_t acs, const T* B, int64_t brs,
 // small products run across our pool instead, each on a single-threaded
 // BLAS call; OpenBLAS is told to use one thread for the duration so that the
 // two never oversubscribe (nothing calls threaded BLAS inside parallel_for).
-constexpr int64_t kSmallGemmWork = 192 * 192 * 192;
+// Below kSmallGemmWork a product runs on one thread; up to kMediumGemmWork
+// too when there are enough batches to occupy every thread.
+constexpr int64_t kSmallGemmWork = 64 * 64 * 64;
+constexpr int64_t kMediumGemmWork = 192 * 192 * 192;
 
 struct BlasThreadsOne {
   int saved;
@@ -285,7 +288,11 @@ void matmul_blas(const Array& a_in, const Array& b_in, const Array& c_in) {
       gemm<T>(!lb.trans, !la.trans, m, n, k, B, lb.ld, A, la.ld, C, lc.ld);
     }
   };
-  if (nbatch > 1 && work < kSmallGemmWork && cpu::num_threads() > 1) {
+  int nthreads = cpu::num_threads();
+  bool across_batches =
+      nbatch > 1 && nthreads > 1 &&
+      (work < kSmallGemmWork || (work < kMediumGemmWork && nbatch >= nthreads));
+  if (across_batches) {
     BlasThreadsOne guard;
     int64_t grain =
         std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, work));
