@@ -171,16 +171,79 @@ T blas_dot(int64_t n, const T* x, int64_t incx, const T* y, int64_t incy) {
 constexpr int64_t kTinyGemmWork = 6 * 6 * 6;
 
 template <typename T>
+struct IntAcc {
+  using U = std::make_unsigned_t<T>;  // wraps without UB
+  using W = std::conditional_t<(sizeof(T) < 4), uint32_t, U>;
+};
+template <>
+struct IntAcc<bool> {
+  using U = uint8_t;  // not std::vector<bool>'s packed bits
+  using W = uint8_t;
+};
+
+// One small product with any strides. Integers wrap (see Note [Integer
+// matmul]); complex products skip std::complex's NaN recovery, as NumPy's
+// loops do.
+template <typename T>
 void matmul_naive(const T* A, int64_t ars, int64_t acs, const T* B, int64_t brs,
                   int64_t bcs, T* C, int64_t crs, int64_t ccs, int64_t n,
                   int64_t m, int64_t k) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < m; ++j) {
-      T s(0);
-      for (int64_t p = 0; p < k; ++p)
-        s += A[i * ars + p * acs] * B[p * brs + j * bcs];
-      C[i * crs + j * ccs] = s;
+      const T* a = A + i * ars;
+      const T* b = B + j * bcs;
+      if constexpr (is_complex_v<T>) {
+        using R = typename T::value_type;
+        R re = 0, im = 0;
+        for (int64_t p = 0; p < k; ++p) {
+          T x = a[p * acs], y = b[p * brs];
+          re += x.real() * y.real() - x.imag() * y.imag();
+          im += x.real() * y.imag() + x.imag() * y.real();
+        }
+        C[i * crs + j * ccs] = T(re, im);
+      } else if constexpr (std::is_integral_v<T>) {
+        using U = typename IntAcc<T>::U;
+        using W = typename IntAcc<T>::W;
+        U s = 0;
+        for (int64_t p = 0; p < k; ++p)
+          s = static_cast<U>(
+              s + static_cast<U>(static_cast<W>(static_cast<U>(a[p * acs])) *
+                                 static_cast<W>(static_cast<U>(b[p * brs]))));
+        C[i * crs + j * ccs] = static_cast<T>(s);
+      } else {
+        T s(0);
+        for (int64_t p = 0; p < k; ++p) s += a[p * acs] * b[p * brs];
+        C[i * crs + j * ccs] = s;
+      }
     }
+}
+
+// Many tiny matrices (NumPy's (N, 3, 3) stacks): a plain loop per matrix,
+// batches across the pool.
+template <typename T>
+void matmul_tiny(const Array& a, const Array& b, const Array& c) {
+  int an = a.ndim(), bn = b.ndim(), nd = c.ndim();
+  int64_t n = c.shape()[nd - 2], m = c.shape()[nd - 1];
+  int64_t k = a.shape()[an - 1];
+  int64_t work = std::max<int64_t>(1, n * m * k);
+  Shape batch(c.shape().begin(), c.shape().end() - 2);
+  std::vector<int64_t> oa = batch_offsets(a, batch),
+                       ob = batch_offsets(b, batch),
+                       oc = batch_offsets(c, batch);
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  T* pc = c.data<T>();
+  const Strides& sa = a.strides();
+  const Strides& sb = b.strides();
+  const Strides& sc = c.strides();
+  int64_t nbatch = static_cast<int64_t>(oc.size());
+  cpu::parallel_for(
+      nbatch, std::max<int64_t>(1, 8192 / work), [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i)
+          matmul_naive<T>(pa + oa[i], sa[an - 2], sa[an - 1], pb + ob[i],
+                          sb[bn - 2], sb[bn - 1], pc + oc[i], sc[nd - 2],
+                          sc[nd - 1], n, m, k);
+      });
 }
 
 // Note [Batched GEMM threads]
@@ -209,27 +272,7 @@ void matmul_blas(const Array& a_in, const Array& b_in, const Array& c_in) {
   int64_t work = n * m * k;
   Shape batch(c_in.shape().begin(), c_in.shape().end() - 2);
   if (work <= kTinyGemmWork) {
-    // Many tiny matrices (NumPy's (N, 3, 3) stacks): a plain loop per
-    // matrix, batches across the pool.
-    std::vector<int64_t> oa = batch_offsets(a_in, batch),
-                         ob = batch_offsets(b_in, batch),
-                         oc = batch_offsets(c_in, batch);
-    const T* pa = a_in.data<T>();
-    const T* pb = b_in.data<T>();
-    T* pc = c_in.data<T>();
-    const Strides& sa = a_in.strides();
-    const Strides& sb = b_in.strides();
-    const Strides& sc = c_in.strides();
-    int an = a_in.ndim(), bn = b_in.ndim();
-    int64_t nbatch = static_cast<int64_t>(oc.size());
-    cpu::parallel_for(
-        nbatch, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, work)),
-        [&](int64_t lo, int64_t hi) {
-          for (int64_t i = lo; i < hi; ++i)
-            matmul_naive<T>(pa + oa[i], sa[an - 2], sa[an - 1], pb + ob[i],
-                            sb[bn - 2], sb[bn - 1], pc + oc[i], sc[nd - 2],
-                            sc[nd - 1], n, m, k);
-        });
+    matmul_tiny<T>(a_in, b_in, c_in);
     return;
   }
   Array a = a_in, b = b_in;
@@ -320,20 +363,17 @@ constexpr int64_t kColBlock = 512;
 constexpr int64_t kDepthBlock = 256;
 
 template <typename T>
-struct IntAcc {
-  using U = std::make_unsigned_t<T>;  // wraps without UB
-  using W = std::conditional_t<(sizeof(T) < 4), uint32_t, U>;
-};
-template <>
-struct IntAcc<bool> {
-  using U = uint8_t;  // not std::vector<bool>'s packed bits
-  using W = uint8_t;
-};
-
-template <typename T>
 void matmul_ints(const Array& a_in, const Array& b_in, const Array& c) {
   using U = typename IntAcc<T>::U;
   using W = typename IntAcc<T>::W;
+  {
+    int nd = c.ndim();
+    if (c.shape()[nd - 2] * c.shape()[nd - 1] * a_in.shape()[a_in.ndim() - 1] <=
+        kTinyGemmWork) {
+      matmul_tiny<T>(a_in, b_in, c);
+      return;
+    }
+  }
   Array a = a_in, b = b_in;
   // B rows must be unit-stride for the inner loop.
   if (b.shape()[b.ndim() - 1] > 1 && b.strides()[b.ndim() - 1] != 1)
@@ -367,7 +407,8 @@ void matmul_ints(const Array& a_in, const Array& b_in, const Array& c) {
       const T* A = pa + oa[bi];
       const T* B = pb + ob[bi];
       T* C = pc + oc[bi];
-      std::fill(acc.begin(), acc.begin() + ni * kColBlock, U(0));
+      for (int64_t i = 0; i < ni; ++i)
+        std::fill_n(acc.data() + i * kColBlock, nj, U(0));
       for (int64_t p0 = 0; p0 < k; p0 += kDepthBlock) {
         int64_t np = std::min(kDepthBlock, k - p0);
         for (int64_t i = 0; i < ni; ++i) {
