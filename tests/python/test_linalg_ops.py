@@ -949,3 +949,25 @@ def test_einsum_hypothesis(problem, dtype):
     subs, shapes = problem
     ops = [xp.rand(s, dtype, seed=i) for i, s in enumerate(shapes)]
     check(lambda m, *ops: m.einsum(subs, *ops), *ops, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "float32", "complex64"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda m, a: m.einsum("i,", a, 2),
+        lambda m, a: m.outer(a, 2),
+        lambda m, a: m.kron(a, 2.5),
+        lambda m, a: m.inner(a, 2),
+        lambda m, a: m.dot(a, 2),
+        lambda m, a: m.dot(3.0, a),
+        lambda m, a: m.tensordot(a, 2, 0),
+        lambda m, a: m.matmul(a, [1, 2, 3]),
+        lambda m, a: m.dot([[1], [2], [3]], [a[0]]),
+    ],
+)
+def test_python_scalars_and_lists_are_strong(dtype, body):
+    # NumPy converts Python operands of the products with asarray: a Python
+    # int is int64 here, not a weak scalar.
+    a = xp.rand((3,), dtype)
+    check(body, a, dtype=dtype)
