@@ -11,17 +11,17 @@ from arrax._core import ndarray
 from arrax._scalars import wrap
 
 __all__ = [
-    "matmul",
+    "diagonal",
     "dot",
-    "vdot",
-    "vecdot",
+    "einsum",
     "inner",
+    "kron",
+    "matmul",
     "outer",
     "tensordot",
-    "einsum",
-    "kron",
     "trace",
-    "diagonal",
+    "vdot",
+    "vecdot",
 ]
 
 

@@ -1,14 +1,13 @@
 """The matrix-product family against NumPy: matmul, dot, vdot, inner, outer,
 tensordot, einsum, kron, trace, diagonal, the @ operators and methods."""
 
-import ml_dtypes
 import numpy
 import pytest
+import xp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import arrax
-import xp
 
 BF16 = xp.bfloat16
 
