@@ -3,8 +3,6 @@
 #include "arrax/ops_linalg.h"
 
 #include <algorithm>
-#include <array>
-#include <numeric>
 
 #include "arrax/dispatch.h"
 #include "arrax/ops.h"
