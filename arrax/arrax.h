@@ -8,3 +8,6 @@
 #include "arrax/ops.h"
 #include "arrax/ops_linalg.h"
 #include "arrax/ops_shape.h"
+#include "arrax/ops_reductions.h"
+#include "arrax/ops_index.h"
+#include "arrax/ops_ufuncs.h"

@@ -23,7 +23,7 @@ from arrax._ndarray import from_dlpack  # noqa: F401
 from arrax import fallbacks
 
 # Subpackages after the families: arrax.linalg re-exports their natives.
-from arrax import fft, linalg, random  # noqa: F401
+from arrax import cuda, fft, linalg, random  # noqa: F401
 
 __version__ = "0.1.0"
 

@@ -1,3 +1,421 @@
-"""(filled in by its family; see docs/adding_an_op.md)"""
+"""Array manipulation: reshaping, transposing, joining, splitting, tiling,
+padding. Views stay views (reshape when the strides allow, transpose, flip,
+split results, broadcast_to, expand_dims, squeeze)."""
 
-__all__ = []
+import operator
+
+import numpy as _np
+
+from arrax import _core
+from arrax._core import ndarray
+
+__all__ = [
+    "reshape",
+    "ravel",
+    "transpose",
+    "permute_dims",
+    "matrix_transpose",
+    "moveaxis",
+    "swapaxes",
+    "expand_dims",
+    "squeeze",
+    "concatenate",
+    "concat",
+    "stack",
+    "vstack",
+    "hstack",
+    "dstack",
+    "column_stack",
+    "row_stack",
+    "split",
+    "array_split",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "unstack",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "rot90",
+    "tile",
+    "repeat",
+    "pad",
+    "broadcast_to",
+    "broadcast_arrays",
+    "broadcast_shapes",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "astype",
+]
+
+_asarray = _core.asarray
+
+
+def _arr(a):
+    return a if isinstance(a, ndarray) else _asarray(a)
+
+
+def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
+    if newshape is not None:
+        if shape is not None:
+            raise TypeError(
+                "[reshape] You cannot specify 'newshape' and 'shape' "
+                "arguments at the same time."
+            )
+        shape = newshape
+    if shape is None:
+        raise TypeError("[reshape] reshape() missing 1 required argument: 'shape'")
+    return _core._reshape(a, shape, order, copy)
+
+
+def ravel(a, order="C"):
+    return _core._ravel(a, order)
+
+
+def transpose(a, axes=None):
+    return _core._transpose(a, axes)
+
+
+def permute_dims(a, /, axes=None):
+    return _core._transpose(a, axes)
+
+
+def matrix_transpose(x, /):
+    x = _arr(x)
+    if x.ndim < 2:
+        raise ValueError(
+            f"[matrix_transpose] Input array must be at least 2-dimensional, "
+            f"but it is {x.ndim}"
+        )
+    return _core._swapaxes(x, -1, -2)
+
+
+def moveaxis(a, source, destination):
+    return _core._moveaxis(a, source, destination)
+
+
+def swapaxes(a, axis1, axis2):
+    return _core._swapaxes(a, operator.index(axis1), operator.index(axis2))
+
+
+def expand_dims(a, axis):
+    return _core._expand_dims(a, axis)
+
+
+def squeeze(a, axis=None):
+    return _core._squeeze(a, axis)
+
+
+def concatenate(arrays, /, axis=0, out=None, *, dtype=None,
+                casting="same_kind"):
+    return _core._concatenate(arrays, axis, out, dtype, casting)
+
+
+def concat(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    return _core._concatenate(arrays, axis, out, dtype, casting)
+
+
+def _seq(arrays, op):
+    if isinstance(arrays, ndarray):
+        return arrays
+    if not hasattr(arrays, "__len__") or not hasattr(arrays, "__getitem__"):
+        raise TypeError(
+            f"[{op}] arrays to {op} must be passed as a \"sequence\" type such "
+            "as list or tuple."
+        )
+    return arrays
+
+
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    return _core._stack(_seq(arrays, "stack"), operator.index(axis), out,
+                        dtype, casting)
+
+
+def _atleast(arys, nd):
+    out = []
+    for a in arys:
+        a = _arr(a)
+        if a.ndim < nd:
+            if nd == 1:
+                a = _core._reshape(a, (1,), "C", None)
+            elif nd == 2:
+                a = _core._reshape(a, (1,) * (2 - a.ndim) + a.shape, "C", None)
+            else:
+                if a.ndim == 0:
+                    a = _core._reshape(a, (1, 1, 1), "C", None)
+                elif a.ndim == 1:
+                    a = _core._reshape(a, (1, a.shape[0], 1), "C", None)
+                else:
+                    a = _core._reshape(a, a.shape + (1,), "C", None)
+        out.append(a)
+    return out
+
+
+def atleast_1d(*arys):
+    r = _atleast(arys, 1)
+    return r[0] if len(r) == 1 else tuple(r)
+
+
+def atleast_2d(*arys):
+    r = _atleast(arys, 2)
+    return r[0] if len(r) == 1 else tuple(r)
+
+
+def atleast_3d(*arys):
+    r = _atleast(arys, 3)
+    return r[0] if len(r) == 1 else tuple(r)
+
+
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    arrs = _atleast(_seq(tup, "vstack"), 2)
+    return _core._concatenate(arrs, 0, None, dtype, casting)
+
+
+row_stack = vstack
+
+
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    arrs = _atleast(_seq(tup, "hstack"), 1)
+    axis = 0 if arrs and arrs[0].ndim == 1 else 1
+    return _core._concatenate(arrs, axis, None, dtype, casting)
+
+
+def dstack(tup):
+    arrs = _atleast(_seq(tup, "dstack"), 3)
+    return _core._concatenate(arrs, 2, None, None, None)
+
+
+def column_stack(tup):
+    arrs = []
+    for v in _seq(tup, "column_stack"):
+        a = _arr(v)
+        if a.ndim < 2:
+            a = _core._transpose(_atleast([a], 2)[0], None)
+        arrs.append(a)
+    return _core._concatenate(arrs, 1, None, None, None)
+
+
+def _split_impl(ary, indices_or_sections, axis, exact, op):
+    a = _arr(ary)
+    axis = operator.index(axis)
+    ios = indices_or_sections
+    if isinstance(ios, ndarray):
+        ios = ios._to_numpy()
+    if isinstance(ios, _np.ndarray) and ios.ndim == 0:
+        ios = ios.item()
+    if isinstance(ios, (list, tuple, _np.ndarray)):
+        idx = [operator.index(i) for i in _np.asarray(ios).ravel().tolist()] \
+            if isinstance(ios, _np.ndarray) else [operator.index(i) for i in ios]
+        return _core._split_indices(a, idx, axis)
+    indices_or_sections = ios
+    try:
+        sections = operator.index(indices_or_sections)
+    except TypeError:
+        raise TypeError(
+            f"[{op}] indices_or_sections must be an integer or a sequence of "
+            "integers"
+        ) from None
+    return _core._split_sections(a, sections, axis, exact)
+
+
+def split(ary, indices_or_sections, axis=0):
+    return _split_impl(ary, indices_or_sections, axis, True, "split")
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    return _split_impl(ary, indices_or_sections, axis, False, "array_split")
+
+
+def hsplit(ary, indices_or_sections):
+    a = _arr(ary)
+    if a.ndim == 0:
+        raise ValueError(
+            "[hsplit] hsplit only works on arrays of 1 or more dimensions"
+        )
+    return split(a, indices_or_sections, 1 if a.ndim > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    a = _arr(ary)
+    if a.ndim < 2:
+        raise ValueError(
+            "[vsplit] vsplit only works on arrays of 2 or more dimensions"
+        )
+    return split(a, indices_or_sections, 0)
+
+
+def dsplit(ary, indices_or_sections):
+    a = _arr(ary)
+    if a.ndim < 3:
+        raise ValueError(
+            "[dsplit] dsplit only works on arrays of 3 or more dimensions"
+        )
+    return split(a, indices_or_sections, 2)
+
+
+def unstack(x, /, *, axis=0):
+    x = _arr(x)
+    if x.ndim == 0:
+        raise ValueError("[unstack] Input array must be at least 1-d.")
+    moved = _core._moveaxis(x, axis, 0)
+    parts = _core._split_sections(moved, moved.shape[0], 0, True) \
+        if moved.shape[0] else []
+    return tuple(_core._squeeze(p, 0) for p in parts)
+
+
+def flip(m, axis=None):
+    return _core._flip(m, axis)
+
+
+def fliplr(m):
+    m = _arr(m)
+    if m.ndim < 2:
+        raise ValueError("[fliplr] Input must be >= 2-d.")
+    return _core._flip(m, 1)
+
+
+def flipud(m):
+    m = _arr(m)
+    if m.ndim < 1:
+        raise ValueError("[flipud] Input must be >= 1-d.")
+    return _core._flip(m, 0)
+
+
+def roll(a, shift, axis=None):
+    return _core._roll(a, shift, axis)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    return _core._rot90(m, operator.index(k), axes)
+
+
+def tile(A, reps):
+    try:
+        reps = tuple(reps)
+    except TypeError:
+        reps = (reps,)
+    return _core._tile(A, reps)
+
+
+def repeat(a, repeats, axis=None):
+    if isinstance(repeats, _np.ndarray):
+        repeats = repeats.tolist()
+    elif isinstance(repeats, ndarray):
+        repeats = repeats._to_numpy().tolist()
+    return _core._repeat(a, repeats, axis)
+
+
+def broadcast_to(array, shape, subok=False):
+    return _core._broadcast_to(array, shape)
+
+
+def broadcast_arrays(*args, subok=False):
+    return _core._broadcast_arrays(*args)
+
+
+def broadcast_shapes(*args):
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in args]
+    try:
+        return _np.broadcast_shapes(*shapes)
+    except ValueError as exc:
+        raise ValueError(f"[broadcast_shapes] {exc}") from None
+
+
+def astype(x, dtype, /, *, copy=True, device=None):
+    if not isinstance(x, ndarray):
+        raise TypeError(
+            f"[astype] Input should be a NumPy array. It is a {type(x)} instead."
+        )
+    r = x.astype(dtype, copy=copy)
+    if device is not None:
+        r = _asarray(r, None, None, device)
+    return r
+
+
+# ---- pad --------------------------------------------------------------------
+
+_PAD_KWARGS = {
+    "empty": (),
+    "edge": (),
+    "wrap": (),
+    "constant": ("constant_values",),
+    "linear_ramp": ("end_values",),
+    "maximum": ("stat_length",),
+    "mean": ("stat_length",),
+    "median": ("stat_length",),
+    "minimum": ("stat_length",),
+    "reflect": ("reflect_type",),
+    "symmetric": ("reflect_type",),
+}
+
+
+def _pairs(x, ndim, as_index=False):
+    """Broadcasts a pad argument to one (before, after) pair per axis, with
+    NumPy's rules for scalars, (v,), (before, after) and (ndim, 2)."""
+    if x is None:
+        return [(None, None)] * ndim
+    if isinstance(x, ndarray):
+        x = x._to_numpy()
+    x = _np.array(x)
+    if as_index:
+        x = _np.round(x).astype(_np.intp, copy=False)
+    if x.ndim < 3:
+        if x.size == 1:
+            x = x.ravel()
+            if as_index and x[0] < 0:
+                raise ValueError("[pad] index can't contain negative values")
+            return [(x[0].item(), x[0].item())] * ndim
+        if x.size == 2 and x.shape != (2, 1):
+            x = x.ravel()
+            if as_index and (x[0] < 0 or x[1] < 0):
+                raise ValueError("[pad] index can't contain negative values")
+            return [(x[0].item(), x[1].item())] * ndim
+    if as_index and x.size and x.min() < 0:
+        raise ValueError("[pad] index can't contain negative values")
+    try:
+        b = _np.broadcast_to(x, (ndim, 2))
+    except ValueError as exc:
+        raise ValueError(f"[pad] {exc}") from None
+    return [(p[0], p[1]) for p in b.tolist()]
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    a = _arr(array)
+    if callable(mode):
+        raise TypeError("[pad] a callable mode is not supported by arrax")
+    if isinstance(pad_width, dict):
+        seq = [(0, 0)] * a.ndim
+        for ax, w in pad_width.items():
+            seq[ax] = (w, w) if isinstance(w, int) else tuple(w)
+        pad_width = seq
+    pw = _np.asarray(pad_width)
+    if pw.dtype.kind not in "iu":
+        raise TypeError("[pad] `pad_width` must be of integral type.")
+    if mode not in _PAD_KWARGS:
+        raise ValueError(f"[pad] mode '{mode}' is not supported")
+    bad = set(kwargs) - set(_PAD_KWARGS[mode])
+    if bad:
+        raise ValueError(
+            f"[pad] unsupported keyword arguments for mode '{mode}': {bad}"
+        )
+    widths = _pairs(pw, a.ndim, as_index=True)
+    values = []
+    stat = []
+    odd = False
+    if mode in ("constant", "linear_ramp"):
+        key = "constant_values" if mode == "constant" else "end_values"
+        values = [(complex(p[0]), complex(p[1]))
+                  for p in _pairs(kwargs.get(key, 0), a.ndim)]
+    elif mode in ("maximum", "minimum", "mean", "median"):
+        stat = [(-1 if p[0] is None else int(p[0]),
+                 -1 if p[1] is None else int(p[1]))
+                for p in _pairs(kwargs.get("stat_length"), a.ndim,
+                                as_index=True)]
+    elif mode in ("reflect", "symmetric"):
+        rt = kwargs.get("reflect_type", "even")
+        if rt not in ("even", "odd"):
+            raise ValueError(f"[pad] unsupported reflect_type {rt!r}")
+        odd = rt == "odd"
+    return _core._pad(a, widths, mode, values, stat, odd)

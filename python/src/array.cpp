@@ -220,6 +220,24 @@ void init_array(nb::module_& m) {
         return inplace_op(id, a, b);
       });
   }
+  // divmod(a, b) -> (a // b, a % b), one ufunc with two outputs.
+  if (has_ufunc("divmod")) {
+    UfuncId id = ufunc_by_name("divmod");
+    auto divmod_op = [id](const Array& self, nb::handle other,
+                          bool reflected) -> nb::object {
+      Array o;
+      if (!try_to_array(other, o)) return nb::borrow(Py_NotImplemented);
+      Array in[2] = {reflected ? o : self, reflected ? self : o};
+      Arrays r = apply_ufunc(id, in);
+      return nb::make_tuple(r[0], r[1]);
+    };
+    cls.def("__divmod__", [divmod_op](const Array& a, nb::handle b) {
+      return divmod_op(a, b, false);
+    });
+    cls.def("__rdivmod__", [divmod_op](const Array& a, nb::handle b) {
+      return divmod_op(a, b, true);
+    });
+  }
   struct UOp {
     const char* ufunc;
     const char* name;

@@ -48,11 +48,16 @@ nb::module_& numpy();
 
 void init_array(nb::module_& m);
 void init_ops(nb::module_& m);
+void init_cuda(nb::module_& m);
 void init_linalg(nb::module_& m);
 void init_pyapi(nb::module_& m);
 
 // The buffer protocol of arrax.ndarray (python/src/pyapi.cpp).
 int array_getbuffer(PyObject* self, Py_buffer* view, int flags);
 void array_releasebuffer(PyObject* self, Py_buffer* view);
+void init_reductions(nb::module_& m);
+void init_shape(nb::module_& m);
+void init_indexing(nb::module_& m);
+void init_ufuncs(nb::module_& m);
 
 }  // namespace arrax::py
