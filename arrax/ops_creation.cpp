@@ -22,7 +22,8 @@ Order order_from_name(std::string_view name, const char* op) {
 Array empty(const Shape& shape, Dtype dtype, Device device, Order order) {
   if (order != Order::F) return Array::empty(shape, dtype, device);
   Shape rev(shape.size());
-  for (size_t i = 0; i < shape.size(); ++i) rev[i] = shape[shape.size() - 1 - i];
+  for (size_t i = 0; i < shape.size(); ++i)
+    rev[i] = shape[shape.size() - 1 - i];
   return transpose(Array::empty(rev, dtype, device));
 }
 
@@ -65,7 +66,8 @@ Array copy(const Array& a, Order order) {
   return out;
 }
 
-// ---- ranges ------------------------------------------------------------------
+// ---- ranges
+// ------------------------------------------------------------------
 
 Array arange_fill(int64_t n, const Array& first, const Array& second) {
   if (first.dtype() != second.dtype() || first.ndim() != 0 ||
@@ -89,8 +91,7 @@ int64_t arange_length(double start, double stop, double step) {
   if (!std::isfinite(len))
     throw ValueError("[arange] arange: cannot compute length");
   if (len <= 0) return 0;
-  if (len > 9.2e18)
-    throw ValueError("[arange] Maximum allowed size exceeded");
+  if (len > 9.2e18) throw ValueError("[arange] Maximum allowed size exceeded");
   return static_cast<int64_t>(len);
 }
 
@@ -105,9 +106,9 @@ Array arange(double start, double stop, double step, Dtype dtype,
 
 Array arange(int64_t start, int64_t stop, int64_t step, Dtype dtype,
              Device device) {
-  int64_t n = arange_length(static_cast<double>(start),
-                            static_cast<double>(stop),
-                            static_cast<double>(step));
+  int64_t n =
+      arange_length(static_cast<double>(start), static_cast<double>(stop),
+                    static_cast<double>(step));
   return arange_fill(n, Array::scalar(start, dtype, device),
                      Array::scalar(start + step, dtype, device));
 }
@@ -160,17 +161,17 @@ Array linspace(const Array& start, const Array& stop, int64_t num,
   Array ab[2] = {start, stop};
   Dtype dts[2] = {dt, dt};
   Arrays in = prepare_range_inputs(ab, dts, "linspace");
-  Array y = dispatch1(std::make_shared<Linspace>(num, endpoint,
-                                                 Linspace::Mode::Linear, floor),
-                      in);
+  Array y = dispatch1(
+      std::make_shared<Linspace>(num, endpoint, Linspace::Mode::Linear, floor),
+      in);
   if (retstep) {
     int64_t div = endpoint ? num - 1 : num;
     if (div > 0) {
       Array d = subtract(in[1], in[0]);
       *retstep = divide(d, Array::scalar(double(div), dt, d.device()));
     } else {
-      *retstep = full(in[0].shape(), weak_scalar(std::nan("")), dt,
-                      in[0].device());
+      *retstep =
+          full(in[0].shape(), weak_scalar(std::nan("")), dt, in[0].device());
     }
   }
   y = move_first_axis(y, axis, "linspace");

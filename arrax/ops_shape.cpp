@@ -4,9 +4,8 @@
 #include <numeric>
 
 #include "arrax/dispatch.h"
-#include "arrax/primitives_shape.h"
-
 #include "arrax/ops.h"
+#include "arrax/primitives_shape.h"
 
 namespace arrax {
 
@@ -243,8 +242,7 @@ Array squeeze(const Array& a, std::span<const int64_t> axes) {
   return a.view(shape, st, a.offset());
 }
 
-Array full(const Shape& shape, const Array& value, Dtype dtype,
-           Device device) {
+Array full(const Shape& shape, const Array& value, Dtype dtype, Device device) {
   Array out = Array::empty(shape, dtype, device);
   Array v = value;
   if (!(v.device() == device) && v.ndim() == 0) v = to_device(v, device);
@@ -308,9 +306,9 @@ Arrays broadcast_arrays(std::span<const Array> arrays) {
   Shape shape = broadcast_shapes(arrays, "broadcast_arrays");
   Arrays out;
   for (const Array& a : arrays)
-    out.push_back(a.shape() == shape ? a.alias()
-                                     : broadcast_to(a, shape,
-                                                    "broadcast_arrays"));
+    out.push_back(a.shape() == shape
+                      ? a.alias()
+                      : broadcast_to(a, shape, "broadcast_arrays"));
   return out;
 }
 
@@ -320,19 +318,24 @@ namespace {
 
 const char* casting_word(Casting c) {
   switch (c) {
-    case Casting::No: return "no";
-    case Casting::Equiv: return "equiv";
-    case Casting::Safe: return "safe";
-    case Casting::SameKind: return "same_kind";
-    case Casting::Unsafe: return "unsafe";
+    case Casting::No:
+      return "no";
+    case Casting::Equiv:
+      return "equiv";
+    case Casting::Safe:
+      return "safe";
+    case Casting::SameKind:
+      return "same_kind";
+    case Casting::Unsafe:
+      return "unsafe";
   }
   return "";
 }
 
 // Validates the inputs of concatenate; returns them (flattened for axis
 // None) with the normalized axis and the output shape.
-Arrays concat_inputs(std::span<const Array> arrays,
-                     std::optional<int64_t> axis, int& ax, Shape& shape) {
+Arrays concat_inputs(std::span<const Array> arrays, std::optional<int64_t> axis,
+                     int& ax, Shape& shape) {
   if (arrays.empty())
     throw ValueError("[concatenate] need at least one array to concatenate");
   Arrays in;
@@ -412,9 +415,9 @@ void check_concat_casting(std::span<const Array> in, Dtype to,
     if (!can_cast(a.dtype(), to, casting))
       throw TypeError(std::string("[concatenate] Cannot cast array data from "
                                   "dtype('") +
-                      dtype_name(a.dtype()) + "') to dtype('" +
-                      dtype_name(to) + "') according to the rule '" +
-                      casting_word(casting) + "'");
+                      dtype_name(a.dtype()) + "') to dtype('" + dtype_name(to) +
+                      "') according to the rule '" + casting_word(casting) +
+                      "'");
 }
 
 }  // namespace
@@ -496,12 +499,14 @@ Arrays split(const Array& a, int64_t sections, int64_t axis, bool exact) {
   int64_t n = a.shape()[ax];
   if (exact) {
     // NumPy tests n % sections (Python's modulo) before anything else.
-    if (sections == 0) throw ZeroDivisionError("[split] integer modulo by zero");
+    if (sections == 0)
+      throw ZeroDivisionError("[split] integer modulo by zero");
     int64_t r = n % sections;
     if (r != 0 && (r < 0) != (sections < 0)) r += sections;
     if (r != 0)
-      throw ValueError("[split] array split does not result in an equal "
-                       "division");
+      throw ValueError(
+          "[split] array split does not result in an equal "
+          "division");
   }
   if (sections <= 0)
     throw ValueError(std::string("[") + (exact ? "split" : "array_split") +
@@ -535,8 +540,8 @@ Array roll(const Array& a, std::span<const int64_t> shifts,
   size_t n = std::max(shifts.size(), axes.size());
   std::vector<int64_t> per_axis(a.ndim(), 0);
   for (size_t i = 0; i < n; ++i) {
-    int64_t ax = normalize_axis(axes[axes.size() == 1 ? 0 : i], a.ndim(),
-                                "roll");
+    int64_t ax =
+        normalize_axis(axes[axes.size() == 1 ? 0 : i], a.ndim(), "roll");
     per_axis[ax] += shifts[shifts.size() == 1 ? 0 : i];
   }
   for (int d = 0; d < a.ndim(); ++d) {
@@ -583,13 +588,12 @@ Array repeat(const Array& a, std::span<const int64_t> repeats,
   int ax = normalize_axis(axis.value_or(0), src.ndim(), "repeat");
   int64_t n = src.shape()[ax];
   if (repeats.size() != 1 && static_cast<int64_t>(repeats.size()) != n)
-    throw ValueError("[repeat] operands could not be broadcast together "
-                     "with shape (" +
-                     std::to_string(n) + ",) (" +
-                     std::to_string(repeats.size()) + ",)");
+    throw ValueError(
+        "[repeat] operands could not be broadcast together "
+        "with shape (" +
+        std::to_string(n) + ",) (" + std::to_string(repeats.size()) + ",)");
   for (int64_t r : repeats)
-    if (r < 0)
-      throw ValueError("[repeat] negative dimensions are not allowed");
+    if (r < 0) throw ValueError("[repeat] negative dimensions are not allowed");
   std::vector<int64_t> reps(repeats.begin(), repeats.end());
   Array in[1] = {ascontiguousarray(src)};
   return dispatch1(std::make_shared<Repeat>(std::move(reps), ax), in);

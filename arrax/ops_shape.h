@@ -49,8 +49,7 @@ ARRAX_API Array copy(const Array& a, Order order);
 // `n` values: first, first + d, first + 2d, ... with d = second - first,
 // computed in the dtype of `first` and `second` (NumPy's arange fill rule).
 // The result lives on the device of `first`.
-ARRAX_API Array arange_fill(int64_t n, const Array& first,
-                            const Array& second);
+ARRAX_API Array arange_fill(int64_t n, const Array& first, const Array& second);
 // np.arange(start, stop, step, dtype) for numbers known in C++.
 ARRAX_API Array arange(double start, double stop, double step, Dtype dtype,
                        Device device);
@@ -75,11 +74,11 @@ ARRAX_API Array geomspace(const Array& start, const Array& stop, int64_t num,
                           int64_t axis = 0);
 
 // Ones on diagonal k of an N x M matrix, zeros elsewhere.
-ARRAX_API Array eye(int64_t n, std::optional<int64_t> m, int64_t k,
-                    Dtype dtype, Device device, Order order = Order::C);
+ARRAX_API Array eye(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype,
+                    Device device, Order order = Order::C);
 // Ones at and below diagonal k.
-ARRAX_API Array tri(int64_t n, std::optional<int64_t> m, int64_t k,
-                    Dtype dtype, Device device);
+ARRAX_API Array tri(int64_t n, std::optional<int64_t> m, int64_t k, Dtype dtype,
+                    Device device);
 // Zeros above (tril) or below (triu) diagonal k of the last two axes.
 ARRAX_API Array tril(const Array& a, int64_t k = 0);
 ARRAX_API Array triu(const Array& a, int64_t k = 0);

@@ -13,35 +13,35 @@ from arrax import _core
 from arrax._core import ndarray
 
 __all__ = [
+    "arange",
     "array",
-    "asarray",
     "asanyarray",
+    "asarray",
     "ascontiguousarray",
     "asfortranarray",
     "copy",
+    "diag",
+    "diagflat",
     "empty",
-    "zeros",
-    "ones",
-    "full",
     "empty_like",
-    "zeros_like",
-    "ones_like",
+    "eye",
+    "frombuffer",
+    "fromfunction",
+    "full",
     "full_like",
-    "arange",
+    "geomspace",
+    "identity",
+    "indices",
     "linspace",
     "logspace",
-    "geomspace",
-    "eye",
-    "identity",
+    "meshgrid",
+    "ones",
+    "ones_like",
     "tri",
     "tril",
     "triu",
-    "diag",
-    "diagflat",
-    "meshgrid",
-    "indices",
-    "fromfunction",
-    "frombuffer",
+    "zeros",
+    "zeros_like",
 ]
 
 _base_asarray = _core.asarray
@@ -52,8 +52,7 @@ def _index(x, op):
         return operator.index(x)
     except TypeError:
         raise TypeError(
-            f"[{op}] '{type(x).__name__}' object cannot be interpreted as an "
-            "integer"
+            f"[{op}] '{type(x).__name__}' object cannot be interpreted as an integer"
         ) from None
 
 
@@ -105,12 +104,23 @@ def asanyarray(a, dtype=None, order=None, *, device=None, copy=None, like=None):
     return asarray(a, dtype, order, device=device, copy=copy)
 
 
-def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,
-          like=None, device=None):
+def array(
+    object,
+    dtype=None,
+    *,
+    copy=True,
+    order="K",
+    subok=False,
+    ndmin=0,
+    like=None,
+    device=None,
+):
     """np.array: a copy by default; copy=None copies only when needed."""
     order = _check_order(order, "array")
-    if copy is False and not isinstance(object, ndarray) and not isinstance(
-        object, _np.ndarray
+    if (
+        copy is False
+        and not isinstance(object, ndarray)
+        and not isinstance(object, _np.ndarray)
     ):
         raise ValueError(
             "[array] Unable to avoid copy while creating an array as requested."
@@ -132,12 +142,9 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0,
     else:
         a = _base_asarray(object, dtype, copy, device)
         a = _relayout(a, order, "array")
-        if copy is False and a is not object and not (
-            isinstance(object, _np.ndarray)
-        ):
+        if copy is False and a is not object and not (isinstance(object, _np.ndarray)):
             raise ValueError(
-                "[array] Unable to avoid copy while creating an array as "
-                "requested."
+                "[array] Unable to avoid copy while creating an array as requested."
             )
     if ndmin > a.ndim:
         a = _core._reshape(a, (1,) * (ndmin - a.ndim) + a.shape, "A", None)
@@ -184,35 +191,55 @@ def _like_shape(shape, op):
     return None if shape is None else _shape_arg(shape, op)
 
 
-def empty_like(prototype, dtype=None, order="K", subok=True, shape=None, *,
-               device=None):
+def empty_like(
+    prototype, dtype=None, order="K", subok=True, shape=None, *, device=None
+):
     return _core._full_like(
-        asarray(prototype), None, dtype, _check_order(order, "empty_like"),
-        _like_shape(shape, "empty_like"), device, "empty_like",
+        asarray(prototype),
+        None,
+        dtype,
+        _check_order(order, "empty_like"),
+        _like_shape(shape, "empty_like"),
+        device,
+        "empty_like",
     )
 
 
-def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *,
-               device=None):
+def zeros_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     return _core._full_like(
-        asarray(a), 0, dtype, _check_order(order, "zeros_like"),
-        _like_shape(shape, "zeros_like"), device, "zeros_like",
+        asarray(a),
+        0,
+        dtype,
+        _check_order(order, "zeros_like"),
+        _like_shape(shape, "zeros_like"),
+        device,
+        "zeros_like",
     )
 
 
-def ones_like(a, dtype=None, order="K", subok=True, shape=None, *,
-              device=None):
+def ones_like(a, dtype=None, order="K", subok=True, shape=None, *, device=None):
     return _core._full_like(
-        asarray(a), 1, dtype, _check_order(order, "ones_like"),
-        _like_shape(shape, "ones_like"), device, "ones_like",
+        asarray(a),
+        1,
+        dtype,
+        _check_order(order, "ones_like"),
+        _like_shape(shape, "ones_like"),
+        device,
+        "ones_like",
     )
 
 
-def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None,
-              *, device=None):
+def full_like(
+    a, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None
+):
     return _core._full_like(
-        asarray(a), fill_value, dtype, _check_order(order, "full_like"),
-        _like_shape(shape, "full_like"), device, "full_like",
+        asarray(a),
+        fill_value,
+        dtype,
+        _check_order(order, "full_like"),
+        _like_shape(shape, "full_like"),
+        device,
+        "full_like",
     )
 
 
@@ -257,8 +284,7 @@ _DEFAULT_BY_KIND = {
 arange = _core.arange
 
 
-def _arange_py(start_or_stop, stop=None, step=None, dtype=None, device=None,
-               like=None):
+def _arange_py(start_or_stop, stop=None, step=None, dtype=None, device=None, like=None):
     """np.arange: length ceil((stop - start) / step); values start + i*step
     computed in the result dtype (NumPy's fill rule)."""
     if stop is None:
@@ -302,11 +328,19 @@ def _check_num(num, op):
     return _index(num, op)
 
 
-def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None,
-             axis=0, *, device=None):
+def linspace(
+    start,
+    stop,
+    num=50,
+    endpoint=True,
+    retstep=False,
+    dtype=None,
+    axis=0,
+    *,
+    device=None,
+):
     num = _check_num(num, "linspace")
-    r = _core._linspace(start, stop, num, bool(endpoint), bool(retstep), dtype,
-                        axis)
+    r = _core._linspace(start, stop, num, bool(endpoint), bool(retstep), dtype, axis)
     if retstep:
         y, step = r
         from arrax import _scalars
@@ -315,8 +349,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None,
     return _to_device(r, device)
 
 
-def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None,
-             axis=0):
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     num = _check_num(num, "logspace")
     return _core._logspace(start, stop, num, bool(endpoint), base, dtype, axis)
 
@@ -331,8 +364,12 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
 
 def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):
     return _core._eye(
-        _index(N, "eye"), None if M is None else _index(M, "eye"),
-        _index(k, "eye"), dtype, _check_order(order, "eye", "CF"), device,
+        _index(N, "eye"),
+        None if M is None else _index(M, "eye"),
+        _index(k, "eye"),
+        dtype,
+        _check_order(order, "eye", "CF"),
+        device,
     )
 
 
@@ -342,8 +379,11 @@ def identity(n, dtype=None, *, like=None, device=None):
 
 def tri(N, M=None, k=0, dtype=float, *, device=None, like=None):
     return _core._tri(
-        _index(N, "tri"), None if M is None else _index(M, "tri"),
-        _index(k, "tri"), dtype, device,
+        _index(N, "tri"),
+        None if M is None else _index(M, "tri"),
+        _index(k, "tri"),
+        dtype,
+        device,
     )
 
 
@@ -372,7 +412,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     ndim = len(xi)
     s0 = (1,) * ndim
     out = [
-        _core._reshape(x, s0[:i] + (-1,) + s0[i + 1:], "C", None)
+        _core._reshape(x, s0[:i] + (-1,) + s0[i + 1 :], "C", None)
         for i, x in enumerate(xi)
     ]
     if indexing == "xy" and ndim > 1:
@@ -391,8 +431,7 @@ def indices(dimensions, dtype=int, sparse=False):
     parts = []
     for i, dim in enumerate(dimensions):
         idx = arange(dim, dtype=dtype)
-        idx = _core._reshape(idx, (1,) * i + (dim,) + (1,) * (n - i - 1), "C",
-                             None)
+        idx = _core._reshape(idx, (1,) * i + (dim,) + (1,) * (n - i - 1), "C", None)
         parts.append(idx)
     if sparse:
         return tuple(parts)

@@ -10,44 +10,44 @@ from arrax import _core
 from arrax._core import ndarray
 
 __all__ = [
-    "reshape",
-    "ravel",
-    "transpose",
-    "permute_dims",
-    "matrix_transpose",
-    "moveaxis",
-    "swapaxes",
-    "expand_dims",
-    "squeeze",
-    "concatenate",
-    "concat",
-    "stack",
-    "vstack",
-    "hstack",
-    "dstack",
-    "column_stack",
-    "row_stack",
-    "split",
     "array_split",
-    "hsplit",
-    "vsplit",
-    "dsplit",
-    "unstack",
-    "flip",
-    "fliplr",
-    "flipud",
-    "roll",
-    "rot90",
-    "tile",
-    "repeat",
-    "pad",
-    "broadcast_to",
-    "broadcast_arrays",
-    "broadcast_shapes",
+    "astype",
     "atleast_1d",
     "atleast_2d",
     "atleast_3d",
-    "astype",
+    "broadcast_arrays",
+    "broadcast_shapes",
+    "broadcast_to",
+    "column_stack",
+    "concat",
+    "concatenate",
+    "dsplit",
+    "dstack",
+    "expand_dims",
+    "flip",
+    "fliplr",
+    "flipud",
+    "hsplit",
+    "hstack",
+    "matrix_transpose",
+    "moveaxis",
+    "pad",
+    "permute_dims",
+    "ravel",
+    "repeat",
+    "reshape",
+    "roll",
+    "rot90",
+    "row_stack",
+    "split",
+    "squeeze",
+    "stack",
+    "swapaxes",
+    "tile",
+    "transpose",
+    "unstack",
+    "vsplit",
+    "vstack",
 ]
 
 _asarray = _core.asarray
@@ -108,8 +108,7 @@ def squeeze(a, axis=None):
     return _core._squeeze(a, axis)
 
 
-def concatenate(arrays, /, axis=0, out=None, *, dtype=None,
-                casting="same_kind"):
+def concatenate(arrays, /, axis=0, out=None, *, dtype=None, casting="same_kind"):
     return _core._concatenate(arrays, axis, out, dtype, casting)
 
 
@@ -122,15 +121,16 @@ def _seq(arrays, op):
         return arrays
     if not hasattr(arrays, "__len__") or not hasattr(arrays, "__getitem__"):
         raise TypeError(
-            f"[{op}] arrays to {op} must be passed as a \"sequence\" type such "
+            f'[{op}] arrays to {op} must be passed as a "sequence" type such '
             "as list or tuple."
         )
     return arrays
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    return _core._stack(_seq(arrays, "stack"), operator.index(axis), out,
-                        dtype, casting)
+    return _core._stack(
+        _seq(arrays, "stack"), operator.index(axis), out, dtype, casting
+    )
 
 
 def _atleast(arys, nd):
@@ -206,16 +206,18 @@ def _split_impl(ary, indices_or_sections, axis, exact, op):
     if isinstance(ios, _np.ndarray) and ios.ndim == 0:
         ios = ios.item()
     if isinstance(ios, (list, tuple, _np.ndarray)):
-        idx = [operator.index(i) for i in _np.asarray(ios).ravel().tolist()] \
-            if isinstance(ios, _np.ndarray) else [operator.index(i) for i in ios]
+        idx = (
+            [operator.index(i) for i in _np.asarray(ios).ravel().tolist()]
+            if isinstance(ios, _np.ndarray)
+            else [operator.index(i) for i in ios]
+        )
         return _core._split_indices(a, idx, axis)
     indices_or_sections = ios
     try:
         sections = operator.index(indices_or_sections)
     except TypeError:
         raise TypeError(
-            f"[{op}] indices_or_sections must be an integer or a sequence of "
-            "integers"
+            f"[{op}] indices_or_sections must be an integer or a sequence of integers"
         ) from None
     return _core._split_sections(a, sections, axis, exact)
 
@@ -231,27 +233,21 @@ def array_split(ary, indices_or_sections, axis=0):
 def hsplit(ary, indices_or_sections):
     a = _arr(ary)
     if a.ndim == 0:
-        raise ValueError(
-            "[hsplit] hsplit only works on arrays of 1 or more dimensions"
-        )
+        raise ValueError("[hsplit] hsplit only works on arrays of 1 or more dimensions")
     return split(a, indices_or_sections, 1 if a.ndim > 1 else 0)
 
 
 def vsplit(ary, indices_or_sections):
     a = _arr(ary)
     if a.ndim < 2:
-        raise ValueError(
-            "[vsplit] vsplit only works on arrays of 2 or more dimensions"
-        )
+        raise ValueError("[vsplit] vsplit only works on arrays of 2 or more dimensions")
     return split(a, indices_or_sections, 0)
 
 
 def dsplit(ary, indices_or_sections):
     a = _arr(ary)
     if a.ndim < 3:
-        raise ValueError(
-            "[dsplit] dsplit only works on arrays of 3 or more dimensions"
-        )
+        raise ValueError("[dsplit] dsplit only works on arrays of 3 or more dimensions")
     return split(a, indices_or_sections, 2)
 
 
@@ -260,8 +256,9 @@ def unstack(x, /, *, axis=0):
     if x.ndim == 0:
         raise ValueError("[unstack] Input array must be at least 1-d.")
     moved = _core._moveaxis(x, axis, 0)
-    parts = _core._split_sections(moved, moved.shape[0], 0, True) \
-        if moved.shape[0] else []
+    parts = (
+        _core._split_sections(moved, moved.shape[0], 0, True) if moved.shape[0] else []
+    )
     return tuple(_core._squeeze(p, 0) for p in parts)
 
 
@@ -406,13 +403,14 @@ def pad(array, pad_width, mode="constant", **kwargs):
     odd = False
     if mode in ("constant", "linear_ramp"):
         key = "constant_values" if mode == "constant" else "end_values"
-        values = [(complex(p[0]), complex(p[1]))
-                  for p in _pairs(kwargs.get(key, 0), a.ndim)]
+        values = [
+            (complex(p[0]), complex(p[1])) for p in _pairs(kwargs.get(key, 0), a.ndim)
+        ]
     elif mode in ("maximum", "minimum", "mean", "median"):
-        stat = [(-1 if p[0] is None else int(p[0]),
-                 -1 if p[1] is None else int(p[1]))
-                for p in _pairs(kwargs.get("stat_length"), a.ndim,
-                                as_index=True)]
+        stat = [
+            (-1 if p[0] is None else int(p[0]), -1 if p[1] is None else int(p[1]))
+            for p in _pairs(kwargs.get("stat_length"), a.ndim, as_index=True)
+        ]
     elif mode in ("reflect", "symmetric"):
         rt = kwargs.get("reflect_type", "even")
         if rt not in ("even", "odd"):

@@ -2,8 +2,8 @@
 // argument handling (defaults, array-likes, pad_width forms) is in
 // python/arrax/_creation.py and _manipulation.py; the ndarray methods that
 // are called often (reshape, transpose, ravel...) are parsed here.
-#include <nanobind/stl/optional.h>
 #include <nanobind/stl/complex.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
 
 #include <cmath>
@@ -126,8 +126,8 @@ Array reshape_args(const Array& a, nb::args args, nb::kwargs kwargs) {
     if (key == "order")
       order = to_order(v, "reshape");
     else if (key == "copy")
-      copy_flag = v.is_none() ? std::nullopt
-                              : std::optional<bool>(nb::cast<bool>(v));
+      copy_flag =
+          v.is_none() ? std::nullopt : std::optional<bool>(nb::cast<bool>(v));
     else if (key == "shape" || key == "newshape")
       shape_h = v;
     else
@@ -170,7 +170,6 @@ Array squeeze_args(const Array& a, nb::handle axis) {
   if (ax.empty()) return a.alias();
   return squeeze(a, ax);
 }
-
 
 Order creation_order(nb::handle order, const char* op) {
   Order o = to_order(order, op);
@@ -396,15 +395,12 @@ void init_shape(nb::module_& m) {
       },
       nb::arg("N"), nb::arg("M").none(), nb::arg("k"), nb::arg("dtype").none(),
       nb::arg("device").none());
-  m.def("_tril", [](nb::handle a, int64_t k) {
-    return tril(to_array(a, "tril"), k);
-  });
-  m.def("_triu", [](nb::handle a, int64_t k) {
-    return triu(to_array(a, "triu"), k);
-  });
-  m.def("_diag", [](nb::handle a, int64_t k) {
-    return diag(to_array(a, "diag"), k);
-  });
+  m.def("_tril",
+        [](nb::handle a, int64_t k) { return tril(to_array(a, "tril"), k); });
+  m.def("_triu",
+        [](nb::handle a, int64_t k) { return triu(to_array(a, "triu"), k); });
+  m.def("_diag",
+        [](nb::handle a, int64_t k) { return diag(to_array(a, "diag"), k); });
   m.def("_diagflat", [](nb::handle a, int64_t k) {
     return diagflat(to_array(a, "diagflat"), k);
   });
@@ -448,8 +444,9 @@ void init_shape(nb::module_& m) {
          nb::handle device, nb::handle) {
         Array v = to_array(fill, "full");
         if (dtype.is_none()) v = strong(v);
-        return filled(shape, v, dtype.is_none() ? dtype_object(v.dtype()) : dtype,
-                      order, device, "full");
+        return filled(shape, v,
+                      dtype.is_none() ? dtype_object(v.dtype()) : dtype, order,
+                      device, "full");
       },
       nb::arg("shape"), nb::arg("fill_value").none(),
       nb::arg("dtype").none() = nb::none(), nb::arg("order").none() = "C",
@@ -470,26 +467,36 @@ void init_shape(nb::module_& m) {
       nb::arg("device").none() = nb::none(),
       nb::arg("like").none() = nb::none());
 
-  // ---- manipulation ----------------------------------------------------------
-  m.def("_reshape", [](nb::handle a, nb::handle shape, nb::handle order,
-                       nb::handle copy_flag) {
-    std::optional<bool> c;
-    if (!copy_flag.is_none()) c = nb::cast<bool>(copy_flag);
-    return reshape(to_array(a, "reshape"), to_shape(shape, "reshape"),
-                   to_order(order, "reshape"), c);
-  }, nb::arg("a"), nb::arg("shape"), nb::arg("order").none(),
-        nb::arg("copy").none());
-  m.def("_ravel", [](nb::handle a, nb::handle order) {
-    return ravel(to_array(a, "ravel"), to_order(order, "ravel"));
-  }, nb::arg("a"), nb::arg("order").none());
-  m.def("_transpose", [](nb::handle a, nb::handle axes) {
-    Array x = to_array(a, "transpose");
-    if (axes.is_none()) return transpose(x);
-    auto ax = to_ints(axes, "transpose");
-    if (static_cast<int>(ax.size()) != x.ndim())
-      throw ValueError("[transpose] axes don't match array");
-    return transpose(x, ax);
-  }, nb::arg("a"), nb::arg("axes").none());
+  // ---- manipulation
+  // ----------------------------------------------------------
+  m.def(
+      "_reshape",
+      [](nb::handle a, nb::handle shape, nb::handle order,
+         nb::handle copy_flag) {
+        std::optional<bool> c;
+        if (!copy_flag.is_none()) c = nb::cast<bool>(copy_flag);
+        return reshape(to_array(a, "reshape"), to_shape(shape, "reshape"),
+                       to_order(order, "reshape"), c);
+      },
+      nb::arg("a"), nb::arg("shape"), nb::arg("order").none(),
+      nb::arg("copy").none());
+  m.def(
+      "_ravel",
+      [](nb::handle a, nb::handle order) {
+        return ravel(to_array(a, "ravel"), to_order(order, "ravel"));
+      },
+      nb::arg("a"), nb::arg("order").none());
+  m.def(
+      "_transpose",
+      [](nb::handle a, nb::handle axes) {
+        Array x = to_array(a, "transpose");
+        if (axes.is_none()) return transpose(x);
+        auto ax = to_ints(axes, "transpose");
+        if (static_cast<int>(ax.size()) != x.ndim())
+          throw ValueError("[transpose] axes don't match array");
+        return transpose(x, ax);
+      },
+      nb::arg("a"), nb::arg("axes").none());
   m.def("_moveaxis", [](nb::handle a, nb::handle src, nb::handle dst) {
     return moveaxis(to_array(a, "moveaxis"), to_ints(src, "moveaxis"),
                     to_ints(dst, "moveaxis"));
@@ -501,16 +508,22 @@ void init_shape(nb::module_& m) {
     return expand_dims(to_array(a, "expand_dims"),
                        to_ints(axis, "expand_dims"));
   });
-  m.def("_squeeze", [](nb::handle a, nb::handle axis) {
-    return squeeze_args(to_array(a, "squeeze"), axis);
-  }, nb::arg("a"), nb::arg("axis").none());
-  m.def("_flip", [](nb::handle a, nb::handle axis) {
-    Array x = to_array(a, "flip");
-    if (axis.is_none()) return flip(x);
-    auto ax = to_ints(axis, "flip");
-    if (ax.empty()) return x.alias();
-    return flip(x, ax);
-  }, nb::arg("a"), nb::arg("axis").none());
+  m.def(
+      "_squeeze",
+      [](nb::handle a, nb::handle axis) {
+        return squeeze_args(to_array(a, "squeeze"), axis);
+      },
+      nb::arg("a"), nb::arg("axis").none());
+  m.def(
+      "_flip",
+      [](nb::handle a, nb::handle axis) {
+        Array x = to_array(a, "flip");
+        if (axis.is_none()) return flip(x);
+        auto ax = to_ints(axis, "flip");
+        if (ax.empty()) return x.alias();
+        return flip(x, ax);
+      },
+      nb::arg("a"), nb::arg("axis").none());
   m.def("_rot90", [](nb::handle a, int64_t k, nb::handle axes) {
     return rot90(to_array(a, "rot90"), k, to_ints(axes, "rot90"));
   });
@@ -559,10 +572,10 @@ void init_shape(nb::module_& m) {
       [](nb::handle arrays, int64_t axis, nb::handle out, nb::handle dtype,
          nb::handle casting) -> nb::object {
         Arrays in = to_arrays(arrays, "stack");
-        Casting c = casting.is_none()
-                        ? Casting::SameKind
-                        : casting_from_name(nb::cast<std::string>(casting),
-                                            "[stack]");
+        Casting c =
+            casting.is_none()
+                ? Casting::SameKind
+                : casting_from_name(nb::cast<std::string>(casting), "[stack]");
         if (in.empty())
           throw ValueError("[stack] need at least one array to stack");
         if (!out.is_none()) {
@@ -585,69 +598,75 @@ void init_shape(nb::module_& m) {
       },
       nb::arg("arrays"), nb::arg("axis"), nb::arg("out").none(),
       nb::arg("dtype").none(), nb::arg("casting").none());
-  m.def("_split_indices", [](nb::handle a, std::vector<int64_t> indices,
-                             int64_t axis) {
-    return arrays_to_list(split(to_array(a, "split"), indices, axis));
-  });
+  m.def("_split_indices",
+        [](nb::handle a, std::vector<int64_t> indices, int64_t axis) {
+          return arrays_to_list(split(to_array(a, "split"), indices, axis));
+        });
   m.def("_split_sections", [](nb::handle a, int64_t sections, int64_t axis,
                               bool exact) {
     return arrays_to_list(split(to_array(a, "split"), sections, axis, exact));
   });
-  m.def("_roll", [](nb::handle a, nb::handle shift, nb::handle axis) {
-    Array x = to_array(a, "roll");
-    auto s = to_ints(shift, "roll");
-    if (axis.is_none()) return roll(x, s);
-    return roll(x, s, to_ints(axis, "roll"));
-  }, nb::arg("a"), nb::arg("shift"), nb::arg("axis").none());
+  m.def(
+      "_roll",
+      [](nb::handle a, nb::handle shift, nb::handle axis) {
+        Array x = to_array(a, "roll");
+        auto s = to_ints(shift, "roll");
+        if (axis.is_none()) return roll(x, s);
+        return roll(x, s, to_ints(axis, "roll"));
+      },
+      nb::arg("a"), nb::arg("shift"), nb::arg("axis").none());
   m.def("_tile", [](nb::handle a, nb::handle reps) {
     return tile(to_array(a, "tile"), to_ints(reps, "tile"));
   });
-  m.def("_repeat", [](nb::handle a, nb::handle repeats, nb::handle axis) {
-    Array x = to_array(a, "repeat");
-    std::optional<int64_t> ax;
-    if (!axis.is_none()) ax = to_int(axis, "repeat");
-    std::vector<int64_t> reps;
-    if (nb::isinstance<Array>(repeats) &&
-        nb::cast<Array>(repeats).ndim() > 1)
-      throw ValueError("[repeat] repeats must be a scalar or 1-D");
-    reps = to_ints(repeats, "repeat");
-    return repeat(x, reps, ax);
-  }, nb::arg("a"), nb::arg("repeats"), nb::arg("axis").none());
   m.def(
-      "_pad",
-      [](nb::handle a, std::vector<std::pair<int64_t, int64_t>> widths,
-         const std::string& mode,
-         std::vector<std::pair<complex128, complex128>> values,
-         std::vector<std::pair<int64_t, int64_t>> stat_length, bool odd) {
-        static const std::pair<const char*, PadMode> modes[] = {
-            {"constant", PadMode::Constant},
-            {"edge", PadMode::Edge},
-            {"linear_ramp", PadMode::LinearRamp},
-            {"maximum", PadMode::Maximum},
-            {"mean", PadMode::Mean},
-            {"median", PadMode::Median},
-            {"minimum", PadMode::Minimum},
-            {"reflect", PadMode::Reflect},
-            {"symmetric", PadMode::Symmetric},
-            {"wrap", PadMode::Wrap},
-            {"empty", PadMode::Empty},
-        };
-        PadOptions opt;
-        bool found = false;
-        for (auto& [name, pm] : modes)
-          if (mode == name) {
-            opt.mode = pm;
-            found = true;
-          }
-        if (!found)
-          throw ValueError("[pad] mode '" + mode + "' is not supported");
-        opt.values = std::move(values);
-        opt.stat_length = std::move(stat_length);
-        opt.odd = odd;
-        return pad(to_array(a, "pad"), widths, opt);
-      });
+      "_repeat",
+      [](nb::handle a, nb::handle repeats, nb::handle axis) {
+        Array x = to_array(a, "repeat");
+        std::optional<int64_t> ax;
+        if (!axis.is_none()) ax = to_int(axis, "repeat");
+        std::vector<int64_t> reps;
+        if (nb::isinstance<Array>(repeats) &&
+            nb::cast<Array>(repeats).ndim() > 1)
+          throw ValueError("[repeat] repeats must be a scalar or 1-D");
+        reps = to_ints(repeats, "repeat");
+        return repeat(x, reps, ax);
+      },
+      nb::arg("a"), nb::arg("repeats"), nb::arg("axis").none());
+  m.def("_pad",
+        [](nb::handle a, std::vector<std::pair<int64_t, int64_t>> widths,
+           const std::string& mode,
+           std::vector<std::pair<complex128, complex128>> values,
+           std::vector<std::pair<int64_t, int64_t>> stat_length, bool odd) {
+          static const std::pair<const char*, PadMode> modes[] = {
+              {"constant", PadMode::Constant},
+              {"edge", PadMode::Edge},
+              {"linear_ramp", PadMode::LinearRamp},
+              {"maximum", PadMode::Maximum},
+              {"mean", PadMode::Mean},
+              {"median", PadMode::Median},
+              {"minimum", PadMode::Minimum},
+              {"reflect", PadMode::Reflect},
+              {"symmetric", PadMode::Symmetric},
+              {"wrap", PadMode::Wrap},
+              {"empty", PadMode::Empty},
+          };
+          PadOptions opt;
+          bool found = false;
+          for (auto& [name, pm] : modes)
+            if (mode == name) {
+              opt.mode = pm;
+              found = true;
+            }
+          if (!found)
+            throw ValueError("[pad] mode '" + mode + "' is not supported");
+          opt.values = std::move(values);
+          opt.stat_length = std::move(stat_length);
+          opt.odd = odd;
+          return pad(to_array(a, "pad"), widths, opt);
+        });
 
-  // ---- ndarray methods --------------------------------------------------------
+  // ---- ndarray methods
+  // --------------------------------------------------------
   auto cls = nb::type<Array>();
   nb::handle(cls).attr("reshape") = nb::cpp_function(
       [](const Array& a, nb::args args, nb::kwargs kwargs) {

@@ -10,8 +10,8 @@ using namespace arrax;
 namespace {
 
 Array iota(const Shape& shape, Dtype dt = Dtype::Float64) {
-  Array a = arange(int64_t(0), shape_size(shape), int64_t(1), dt,
-                   Device::cpu());
+  Array a =
+      arange(int64_t(0), shape_size(shape), int64_t(1), dt, Device::cpu());
   return reshape(a, shape);
 }
 
@@ -57,8 +57,8 @@ TEST(Shape, GeomAndLogspace) {
   EXPECT_EQ(values(g), (std::vector<double>{1, 10, 100, 1000}));
   Array n = geomspace(weak_scalar(-1.0), weak_scalar(-100.0), 3);
   EXPECT_EQ(values(n), (std::vector<double>{-1, -10, -100}));
-  Array l = logspace(weak_scalar(0.0), weak_scalar(3.0), 4, true,
-                     weak_scalar(2.0));
+  Array l =
+      logspace(weak_scalar(0.0), weak_scalar(3.0), 4, true, weak_scalar(2.0));
   EXPECT_EQ(values(l), (std::vector<double>{1, 2, 4, 8}));
   EXPECT_THROW(geomspace(weak_scalar(0.0), weak_scalar(1.0), 3), ValueError);
 }

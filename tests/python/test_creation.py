@@ -3,11 +3,11 @@ dtype, ranges with NumPy's dtype and length rules, layouts, errors."""
 
 import numpy
 import pytest
+import xp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import arrax
-import xp
 
 
 def _dt(dtype):
@@ -21,11 +21,12 @@ ROWS = {
     "asarray": lambda m, d: m.asarray([1, 2, 3], dtype=d),
     "asanyarray": lambda m, d: m.asanyarray([[1], [2]], dtype=d),
     "ascontiguousarray": lambda m, d: m.ascontiguousarray(
-        m.asarray([[1, 2], [3, 4]], dtype=d).T),
-    "ascontiguousarray_0d": lambda m, d: m.ascontiguousarray(
-        m.asarray(5, dtype=d)),
+        m.asarray([[1, 2], [3, 4]], dtype=d).T
+    ),
+    "ascontiguousarray_0d": lambda m, d: m.ascontiguousarray(m.asarray(5, dtype=d)),
     "asfortranarray": lambda m, d: m.asfortranarray(
-        m.asarray([[1, 2], [3, 4]], dtype=d)),
+        m.asarray([[1, 2], [3, 4]], dtype=d)
+    ),
     "copy": lambda m, d: m.copy(m.asarray([[1, 2], [3, 0]], dtype=d).T),
     "zeros": lambda m, d: m.zeros((2, 3), dtype=d),
     "zeros_int": lambda m, d: m.zeros(4, d),
@@ -38,25 +39,29 @@ ROWS = {
     "ones_like": lambda m, d: m.ones_like(m.zeros((2, 3)), dtype=d),
     "full_like": lambda m, d: m.full_like(m.zeros((2, 3), dtype=d), 1),
     "full_like_shape": lambda m, d: m.full_like(
-        m.zeros((2, 3), dtype=d), 3, shape=(4,)),
+        m.zeros((2, 3), dtype=d), 3, shape=(4,)
+    ),
     "zeros_like_F": lambda m, d: m.zeros_like(m.ones((2, 3), dtype=d).T),
-    "arange": lambda m, d: m.arange(5, dtype=d) if d != numpy.bool_ else
-    m.arange(2, dtype=d),
-    "arange_start_stop": lambda m, d: m.arange(1, 40, 3, dtype=d)
-    if d != numpy.bool_ else m.arange(0, 2, dtype=d),
+    "arange": lambda m, d: (
+        m.arange(5, dtype=d) if d != numpy.bool_ else m.arange(2, dtype=d)
+    ),
+    "arange_start_stop": lambda m, d: (
+        m.arange(1, 40, 3, dtype=d) if d != numpy.bool_ else m.arange(0, 2, dtype=d)
+    ),
     "linspace": lambda m, d: m.linspace(0, 10, 7, dtype=d),
-    "linspace_noend": lambda m, d: m.linspace(-3, 10, 5, endpoint=False,
-                                              dtype=d),
+    "linspace_noend": lambda m, d: m.linspace(-3, 10, 5, endpoint=False, dtype=d),
     "eye": lambda m, d: m.eye(3, dtype=d),
     "eye_k": lambda m, d: m.eye(3, 5, k=2, dtype=d),
     "eye_neg_k": lambda m, d: m.eye(4, 3, k=-1, dtype=d),
     "identity": lambda m, d: m.identity(4, dtype=d),
     "tri": lambda m, d: m.tri(3, 4, dtype=d),
     "tri_k": lambda m, d: m.tri(4, 3, k=-1, dtype=d),
-    "indices": lambda m, d: m.indices((2, 3), dtype=d)
-    if d != numpy.bool_ else m.indices((2, 1), dtype=d),
-    "meshgrid": lambda m, d: m.meshgrid(m.asarray([1, 2, 3], dtype=d),
-                                        m.asarray([4, 5], dtype=d)),
+    "indices": lambda m, d: (
+        m.indices((2, 3), dtype=d) if d != numpy.bool_ else m.indices((2, 1), dtype=d)
+    ),
+    "meshgrid": lambda m, d: m.meshgrid(
+        m.asarray([1, 2, 3], dtype=d), m.asarray([4, 5], dtype=d)
+    ),
 }
 
 
@@ -88,7 +93,7 @@ ARANGE_ARGS = [
     (numpy.int8(3),),
     (numpy.float32(1), 3),
     (0, 5, 2),
-    (2 ** 40, 2 ** 40 + 5),
+    (2**40, 2**40 + 5),
     (0, 1j * 0 + 3),
     (1 + 1j, 4 + 3j),
 ]
@@ -99,8 +104,9 @@ def test_arange_inference(args):
     xp.check(lambda m: m.arange(*args))
 
 
-@pytest.mark.parametrize("dtype", ["int8", "uint8", "int32", "float16",
-                                   "bfloat16", "float32", "complex64"])
+@pytest.mark.parametrize(
+    "dtype", ["int8", "uint8", "int32", "float16", "bfloat16", "float32", "complex64"]
+)
 @pytest.mark.parametrize("args", [(0, 5, 0.5), (3, -2, -1), (-2, 2)])
 def test_arange_dtype(dtype, args):
     if dtype.startswith("uint") and args[0] < 0 or args[1] < 0 and dtype == "uint8":
@@ -121,18 +127,18 @@ def test_arange_errors():
 @pytest.mark.parametrize(
     "kw",
     [
-        dict(start=0, stop=1, num=5),
-        dict(start=0, stop=1, num=0),
-        dict(start=0, stop=1, num=1),
-        dict(start=2, stop=2, num=4),
-        dict(start=-5.5, stop=17.25, num=33, endpoint=False),
-        dict(start=0, stop=1, num=1, endpoint=False),
-        dict(start=1e-300, stop=1e-299, num=7),
-        dict(start=0, stop=10, num=5, dtype="int32"),
-        dict(start=-10, stop=10, num=6, dtype="int64"),
-        dict(start=0, stop=10, num=5, dtype="float32"),
-        dict(start=1 + 2j, stop=5 - 1j, num=4),
-        dict(start=0, stop=1, num=5, dtype="bool"),
+        {"start": 0, "stop": 1, "num": 5},
+        {"start": 0, "stop": 1, "num": 0},
+        {"start": 0, "stop": 1, "num": 1},
+        {"start": 2, "stop": 2, "num": 4},
+        {"start": -5.5, "stop": 17.25, "num": 33, "endpoint": False},
+        {"start": 0, "stop": 1, "num": 1, "endpoint": False},
+        {"start": 1e-300, "stop": 1e-299, "num": 7},
+        {"start": 0, "stop": 10, "num": 5, "dtype": "int32"},
+        {"start": -10, "stop": 10, "num": 6, "dtype": "int64"},
+        {"start": 0, "stop": 10, "num": 5, "dtype": "float32"},
+        {"start": 1 + 2j, "stop": 5 - 1j, "num": 4},
+        {"start": 0, "stop": 1, "num": 5, "dtype": "bool"},
     ],
 )
 def test_linspace(kw):
@@ -148,8 +154,9 @@ def test_linspace_array_bounds(dtype):
     b = xp.rand((3,), dtype, seed=1)
     xp.check(lambda m, a, b: m.linspace(a, b, 6), a, b)
     xp.check(lambda m, a, b: m.linspace(a, b, 4, axis=-1), a, b)
-    xp.check(lambda m, a, b: m.linspace(a, b, 4, axis=1, endpoint=False,
-                                        retstep=True), a, b)
+    xp.check(
+        lambda m, a, b: m.linspace(a, b, 4, axis=1, endpoint=False, retstep=True), a, b
+    )
 
 
 def test_linspace_zero_step_switches_formula():
@@ -167,15 +174,20 @@ def test_linspace_errors():
 @pytest.mark.parametrize(
     "kw",
     [
-        dict(start=0, stop=3, num=4),
-        dict(start=0, stop=3, num=4, base=2),
-        dict(start=-2, stop=2, num=5, endpoint=False, base=3.5),
-        dict(start=0, stop=3, num=4, dtype="int64"),
-        dict(start=0, stop=2, num=3, dtype="float32"),
-        dict(start=numpy.array([0.0, 1.0]), stop=3, num=3, base=[2, 10],
-             axis=1),
-        dict(start=numpy.float32(1), stop=numpy.float32(2), num=3),
-        dict(start=0, stop=1j, num=3),
+        {"start": 0, "stop": 3, "num": 4},
+        {"start": 0, "stop": 3, "num": 4, "base": 2},
+        {"start": -2, "stop": 2, "num": 5, "endpoint": False, "base": 3.5},
+        {"start": 0, "stop": 3, "num": 4, "dtype": "int64"},
+        {"start": 0, "stop": 2, "num": 3, "dtype": "float32"},
+        {
+            "start": numpy.array([0.0, 1.0]),
+            "stop": 3,
+            "num": 3,
+            "base": [2, 10],
+            "axis": 1,
+        },
+        {"start": numpy.float32(1), "stop": numpy.float32(2), "num": 3},
+        {"start": 0, "stop": 1j, "num": 3},
     ],
 )
 def test_logspace(kw):
@@ -185,20 +197,24 @@ def test_logspace(kw):
 @pytest.mark.parametrize(
     "kw",
     [
-        dict(start=1, stop=1000, num=4),
-        dict(start=-1, stop=-1000, num=4),
-        dict(start=1000, stop=1, num=4, endpoint=False),
-        dict(start=1j, stop=10j, num=3),
-        dict(start=-1 + 0j, stop=1 + 0j, num=5),
-        dict(start=1, stop=256, num=9, dtype="int64"),
-        dict(start=1, stop=256, num=9, dtype="float32"),
-        dict(start=numpy.array([1.0, 2.0]), stop=numpy.array([10.0, 5.0]),
-             num=3, axis=-1),
-        dict(start=numpy.float32(2), stop=numpy.float32(20), num=3),
-        dict(start=0, stop=1, num=3),
-        dict(start=1, stop=2, num=-1),
-        dict(start=1, stop=2, num=1),
-        dict(start=1, stop=2, num=0),
+        {"start": 1, "stop": 1000, "num": 4},
+        {"start": -1, "stop": -1000, "num": 4},
+        {"start": 1000, "stop": 1, "num": 4, "endpoint": False},
+        {"start": 1j, "stop": 10j, "num": 3},
+        {"start": -1 + 0j, "stop": 1 + 0j, "num": 5},
+        {"start": 1, "stop": 256, "num": 9, "dtype": "int64"},
+        {"start": 1, "stop": 256, "num": 9, "dtype": "float32"},
+        {
+            "start": numpy.array([1.0, 2.0]),
+            "stop": numpy.array([10.0, 5.0]),
+            "num": 3,
+            "axis": -1,
+        },
+        {"start": numpy.float32(2), "stop": numpy.float32(20), "num": 3},
+        {"start": 0, "stop": 1, "num": 3},
+        {"start": 1, "stop": 2, "num": -1},
+        {"start": 1, "stop": 2, "num": 1},
+        {"start": 1, "stop": 2, "num": 0},
     ],
 )
 def test_geomspace(kw):
@@ -248,12 +264,20 @@ def test_matrix_errors():
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("copy", [False, True])
 def test_meshgrid(indexing, sparse, copy):
-    x, y, z = xp.rand((3,), "float32"), xp.rand((2,), "int16"), xp.rand(
-        (4,), "float64")
-    xp.check(lambda m, x, y, z: m.meshgrid(x, y, z, indexing=indexing,
-                                          sparse=sparse, copy=copy), x, y, z)
-    xp.check(lambda m, x, y: m.meshgrid(x, y, indexing=indexing,
-                                       sparse=sparse, copy=copy), x, y)
+    x, y, z = xp.rand((3,), "float32"), xp.rand((2,), "int16"), xp.rand((4,), "float64")
+    xp.check(
+        lambda m, x, y, z: m.meshgrid(
+            x, y, z, indexing=indexing, sparse=sparse, copy=copy
+        ),
+        x,
+        y,
+        z,
+    )
+    xp.check(
+        lambda m, x, y: m.meshgrid(x, y, indexing=indexing, sparse=sparse, copy=copy),
+        x,
+        y,
+    )
     xp.check(lambda m, x: m.meshgrid(x, indexing=indexing), x)
     xp.check(lambda m: m.meshgrid())
 
@@ -305,21 +329,21 @@ def test_array_copies_and_asarray_does_not():
 @pytest.mark.parametrize("order", ["C", "F", "A", "K"])
 def test_copy_orders(order):
     n = numpy.arange(24.0).reshape(2, 3, 4).transpose(2, 0, 1)
-    a = arrax.transpose(arrax.asarray(numpy.arange(24.0).reshape(2, 3, 4)),
-                        (2, 0, 1))
+    a = arrax.transpose(arrax.asarray(numpy.arange(24.0).reshape(2, 3, 4)), (2, 0, 1))
     c = arrax.copy(a, order=order)
     e = numpy.copy(n, order=order)
     assert c.strides == e.strides
     numpy.testing.assert_array_equal(xp.to_numpy(c), e)
-    assert arrax.array(a, order=order).strides == numpy.array(
-        n, order=order).strides
+    assert arrax.array(a, order=order).strides == numpy.array(n, order=order).strides
 
 
 def test_layout_flags():
     f = arrax.zeros((3, 4), order="F")
     assert f._f_contiguous and not f._c_contiguous
-    assert arrax.empty_like(f).strides == numpy.empty_like(
-        numpy.zeros((3, 4), order="F")).strides
+    assert (
+        arrax.empty_like(f).strides
+        == numpy.empty_like(numpy.zeros((3, 4), order="F")).strides
+    )
     assert arrax.ascontiguousarray(f)._c_contiguous
     assert arrax.asfortranarray(arrax.zeros((3, 4)))._f_contiguous
     assert arrax.eye(3, order="F")._f_contiguous
@@ -327,8 +351,8 @@ def test_layout_flags():
 
 def test_full_default_dtypes():
     for v in [1, 2.5, True, 1j, numpy.float32(1), numpy.int8(3)]:
-        xp.check(lambda m: m.full((2,), v))
-        xp.check(lambda m: m.full_like(m.zeros(3, dtype=numpy.int16), v))
+        xp.check(lambda m, v=v: m.full((2,), v))
+        xp.check(lambda m, v=v: m.full_like(m.zeros(3, dtype=numpy.int16), v))
 
 
 def test_creation_errors():

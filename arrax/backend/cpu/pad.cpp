@@ -35,9 +35,9 @@ struct Line {
 // (float16 accumulates in float32 as NumPy's mean does; float32 in float64
 // to stay as close as NumPy's pairwise sum.)
 template <typename T>
-using stat_t = std::conditional_t<
-    std::is_integral_v<T> || std::is_same_v<T, float>, double,
-    std::conditional_t<is_half_v<T>, float, T>>;
+using stat_t =
+    std::conditional_t<std::is_integral_v<T> || std::is_same_v<T, float>,
+                       double, std::conditional_t<is_half_v<T>, float, T>>;
 
 template <typename T>
 bool less_than(const T& a, const T& b) {
@@ -114,8 +114,8 @@ T odd_reflect(T edge, T v) {
     return edge || v;  // int64 2*e - v is nonzero unless both are false
   } else if constexpr (std::is_integral_v<T>) {
     using U = std::make_unsigned_t<T>;
-    return static_cast<T>(static_cast<U>(static_cast<U>(edge) * U(2) -
-                                         static_cast<U>(v)));
+    return static_cast<T>(
+        static_cast<U>(static_cast<U>(edge) * U(2) - static_cast<U>(v)));
   } else {
     using C = compute_t<T>;
     T two_e = static_cast<T>(C(2) * static_cast<C>(edge));
@@ -168,10 +168,9 @@ void pad_line(const Line<T>& l, int64_t lp, int64_t n, int64_t rp,
         R edge = cast_value<R>(edge_t);
         R delta = edge - end;
         R step = delta / R(static_cast<double>(width));
-        R y = any_zero
-                  ? R(static_cast<double>(i)) / R(static_cast<double>(width)) *
-                        delta
-                  : R(static_cast<double>(i)) * step;
+        R y = any_zero ? R(static_cast<double>(i)) /
+                             R(static_cast<double>(width)) * delta
+                       : R(static_cast<double>(i)) * step;
         y += end;
         if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
           return cast_value<T>(std::floor(y));

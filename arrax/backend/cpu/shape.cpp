@@ -36,7 +36,8 @@ constexpr int64_t kRowGrain = 1 << 14;
 
 }  // namespace
 
-// ---- concatenate -------------------------------------------------------------
+// ---- concatenate
+// -------------------------------------------------------------
 
 void Concatenate::eval_cpu(std::span<const Array> inputs,
                            std::span<Array> outputs) {
@@ -54,10 +55,10 @@ void Concatenate::eval_cpu(std::span<const Array> inputs,
   }
 }
 
-// ---- arange --------------------------------------------------------------------
+// ---- arange
+// --------------------------------------------------------------------
 
-void Arange::eval_cpu(std::span<const Array> inputs,
-                      std::span<Array> outputs) {
+void Arange::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
   Array& out = outputs[0];
   int64_t n = n_;
   char* base = static_cast<char*>(out.data());
@@ -102,7 +103,8 @@ void Arange::eval_cpu(std::span<const Array> inputs,
   });
 }
 
-// ---- linspace, logspace, geomspace ----------------------------------------------
+// ---- linspace, logspace, geomspace
+// ----------------------------------------------
 
 namespace {
 
@@ -197,14 +199,16 @@ void linspace_kernel(std::span<const Array> inputs, Array& out, int64_t num,
   };
   const bool plain = mode == Linspace::Mode::Linear && !floor && div > 0 &&
                      !any_zero && !is_half_v<Y>;
-  const int64_t grain = std::max<int64_t>(1, kRowGrain / std::max<int64_t>(m, 1));
+  const int64_t grain =
+      std::max<int64_t>(1, kRowGrain / std::max<int64_t>(m, 1));
   cpu::parallel_for(num, grain, [&](int64_t ib, int64_t ie) {
     if (plain && m == 1) {
       // The common case: one float row, start + i * step.
       const C s0 = start[0], st0 = step[0];
       for (int64_t i = ib; i < ie; ++i)
         oy[i] = static_cast<Y>(C(static_cast<double>(i)) * st0 + s0);
-      if (endpoint && num > 1 && ie == num) oy[num - 1] = static_cast<Y>(stop[0]);
+      if (endpoint && num > 1 && ie == num)
+        oy[num - 1] = static_cast<Y>(stop[0]);
       return;
     }
     for (int64_t i = ib; i < ie; ++i) {
@@ -226,8 +230,7 @@ void Linspace::eval_cpu(std::span<const Array> inputs,
         dispatch_types(pdt, "[linspace]", [&]<typename P>() {
           if constexpr (is_inexact_v<P> &&
                         !(is_complex_v<Y> && !is_complex_v<P>)) {
-            linspace_kernel<Y, P>(inputs, out, num_, endpoint_, mode_,
-                                  floor_);
+            linspace_kernel<Y, P>(inputs, out, num_, endpoint_, mode_, floor_);
           } else {
             throw TypeError("[linspace] unsupported dtype combination");
           }
@@ -239,7 +242,8 @@ void Linspace::eval_cpu(std::span<const Array> inputs,
   });
 }
 
-// ---- tri, tril, triu ---------------------------------------------------------------
+// ---- tri, tril, triu
+// ---------------------------------------------------------------
 
 void Tri::eval_cpu(std::span<const Array>, std::span<Array> outputs) {
   Array& out = outputs[0];
@@ -249,14 +253,15 @@ void Tri::eval_cpu(std::span<const Array>, std::span<Array> outputs) {
     const int64_t s0 = out.strides()[0] * int64_t(sizeof(T));
     const int64_t s1 = out.strides()[1] * int64_t(sizeof(T));
     const T one = cast_value<T>(1), zero = cast_value<T>(0);
-    cpu::parallel_for(n, std::max<int64_t>(1, kRowGrain / std::max<int64_t>(m, 1)),
-                      [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        char* row = base + i * s0;
-        for (int64_t j = 0; j < m; ++j)
-          *reinterpret_cast<T*>(row + j * s1) = j <= i + k ? one : zero;
-      }
-    });
+    cpu::parallel_for(
+        n, std::max<int64_t>(1, kRowGrain / std::max<int64_t>(m, 1)),
+        [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) {
+            char* row = base + i * s0;
+            for (int64_t j = 0; j < m; ++j)
+              *reinterpret_cast<T*>(row + j * s1) = j <= i + k ? one : zero;
+          }
+        });
   });
 }
 
@@ -282,35 +287,38 @@ void TriMask::eval_cpu(std::span<const Array> inputs,
     offs[b] = off;
   }
   // All-zero bytes are zero in every dtype.
-  cpu::parallel_for(batch * n, std::max<int64_t>(1, kRowGrain / std::max<int64_t>(m, 1)),
+  cpu::parallel_for(batch * n,
+                    std::max<int64_t>(1, kRowGrain / std::max<int64_t>(m, 1)),
                     [&](int64_t rb, int64_t re) {
-    for (int64_t r = rb; r < re; ++r) {
-      int64_t b = r / n, i = r % n;
-      int64_t lo, hi;  // columns to zero
-      if (lower_) {
-        lo = std::clamp<int64_t>(i + k_ + 1, 0, m);
-        hi = m;
-      } else {
-        lo = 0;
-        hi = std::clamp<int64_t>(i + k_, 0, m);
-      }
-      if (lo >= hi) continue;
-      char* row = base + offs[b] + i * s0;
-      if (s1 == isz) {
-        std::memset(row + lo * isz, 0, (hi - lo) * isz);
-      } else {
-        for (int64_t j = lo; j < hi; ++j) std::memset(row + j * s1, 0, isz);
-      }
-    }
-  });
+                      for (int64_t r = rb; r < re; ++r) {
+                        int64_t b = r / n, i = r % n;
+                        int64_t lo, hi;  // columns to zero
+                        if (lower_) {
+                          lo = std::clamp<int64_t>(i + k_ + 1, 0, m);
+                          hi = m;
+                        } else {
+                          lo = 0;
+                          hi = std::clamp<int64_t>(i + k_, 0, m);
+                        }
+                        if (lo >= hi) continue;
+                        char* row = base + offs[b] + i * s0;
+                        if (s1 == isz) {
+                          std::memset(row + lo * isz, 0, (hi - lo) * isz);
+                        } else {
+                          for (int64_t j = lo; j < hi; ++j)
+                            std::memset(row + j * s1, 0, isz);
+                        }
+                      }
+                    });
 }
 
-// ---- repeat ----------------------------------------------------------------------
+// ---- repeat
+// ----------------------------------------------------------------------
 
 namespace {
 template <typename T>
-void repeat_items(const char* src, char* dst, const int64_t* reps,
-                  bool single, int64_t n) {
+void repeat_items(const char* src, char* dst, const int64_t* reps, bool single,
+                  int64_t n) {
   const T* s = reinterpret_cast<const T*>(src);
   T* d = reinterpret_cast<T*>(dst);
   for (int64_t j = 0; j < n; ++j) {
@@ -321,8 +329,7 @@ void repeat_items(const char* src, char* dst, const int64_t* reps,
 }
 }  // namespace
 
-void Repeat::eval_cpu(std::span<const Array> inputs,
-                      std::span<Array> outputs) {
+void Repeat::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
   const Array& in = inputs[0];  // C-contiguous (the op makes sure)
   with_contiguous(outputs[0], [&](Array& out) {
     int64_t outer = 1, chunk = in.itemsize();
@@ -335,18 +342,27 @@ void Repeat::eval_cpu(std::span<const Array> inputs,
     const char* src = static_cast<const char*>(in.data());
     char* dst = static_cast<char*>(out.data());
     if (outer == 0 || n == 0 || chunk == 0) return;
-    int64_t grain = std::max<int64_t>(1, (int64_t(1) << 18) /
-                                             std::max<int64_t>(out_n * chunk, 1));
+    int64_t grain = std::max<int64_t>(
+        1, (int64_t(1) << 18) / std::max<int64_t>(out_n * chunk, 1));
     cpu::parallel_for(outer, grain, [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o) {
         const char* s = src + o * n * chunk;
         char* d = dst + o * out_n * chunk;
         switch (chunk) {
-          case 1: repeat_items<uint8_t>(s, d, reps, single, n); continue;
-          case 2: repeat_items<uint16_t>(s, d, reps, single, n); continue;
-          case 4: repeat_items<uint32_t>(s, d, reps, single, n); continue;
-          case 8: repeat_items<uint64_t>(s, d, reps, single, n); continue;
-          default: break;
+          case 1:
+            repeat_items<uint8_t>(s, d, reps, single, n);
+            continue;
+          case 2:
+            repeat_items<uint16_t>(s, d, reps, single, n);
+            continue;
+          case 4:
+            repeat_items<uint32_t>(s, d, reps, single, n);
+            continue;
+          case 8:
+            repeat_items<uint64_t>(s, d, reps, single, n);
+            continue;
+          default:
+            break;
         }
         for (int64_t j = 0; j < n; ++j) {
           int64_t r = single ? reps[0] : reps[j];
@@ -358,7 +374,8 @@ void Repeat::eval_cpu(std::span<const Array> inputs,
   });
 }
 
-// ---- roll ------------------------------------------------------------------------
+// ---- roll
+// ------------------------------------------------------------------------
 
 namespace {
 // Copies src into dst rolled by shifts[d] along every axis d >= `axis`: two

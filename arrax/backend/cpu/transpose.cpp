@@ -58,24 +58,25 @@ void run_blocked(const Array& src, const Array& dst, int p, int q) {
   const int64_t tasks = planes * tp;
   parallel_for(tasks, std::max<int64_t>(1, 64 / std::max<int64_t>(tq, 1)),
                [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      int64_t plane = t / tp, ti = t % tp;
-      int64_t so = 0, dof = 0, rem = plane;
-      for (int k = static_cast<int>(oshape.size()) - 1; k >= 0; --k) {
-        int64_t idx = rem % oshape[k];
-        rem /= oshape[k];
-        so += idx * os_src[k];
-        dof += idx * os_dst[k];
-      }
-      int64_t i0 = ti * kTile, rows = std::min(kTile, np_ - i0);
-      for (int64_t tj = 0; tj < tq; ++tj) {
-        int64_t j0 = tj * kTile, cols = std::min(kTile, nq - j0);
-        copy_tile<T>(sbase + so + i0 * ssp + j0 * ssq,
-                     dbase + dof + i0 * dsp + j0 * dsq, rows, cols, ssp, ssq,
-                     dsp, dsq);
-      }
-    }
-  });
+                 for (int64_t t = b; t < e; ++t) {
+                   int64_t plane = t / tp, ti = t % tp;
+                   int64_t so = 0, dof = 0, rem = plane;
+                   for (int k = static_cast<int>(oshape.size()) - 1; k >= 0;
+                        --k) {
+                     int64_t idx = rem % oshape[k];
+                     rem /= oshape[k];
+                     so += idx * os_src[k];
+                     dof += idx * os_dst[k];
+                   }
+                   int64_t i0 = ti * kTile, rows = std::min(kTile, np_ - i0);
+                   for (int64_t tj = 0; tj < tq; ++tj) {
+                     int64_t j0 = tj * kTile, cols = std::min(kTile, nq - j0);
+                     copy_tile<T>(sbase + so + i0 * ssp + j0 * ssq,
+                                  dbase + dof + i0 * dsp + j0 * dsq, rows, cols,
+                                  ssp, ssq, dsp, dsq);
+                   }
+                 }
+               });
 }
 
 }  // namespace
@@ -94,12 +95,23 @@ bool copy_transposed(const Array& src, const Array& dst) {
   }
   if (p < 0 || q < 0 || p == q) return false;
   switch (dst.itemsize()) {
-    case 1: run_blocked<uint8_t>(src, dst, p, q); return true;
-    case 2: run_blocked<uint16_t>(src, dst, p, q); return true;
-    case 4: run_blocked<uint32_t>(src, dst, p, q); return true;
-    case 8: run_blocked<uint64_t>(src, dst, p, q); return true;
-    case 16: run_blocked<Bytes16>(src, dst, p, q); return true;
-    default: return false;
+    case 1:
+      run_blocked<uint8_t>(src, dst, p, q);
+      return true;
+    case 2:
+      run_blocked<uint16_t>(src, dst, p, q);
+      return true;
+    case 4:
+      run_blocked<uint32_t>(src, dst, p, q);
+      return true;
+    case 8:
+      run_blocked<uint64_t>(src, dst, p, q);
+      return true;
+    case 16:
+      run_blocked<Bytes16>(src, dst, p, q);
+      return true;
+    default:
+      return false;
   }
 }
 
