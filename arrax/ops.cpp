@@ -1,8 +1,11 @@
 #include "arrax/ops.h"
 
+#include <atomic>
 #include <limits>
+#include <optional>
 
 #include "arrax/dispatch.h"
+#include "arrax/ops_ufuncs.h"
 #include "arrax/primitives.h"
 
 namespace arrax {
@@ -205,6 +208,19 @@ void check_weak_int_fits(const Array& a, Dtype loop, const char* op) {
   }
 }
 
+// Ufunc primitives are immutable: one shared instance per (ufunc, loop).
+std::shared_ptr<Ufunc> ufunc_primitive(UfuncId id, Dtype loop) {
+  static std::shared_ptr<Ufunc>* cache = new std::shared_ptr<Ufunc>[
+      kNumUfuncs * kNumDtypes];
+  auto& p = cache[static_cast<int>(id) * kNumDtypes + static_cast<int>(loop)];
+  std::shared_ptr<Ufunc> r = std::atomic_load(&p);
+  if (!r) {
+    r = std::make_shared<Ufunc>(id, loop);
+    std::atomic_store(&p, r);
+  }
+  return r;
+}
+
 const char* casting_name(Casting c) {
   switch (c) {
     case Casting::No: return "no";
@@ -216,6 +232,94 @@ const char* casting_name(Casting c) {
   return "";
 }
 
+bool is_comparison(UfuncId id) {
+  return id == UfuncId::equal || id == UfuncId::not_equal ||
+         id == UfuncId::less || id == UfuncId::less_equal ||
+         id == UfuncId::greater || id == UfuncId::greater_equal;
+}
+
+// Note [Comparisons with out-of-range Python integers]
+// NumPy 2 compares an integer array with a Python int that its dtype cannot
+// hold (uint8_array < -1, int8_array == 1000) instead of raising: the
+// answer is the same for every element. Returns that constant result, or
+// nothing when every weak integer fits.
+std::optional<Arrays> compare_out_of_range(UfuncId id,
+                                           std::span<const Array> inputs,
+                                           Dtype loop,
+                                           const UfuncOptions& opt) {
+  int weak_pos = -1;
+  int sign = 0;  // +1: above the dtype's range, -1: below it
+  for (int i = 0; i < 2; ++i) {
+    const Array& a = inputs[i];
+    if (!a.is_weak() || !is_integer(a.dtype())) continue;
+    dispatch_types(loop, "[compare]", [&]<typename T>() {
+      if constexpr (std::is_integral_v<T>) {
+        if (a.dtype() == Dtype::UInt64) {
+          uint64_t v = *a.data<uint64_t>();
+          if (v > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+            sign = 1, weak_pos = i;
+        } else {
+          int64_t v = *a.data<int64_t>();
+          if constexpr (std::is_unsigned_v<T>) {
+            if (v < 0)
+              sign = -1, weak_pos = i;
+            else if (static_cast<uint64_t>(v) >
+                     static_cast<uint64_t>(std::numeric_limits<T>::max()))
+              sign = 1, weak_pos = i;
+          } else {
+            if (v < std::numeric_limits<T>::min())
+              sign = -1, weak_pos = i;
+            else if (v > std::numeric_limits<T>::max())
+              sign = 1, weak_pos = i;
+          }
+        }
+      }
+    });
+  }
+  if (weak_pos < 0) return std::nullopt;
+  // Orient as "array OP scalar": scalar above the range means every
+  // element is below it.
+  bool below = (sign > 0) == (weak_pos == 1);  // array < scalar
+  bool value = false;
+  switch (id) {
+    case UfuncId::equal: value = false; break;
+    case UfuncId::not_equal: value = true; break;
+    case UfuncId::less:
+    case UfuncId::less_equal: value = below; break;
+    default: value = !below; break;  // greater, greater_equal
+  }
+  const Array& other = inputs[1 - weak_pos];
+  Shape shape = other.shape();
+  if (!opt.out.empty())
+    shape = broadcast_shapes(shape, opt.out[0].shape(), ufunc_info(id).name);
+  Array r = Array::empty(shape, Dtype::Bool, other.device());
+  fill(r, weak_scalar(value));
+  if (opt.out.empty() && !opt.where) return Arrays{r};
+  if (opt.out.empty()) {
+    Array o = Array::empty(shape, Dtype::Bool, other.device());
+    fill(o, weak_scalar(false));
+    copyto(o, r, Casting::Unsafe, opt.where);
+    return Arrays{o};
+  }
+  copyto(opt.out[0], r, opt.casting, opt.where);
+  return Arrays{opt.out[0]};
+}
+
+// Integer power with a negative exponent is a ValueError in NumPy.
+void check_no_negative_exponent(const Array& b) {
+  bool negative = false;
+  if (b.size() == 1 && b.device().is_cpu()) {
+    negative = b.item<int64_t>() < 0;
+  } else if (b.size() > 0) {
+    Array z[2] = {b, weak_scalar(int64_t(0))};
+    Array neg = apply_ufunc(UfuncId::less, z)[0];
+    negative = ufunc_reduce(UfuncId::logical_or, neg, std::nullopt).item<bool>();
+  }
+  if (negative)
+    throw ValueError(
+        "[power] Integers to negative integer powers are not allowed.");
+}
+
 }  // namespace
 
 Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
@@ -225,29 +329,48 @@ Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
     throw TypeError(std::string("[") + info.name + "] takes " +
                     std::to_string(info.nin) + " arguments, got " +
                     std::to_string(inputs.size()));
-  Dtype promoted = opt.dtype ? *opt.dtype : result_type(inputs);
-  Dtype loop = ufunc_loop_dtype(id, promoted);
+  Dtype loop;
+  if (info.in == UfuncIn::FloatInt && !opt.dtype) {
+    Dtype d[2] = {inputs[0].dtype(), inputs[1].dtype()};
+    bool w[2] = {inputs[0].is_weak(), inputs[1].is_weak()};
+    loop = ufunc_resolve_loop(id, d, w, 2);
+  } else {
+    loop = ufunc_loop_dtype(id, opt.dtype ? *opt.dtype : result_type(inputs));
+  }
   Dtype out_dtype = ufunc_out_dtype(id, loop);
+  if (is_comparison(id) && is_integer(loop))
+    if (auto r = compare_out_of_range(id, inputs, loop, opt)) return *r;
 
-  // Inputs are cast to the loop dtype; weak scalars must fit in it.
+  // Inputs are cast to the loop dtype (ldexp's exponent to int64); weak
+  // scalars must fit in it.
   Array cast_in[3];
   for (int i = 0; i < info.nin; ++i) {
     const Array& a = inputs[i];
-    check_weak_int_fits(a, loop, info.name);
-    if (a.dtype() != loop) {
-      if (!a.is_weak() && opt.dtype && !can_cast(a.dtype(), loop, opt.casting))
+    Dtype target =
+        (info.in == UfuncIn::FloatInt && i == 1) ? Dtype::Int64 : loop;
+    check_weak_int_fits(a, target, info.name);
+    // A Python scalar under dtype= and a strict casting rule may not change
+    // kind (float -> int), as in NumPy.
+    bool weak_ok = !a.is_weak() || opt.casting == Casting::Unsafe ||
+                   weak_rank(kind(a.dtype())) <= weak_rank(kind(target));
+    if (a.dtype() != target || !weak_ok) {
+      if (opt.dtype && (a.is_weak() ? !weak_ok
+                                    : !can_cast(a.dtype(), target,
+                                                opt.casting)))
         throw TypeError(std::string("[") + info.name + "] cannot cast ufunc '" +
                         info.name + "' input from dtype('" +
                         dtype_name(a.dtype()) + "') to dtype('" +
-                        dtype_name(loop) + "') with casting rule '" +
+                        dtype_name(target) + "') with casting rule '" +
                         casting_name(opt.casting) + "'");
-      cast_in[i] = astype(a, loop);
+      cast_in[i] = astype(a, target);
     } else {
       cast_in[i] = a;
     }
   }
   std::span<const Array> ins(cast_in, info.nin);
-  auto prim = std::make_shared<Ufunc>(id, loop);
+  if (id == UfuncId::power && is_signed_integer(loop))
+    check_no_negative_exponent(cast_in[1]);
+  auto prim = ufunc_primitive(id, loop);
 
   if (opt.out.empty() && !opt.where) {
     return dispatch(std::move(prim), ins);
@@ -305,7 +428,7 @@ Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
   return outs;
 }
 
-#define ARRAX_UFUNC(name, nin, nout, types, out, ints_to_double) \
+#define ARRAX_UFUNC(name, nin, nout, types, out, in) \
   ARRAX_UFUNC_DEF_##nin##_##nout(name)
 #define ARRAX_UFUNC_DEF_1_1(name)                    \
   Array name(const Array& a) {                       \

@@ -41,8 +41,16 @@ enum class UfuncOut : uint8_t {
   Real,  // complex -> its real dtype (absolute, real, imag, angle)
 };
 
+// How the loop dtype follows from the inputs.
+enum class UfuncIn : uint8_t {
+  Promote,       // the first loop type the promoted inputs cast to safely
+  IntsToDouble,  // same, but bool and integer inputs compute in float64
+  NoBool,        // same, but all-bool inputs are a TypeError (subtract)
+  FloatInt,      // input 0 picks a float loop, input 1 is an int64 (ldexp)
+};
+
 enum class UfuncId : uint16_t {
-#define ARRAX_UFUNC(name, nin, nout, types, out, ints_to_double) name,
+#define ARRAX_UFUNC(name, nin, nout, types, out, in) name,
 #include "arrax/ufuncs.def"
 #undef ARRAX_UFUNC
   kCount
@@ -55,9 +63,7 @@ struct UfuncInfo {
   int nout;
   TypeSet types;
   UfuncOut out;
-  // Integer and bool inputs compute in float64 (true_divide), not in the
-  // first float type they cast to safely.
-  bool ints_to_double;
+  UfuncIn in;
 };
 
 ARRAX_API const UfuncInfo& ufunc_info(UfuncId id);
@@ -69,5 +75,22 @@ ARRAX_API UfuncId ufunc_by_name(std::string_view name);
 // casts to safely. Throws TypeError naming the ufunc when there is none.
 ARRAX_API Dtype ufunc_loop_dtype(UfuncId id, Dtype promoted);
 ARRAX_API Dtype ufunc_out_dtype(UfuncId id, Dtype loop);
+// The loop dtype for the given input dtypes, following the ufunc's input
+// rule (weak[i]: input i is a Python scalar). For FloatInt ufuncs the second
+// input is cast to int64, the others to the loop dtype.
+ARRAX_API Dtype ufunc_resolve_loop(UfuncId id, const Dtype* inputs,
+                                   const bool* weak, int n);
+
+// NumPy's `identity` of a binary ufunc, for reductions of empty arrays:
+// kind None (no identity), or a value as double (exact for the identities
+// NumPy uses: 0, 1, -1, true, false, -inf).
+struct UfuncIdentity {
+  bool has = false;
+  double value = 0;
+  // maximum/minimum and friends: no identity, but an empty-free reduction
+  // is well defined (NumPy's "reorderable").
+  bool reorderable = false;
+};
+ARRAX_API UfuncIdentity ufunc_identity(UfuncId id);
 
 }  // namespace arrax

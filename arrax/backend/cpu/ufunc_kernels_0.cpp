@@ -1,0 +1,3 @@
+// Part 0 of the ufunc inner loops; see Note [Ufunc kernel units].
+#define ARRAX_UFUNC_PART 0
+#include "arrax/backend/cpu/ufunc_loops.h"
