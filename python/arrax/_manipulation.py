@@ -48,6 +48,14 @@ __all__ = [
     "unstack",
     "vsplit",
     "vstack",
+    "append",
+    "block",
+    "resize",
+    "rollaxis",
+    "require",
+    "shape",
+    "ndim",
+    "size",
 ]
 
 _asarray = _core.asarray
@@ -380,8 +388,6 @@ def _pairs(x, ndim, as_index=False):
 
 def pad(array, pad_width, mode="constant", **kwargs):
     a = _arr(array)
-    if callable(mode):
-        raise TypeError("[pad] a callable mode is not supported by arrax")
     if isinstance(pad_width, dict):
         seq = [(0, 0)] * a.ndim
         for ax, w in pad_width.items():
@@ -390,6 +396,17 @@ def pad(array, pad_width, mode="constant", **kwargs):
     pw = _np.asarray(pad_width)
     if pw.dtype.kind not in "iu":
         raise TypeError("[pad] `pad_width` must be of integral type.")
+    if callable(mode):
+        # NumPy's protocol: mode(vector, (before, after), axis, kwargs) fills
+        # the borders of each 1-D line in place, axis by axis.
+        widths = _pairs(pw, a.ndim, as_index=True)
+        zeros = [(0j, 0j)] * a.ndim
+        padded = _core._pad(a, widths, "constant", zeros, [], False)
+        for axis in range(padded.ndim):
+            view = _core._moveaxis(padded, axis, -1)
+            for ind in _np.ndindex(view.shape[:-1]):
+                mode(view[ind], widths[axis], axis, kwargs)
+        return padded
     if mode not in _PAD_KWARGS:
         raise ValueError(f"[pad] mode '{mode}' is not supported")
     bad = set(kwargs) - set(_PAD_KWARGS[mode])
@@ -417,3 +434,173 @@ def pad(array, pad_width, mode="constant", **kwargs):
             raise ValueError(f"[pad] unsupported reflect_type {rt!r}")
         odd = rt == "odd"
     return _core._pad(a, widths, mode, values, stat, odd)
+
+
+# ---- more joining and reshaping ------------------------------------------------
+
+
+def append(arr, values, axis=None):
+    arr = _arr(arr)
+    values = _arr(values)
+    if axis is None:
+        if arr.ndim != 1:
+            arr = _core._ravel(arr, "C")
+        values = _core._ravel(values, "C")
+        axis = arr.ndim - 1
+    return _core._concatenate([arr, values], axis, None, None, None)
+
+
+def rollaxis(a, axis, start=0):
+    a = _arr(a)
+    n = a.ndim
+    axis = operator.index(axis)
+    if not -n <= axis < n:
+        raise _np.exceptions.AxisError(
+            f"[rollaxis] axis {axis} is out of bounds for array of dimension {n}"
+        )
+    axis %= n if n else 1
+    if start < 0:
+        start += n
+    if not 0 <= start < n + 1:
+        raise _np.exceptions.AxisError(
+            f"[rollaxis] 'start' arg requires {-n} <= start < {n + 1}, but "
+            f"{start} was passed in"
+        )
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return _core._reshape(a, a.shape, "C", None) if a.ndim else a
+    axes = list(range(n))
+    axes.remove(axis)
+    axes.insert(start, axis)
+    return _core._transpose(a, axes)
+
+
+def _block_depth(x, index, op="block"):
+    """(list depth, max array ndim) of a nested-list block, checking that
+    every leaf sits at the same depth."""
+    if type(x) is tuple:
+        raise TypeError(
+            f"[{op}] {index or 'arrays'} is a tuple. Only lists can be used to "
+            "arrange blocks, and np.block does not allow implicit conversion "
+            "from tuple to ndarray."
+        )
+    if type(x) is list:
+        if not x:
+            raise ValueError(f"[{op}] Lists cannot be empty")
+        depths = []
+        nd = 0
+        for i, item in enumerate(x):
+            d, n = _block_depth(item, f"{index or 'arrays'}[{i}]")
+            depths.append(d)
+            nd = max(nd, n)
+        if any(d != depths[0] for d in depths):
+            raise ValueError(
+                f"[{op}] List depths are mismatched. First element was at "
+                f"depth {depths[0] + 1}, but there is an element at depth "
+                f"{min(depths) + 1 if min(depths) != depths[0] else max(depths) + 1}"
+            )
+        return depths[0] + 1, nd
+    return 0, _arr(x).ndim
+
+
+def block(arrays):
+    list_ndim, arr_ndim = _block_depth(arrays, "")
+    result_ndim = max(list_ndim, arr_ndim)
+
+    def build(x, depth):
+        if type(x) is list:
+            parts = [build(item, depth + 1) for item in x]
+            axis = -(list_ndim - depth)
+            return _core._concatenate(parts, axis, None, None, None)
+        a = _arr(x)
+        if a.ndim < result_ndim:
+            a = _core._reshape(a, (1,) * (result_ndim - a.ndim) + a.shape, "C", None)
+        return a
+
+    if list_ndim == 0:
+        return _core._copy(_arr(arrays), "C")
+    return build(arrays, 0)
+
+
+def resize(a, new_shape):
+    if isinstance(new_shape, int):
+        new_shape = (new_shape,)
+    new_shape = tuple(operator.index(d) for d in new_shape)
+    a = _core._ravel(_arr(a), "C")
+    new_size = 1
+    for d in new_shape:
+        new_size *= d
+        if d < 0:
+            raise ValueError(
+                "[resize] all elements of `new_shape` must be non-negative"
+            )
+    if a.size == 0 or new_size == 0:
+        from arrax._creation import zeros_like
+
+        return zeros_like(a, shape=new_shape)
+    repeats = -(-new_size // a.size)
+    a = _core._concatenate([a] * repeats, 0, None, None, None)
+    a = _core._split_indices(a, [new_size], 0)[0]
+    return _core._reshape(a, new_shape, "C", None)
+
+
+def require(a, dtype=None, requirements=None, *, like=None):
+    from arrax._creation import asarray
+
+    reqs = set()
+    if requirements:
+        if isinstance(requirements, str):
+            requirements = [requirements]
+        names = {
+            "C": "C",
+            "C_CONTIGUOUS": "C",
+            "CONTIGUOUS": "C",
+            "F": "F",
+            "F_CONTIGUOUS": "F",
+            "FORTRAN": "F",
+            "A": "A",
+            "ALIGNED": "A",
+            "W": "W",
+            "WRITEABLE": "W",
+            "O": "O",
+            "OWNDATA": "O",
+            "E": "E",
+            "ENSUREARRAY": "E",
+        }
+        for r in requirements:
+            key = names.get(str(r).upper())
+            if key is None:
+                raise KeyError(f"[require] invalid requirement {r!r}")
+            reqs.add(key)
+    if "C" in reqs and "F" in reqs:
+        raise ValueError("[require] Cannot specify both C and Fortran contiguous.")
+    arr = asarray(a, dtype=dtype)
+    order = "C" if "C" in reqs else "F" if "F" in reqs else None
+    if order == "C" and not arr._c_contiguous:
+        return _core._copy(arr, "C")
+    if order == "F" and not arr._f_contiguous:
+        return _core._copy(arr, "F")
+    if "O" in reqs and arr is a:
+        return _core._copy(arr, order or "K")
+    return arr
+
+
+def shape(a):
+    return _arr(a).shape
+
+
+def ndim(a):
+    return _arr(a).ndim
+
+
+def size(a, axis=None):
+    a = _arr(a)
+    if axis is None:
+        return a.size
+    if isinstance(axis, tuple):
+        n = 1
+        for ax in axis:
+            n *= a.shape[ax]
+        return n
+    return a.shape[axis]

@@ -517,3 +517,75 @@ def test_large_permuted_copy(dtype, perm):
     xp.check(lambda m, x: m.ascontiguousarray(m.transpose(x, perm)), a)
     xp.check(lambda m, x: m.concatenate([m.transpose(x, perm)] * 2, axis=1), a)
     xp.check(lambda m, x: m.copy(m.transpose(x, perm), order="C"), a)
+
+
+def test_pad_callable_mode():
+    def pad_with(vector, pad_width, iaxis, kwargs):
+        value = kwargs.get("padder", 10)
+        vector[: pad_width[0]] = value
+        if pad_width[1]:
+            vector[-pad_width[1] :] = value
+
+    a = xp.rand((3, 4), "int32")
+    xp.check(lambda m, a: m.pad(a, 2, pad_with), a)
+    xp.check(lambda m, a: m.pad(a, ((1, 0), (2, 3)), pad_with, padder=-7), a)
+
+
+# ---- append, block, resize, rollaxis, require ---------------------------------------
+
+
+@pytest.mark.parametrize("dtype", xp.ALL)
+def test_append_block_resize(dtype):
+    a = xp.rand((2, 3), dtype)
+    b = xp.rand((1, 3), dtype, seed=1)
+    xp.check(lambda m, a, b: m.append(a, b), a, b)
+    xp.check(lambda m, a, b: m.append(a, b, axis=0), a, b)
+    xp.check(lambda m, a, b: m.block([[a], [b]]), a, b)
+    xp.check(lambda m, a, b: m.block([[a, a], [m.concatenate([b, b], 1)]]), a, b)
+    xp.check(lambda m, a, b: m.block([a[0], b[0]]), a, b)
+    xp.check(lambda m, a: m.resize(a, (4, 5)), a)
+    xp.check(lambda m, a: m.resize(a, 2), a)
+    xp.check(lambda m, a: m.resize(a, (0, 3)), a)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda m, a: m.block([[a], a]),
+        lambda m, a: m.block([]),
+        lambda m, a: m.block((a, a)),
+        lambda m, a: m.block([[a, a], [a]]),
+        lambda m, a: m.append(a, m.ones((2, 2)), axis=0),
+        lambda m, a: m.resize(a, (-1, 2)),
+        lambda m, a: m.rollaxis(a, 3),
+        lambda m, a: m.rollaxis(a, 0, 5),
+        lambda m, a: m.require(a, requirements=["C", "F"]),
+    ],
+)
+def test_more_errors(body):
+    a = xp.rand((2, 3), "float64")
+    res = xp.check(body, a)
+    assert isinstance(res[0], Exception)
+
+
+@pytest.mark.parametrize("axis,start", [(0, 0), (0, 2), (2, 0), (-1, 1), (1, 3)])
+def test_rollaxis(axis, start):
+    a = xp.rand((2, 3, 4), "int16")
+    xp.check(lambda m, a: m.rollaxis(a, axis, start), a)
+
+
+def test_require_and_shape_helpers():
+    a = xp.rand((3, 4), "float32")
+    xp.check(lambda m, a: m.require(m.transpose(a), requirements="C"), a)
+    xp.check(lambda m, a: m.require(a, dtype="float64", requirements=["F"]), a)
+    r = arrax.require(arrax.transpose(arrax.asarray(a)), requirements="C")
+    assert r._c_contiguous
+    f = arrax.require(arrax.asarray(a), requirements=["F_CONTIGUOUS"])
+    assert f._f_contiguous
+    for fn in (
+        lambda m, a: m.shape(a),
+        lambda m, a: m.ndim(a),
+        lambda m, a: m.size(a),
+        lambda m, a: m.size(a, 1),
+    ):
+        assert fn(arrax, arrax.asarray(a)) == fn(numpy, a)
