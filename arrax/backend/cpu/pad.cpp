@@ -286,6 +286,31 @@ void Pad::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
     if (in.size() > 0) cpu::copy_cast(in, center);
   }
   if (options_.mode == PadMode::Empty || out.size() == 0) return;
+  if (options_.mode == PadMode::Constant) {
+    // Whole border slabs at once, through the iteration engine: the slab of
+    // axis d spans the padded extent of the axes before d and the original
+    // extent of the axes after d (See Note [Padding line by line]).
+    for (int d = 0; d < nd; ++d) {
+      auto [lp, rp] = widths_[d];
+      Shape shape;
+      int64_t off = out.offset();
+      for (int e = 0; e < nd; ++e) {
+        shape.push_back(e < d ? out.shape()[e] : in.shape()[e]);
+        if (e > d) off += widths_[e].first * out.strides()[e];
+      }
+      auto fill_slab = [&](int64_t lo, int64_t len, complex128 v) {
+        if (len == 0) return;
+        Shape s = shape;
+        s[d] = len;
+        Array slab = out.view(s, out.strides(), off + lo * out.strides()[d]);
+        if (slab.size() == 0) return;
+        cpu::copy_cast(Array::scalar(v, out.dtype(), Device::cpu()), slab);
+      };
+      fill_slab(0, lp, options_.values[d].first);
+      fill_slab(out.shape()[d] - rp, rp, options_.values[d].second);
+    }
+    return;
+  }
   dispatch_types(out.dtype(), "[pad]", [&]<typename T>() {
     const int64_t isz = sizeof(T);
     for (int d = 0; d < nd; ++d) {
