@@ -186,15 +186,13 @@ Array ravel(const Array& a, Order order) {
   if (order != Order::K) return reshape(a, s, order);
   if (a.is_c_contiguous()) return reshape(a, s);
   if (a.is_f_contiguous()) return reshape(a, s, Order::F);
-  // Memory order: undo negative strides, then sort axes by stride.
-  SmallVector<int64_t> neg;
-  for (int i = 0; i < a.ndim(); ++i)
-    if (a.strides()[i] < 0) neg.push_back(i);
-  Array b = neg.empty() ? a : flip(a, neg);
+  // Memory order: axes sorted by the size of their strides (negative strides
+  // keep their direction, as in NumPy).
+  const Array& b = a;
   SmallVector<int64_t> perm(b.ndim());
   std::iota(perm.begin(), perm.end(), 0);
   std::stable_sort(perm.begin(), perm.end(), [&](int64_t x, int64_t y) {
-    return b.strides()[x] > b.strides()[y];
+    return std::abs(b.strides()[x]) > std::abs(b.strides()[y]);
   });
   return reshape(transpose(b, perm), s);
 }

@@ -589,3 +589,17 @@ def test_require_and_shape_helpers():
         lambda m, a: m.size(a, 1),
     ):
         assert fn(arrax, arrax.asarray(a)) == fn(numpy, a)
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        lambda v: v[:, ::-1],
+        lambda v: v[::-1].transpose(2, 0, 1),
+        lambda v: v.transpose(1, 2, 0)[:, ::-2],
+        lambda v: v[:, :, ::-1].transpose(0, 2, 1),
+    ],
+)
+def test_ravel_K_negative_strides(view):
+    a = numpy.arange(24).reshape(2, 3, 4)
+    xp.check(lambda m, a: m.ravel(view(a), order="K"), a)
