@@ -19,6 +19,9 @@ class ARRAX_API Concatenate : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
 
+  int axis() const { return axis_; }
+  Dtype dtype() const { return dtype_; }
+
  private:
   int axis_;
   Dtype dtype_;
@@ -33,6 +36,8 @@ class ARRAX_API Arange : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+
+  int64_t n() const { return n_; }
 
  private:
   int64_t n_;
@@ -56,6 +61,11 @@ class ARRAX_API Linspace : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
 
+  int64_t num() const { return num_; }
+  bool endpoint() const { return endpoint_; }
+  Mode mode() const { return mode_; }
+  bool floor() const { return floor_; }
+
  private:
   int64_t num_;
   bool endpoint_;
@@ -73,6 +83,10 @@ class ARRAX_API Tri : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
 
+  int64_t n() const { return n_; }
+  int64_t m() const { return m_; }
+  int64_t k() const { return k_; }
+
  private:
   int64_t n_, m_, k_;
   Dtype dtype_;
@@ -87,6 +101,9 @@ class ARRAX_API TriMask : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+
+  int64_t k() const { return k_; }
+  bool lower() const { return lower_; }
 
  private:
   int64_t k_;
@@ -104,6 +121,9 @@ class ARRAX_API Repeat : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
 
+  const std::vector<int64_t>& repeats() const { return repeats_; }
+  int axis() const { return axis_; }
+
  private:
   std::vector<int64_t> repeats_;
   int axis_;
@@ -119,6 +139,8 @@ class ARRAX_API Roll : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
 
+  const std::vector<int64_t>& shifts() const { return shifts_; }
+
  private:
   std::vector<int64_t> shifts_;
 };
@@ -133,6 +155,11 @@ class ARRAX_API Pad : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+
+  const std::vector<std::pair<int64_t, int64_t>>& widths() const {
+    return widths_;
+  }
+  const PadOptions& options() const { return options_; }
 
  private:
   std::vector<std::pair<int64_t, int64_t>> widths_;
