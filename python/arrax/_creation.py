@@ -115,37 +115,29 @@ def array(
     like=None,
     device=None,
 ):
-    """np.array: a copy by default; copy=None copies only when needed."""
+    """np.array: a copy by default; copy=None copies only when needed;
+    copy=False raises when a copy cannot be avoided."""
     order = _check_order(order, "array")
-    if (
-        copy is False
-        and not isinstance(object, ndarray)
-        and not isinstance(object, _np.ndarray)
-    ):
-        raise ValueError(
-            "[array] Unable to avoid copy while creating an array as requested."
-        )
-    if isinstance(object, ndarray) and copy:
-        a = object
-        if dtype is not None and _np.dtype(dtype) != a.dtype:
-            a = a.astype(dtype)
-            copied = True
-        else:
+    layout = order if order in ("C", "F") else None
+    if isinstance(object, ndarray):
+        if copy:
+            a = object
             copied = False
-        if device is not None and str(device) != a._device_str:
-            a = _base_asarray(a, None, None, device)
-            copied = True
-        if not copied:
-            a = _core._copy(a, order or "K")
+            if dtype is not None and _np.dtype(dtype) != a.dtype:
+                a = a.astype(dtype)
+                copied = True
+            if device is not None and str(device) != a._device_str:
+                a = _base_asarray(a, None, None, device)
+                copied = True
+            a = _relayout(a, order, "array") if copied else _core._copy(a, order)
         else:
-            a = _relayout(a, order, "array")
+            a = asarray(object, dtype, layout, device=device, copy=copy)
     else:
-        a = _base_asarray(object, dtype, copy, device)
-        a = _relayout(a, order, "array")
-        if copy is False and a is not object and not (isinstance(object, _np.ndarray)):
+        if copy is False and not isinstance(object, _np.ndarray):
             raise ValueError(
                 "[array] Unable to avoid copy while creating an array as requested."
             )
+        a = _relayout(_base_asarray(object, dtype, copy, device), layout, "array")
     if ndmin > a.ndim:
         a = _core._reshape(a, (1,) * (ndmin - a.ndim) + a.shape, "A", None)
     return a

@@ -391,3 +391,17 @@ def test_hyp_arange(start, stop, step, fstep):
 )
 def test_hyp_linspace(start, stop, num, endpoint):
     xp.check(lambda m: m.linspace(start, stop, num, endpoint=endpoint))
+
+
+def test_array_copy_flags_on_arrax_arrays():
+    a = arrax.asarray(numpy.arange(6.0).reshape(2, 3))
+    v = arrax.array(a, copy=False)
+    assert v._shares_storage(a)
+    assert arrax.array(a, copy=None)._shares_storage(a)
+    assert not arrax.array(a)._shares_storage(a)
+    xp.check_raises(ValueError, lambda: arrax.array(a, dtype="f4", copy=False))
+    xp.check_raises(ValueError, lambda: arrax.array(a.T, order="C", copy=False))
+    f = arrax.array(a, order="F")
+    assert f._f_contiguous and not f._shares_storage(a)
+    n = numpy.arange(3.0)
+    assert numpy.shares_memory(arrax.array(n, copy=False)._to_numpy(), n)
