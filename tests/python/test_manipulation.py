@@ -143,7 +143,7 @@ def test_registry(name, dtype):
     xp.assert_close(xp.to_numpy(actual), expected)
 
 
-@pytest.mark.parametrize("dtype", xp.NUMERIC)
+@pytest.mark.parametrize("dtype", xp.ALL)
 @pytest.mark.parametrize(
     "mode,kw",
     [
