@@ -139,6 +139,20 @@ bool ramp_step_zero(ramp_t<T> end, T edge_t, int64_t width) {
   return (cast_value<R>(edge_t) - end) / R(static_cast<double>(width)) == R(0);
 }
 
+// Stat modes: the statistics come from `src` (the line's original values,
+// n of them), the borders go to `l`.
+template <typename T>
+void pad_stats(const Line<T>& l, const Line<T>& src, int64_t lp, int64_t n,
+               int64_t rp, const PadOptions& o, int axis) {
+  auto [ls, rs] = o.stat_length[axis];
+  int64_t ll = ls < 0 || ls > n ? n : ls;
+  int64_t rl = rs < 0 || rs > n ? n : rs;
+  T a = line_stat(src, 0, ll, o.mode);
+  T b = (ll == n && rl == n) ? a : line_stat(src, n - rl, rl, o.mode);
+  for (int64_t i = 0; i < lp; ++i) l[i] = a;
+  for (int64_t i = l.len - rp; i < l.len; ++i) l[i] = b;
+}
+
 template <typename T>
 void pad_line(const Line<T>& l, int64_t lp, int64_t n, int64_t rp,
               const PadOptions& o, int axis, RampFlags flags = {}) {
@@ -189,16 +203,10 @@ void pad_line(const Line<T>& l, int64_t lp, int64_t n, int64_t rp,
     case PadMode::Maximum:
     case PadMode::Minimum:
     case PadMode::Mean:
-    case PadMode::Median: {
-      auto [ls, rs] = o.stat_length[axis];
-      int64_t ll = ls < 0 || ls > n ? n : ls;
-      int64_t rl = rs < 0 || rs > n ? n : rs;
-      T a = line_stat(l, lp, ll, o.mode);
-      T b = (ll == n && rl == n) ? a : line_stat(l, lp + n - rl, rl, o.mode);
-      for (int64_t i = 0; i < lp; ++i) l[i] = a;
-      for (int64_t i = L - rp; i < L; ++i) l[i] = b;
+    case PadMode::Median:
+      pad_stats(l, Line<T>{l.base + lp * l.stride, l.stride, n}, lp, n, rp, o,
+                axis);
       return;
-    }
     case PadMode::Reflect:
     case PadMode::Symmetric: {
       if (n == 1) {  // NumPy's legacy rule: a singleton axis is edge-padded
@@ -352,6 +360,35 @@ void Pad::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
         }
       }
       int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(L, 1));
+      const bool stat = options_.mode == PadMode::Maximum ||
+                        options_.mode == PadMode::Minimum ||
+                        options_.mode == PadMode::Mean ||
+                        options_.mode == PadMode::Median;
+      if (stat && d != nd - 1 && n > 0 && nlines > 1) {
+        // Lines along an outer axis are strided: gather their original
+        // values, line after line, into a buffer (a blocked transposed copy)
+        // so the statistics read memory contiguously.
+        Shape gshape = lshape;
+        Strides gstrides;
+        int64_t goff = out.offset() + lp * out.strides()[d];
+        for (int e = 0, k = 0; e < nd; ++e) {
+          if (e == d) continue;
+          gstrides.push_back(out.strides()[e]);
+          goff += lstart[k++] * out.strides()[e];
+        }
+        gshape.push_back(n);
+        gstrides.push_back(out.strides()[d]);
+        Array gathered = out.view(gshape, gstrides, goff);
+        Array buf = Array::empty(gshape, out.dtype(), Device::cpu());
+        cpu::copy_cast(gathered, buf);
+        char* bb = static_cast<char*>(buf.data());
+        cpu::parallel_for(nlines, grain, [&](int64_t b, int64_t e) {
+          for (int64_t li = b; li < e; ++li)
+            pad_stats(line_at(li), Line<T>{bb + li * n * isz, isz, n}, lp, n,
+                      rp, options_, d);
+        });
+        continue;
+      }
       cpu::parallel_for(nlines, grain, [&](int64_t b, int64_t e) {
         for (int64_t li = b; li < e; ++li)
           pad_line(line_at(li), lp, n, rp, options_, d, flags);
