@@ -23,6 +23,7 @@ __all__ = [
     "column_stack",
     "concat",
     "concatenate",
+    "delete",
     "dsplit",
     "dstack",
     "expand_dims",
@@ -31,6 +32,7 @@ __all__ = [
     "flipud",
     "hsplit",
     "hstack",
+    "insert",
     "matrix_transpose",
     "moveaxis",
     "ndim",
@@ -604,3 +606,130 @@ def size(a, axis=None):
             n *= a.shape[ax]
         return n
     return a.shape[axis]
+
+
+# ---- insert and delete -------------------------------------------------------------
+# The index bookkeeping (small 1-D integer vectors) runs on the host with
+# NumPy; the data moves through arrax's take and concatenate.
+
+
+def _edit_axis(arr, axis, op):
+    arr = _arr(arr)
+    if axis is None:
+        if arr.ndim != 1:
+            arr = _core._ravel(arr, "C")
+        return arr, arr.ndim - 1
+    axis = operator.index(axis)
+    if not -arr.ndim <= axis < arr.ndim:
+        raise _np.exceptions.AxisError(
+            f"[{op}] axis {axis} is out of bounds for array of dimension {arr.ndim}"
+        )
+    return arr, axis % arr.ndim
+
+
+def _host_indices(obj):
+    if isinstance(obj, ndarray):
+        return obj._to_numpy()
+    return obj
+
+
+def delete(arr, obj, axis=None):
+    arr, axis = _edit_axis(arr, axis, "delete")
+    n = arr.shape[axis]
+    obj = _host_indices(obj)
+    keep = _np.ones(n, dtype=bool)
+    try:
+        if isinstance(obj, slice):
+            keep[obj] = False
+        elif isinstance(obj, (int, _np.integer)) and not isinstance(obj, bool):
+            if obj < -n or obj >= n:
+                raise IndexError(
+                    f"index {obj} is out of bounds for axis {axis} with size {n}"
+                )
+            keep[obj] = False
+        else:
+            idx = _np.asarray(obj)
+            if idx.size == 0 and not isinstance(obj, _np.ndarray):
+                idx = idx.astype(_np.intp)
+            if idx.dtype == bool:
+                if idx.shape != (n,):
+                    raise ValueError(
+                        "boolean array argument obj to delete must be one "
+                        f"dimensional and match the axis length of {n}"
+                    )
+                keep = ~idx
+            else:
+                keep[(idx,)] = False
+    except (IndexError, ValueError, TypeError) as exc:
+        msg = str(exc)
+        raise type(exc)(msg if msg.startswith("[") else f"[delete] {msg}") from None
+    return _core.take(arr, _np.flatnonzero(keep), axis=axis)
+
+
+def insert(arr, obj, values, axis=None):
+    from arrax._creation import array as _array
+
+    arr, axis = _edit_axis(arr, axis, "insert")
+    n = arr.shape[axis]
+    obj = _host_indices(obj)
+    if isinstance(obj, slice):
+        indices = _np.arange(*obj.indices(n), dtype=_np.intp)
+    else:
+        indices = _np.array(obj)
+        if indices.dtype == bool:
+            indices = indices.astype(_np.intp)
+        elif indices.ndim > 1:
+            raise ValueError(
+                "[insert] index array argument obj to insert must be one "
+                "dimensional or scalar"
+            )
+    if indices.size == 1:
+        index = indices.item()
+        if not isinstance(index, int):
+            raise IndexError(
+                "[insert] arrays used as indices must be of integer (or boolean) type"
+            )
+        if index < -n or index > n:
+            raise IndexError(
+                f"[insert] index {obj} is out of bounds for axis {axis} with size {n}"
+            )
+        if index < 0:
+            index += n
+        vals = _array(values, dtype=arr.dtype, copy=None, ndmin=arr.ndim)
+        if indices.ndim == 0:
+            vals = _core._moveaxis(vals, 0, axis)
+        slab = list(arr.shape)
+        slab[axis] = vals.shape[axis]
+        vals = _core._broadcast_to(vals, tuple(slab))
+        before, after = _core._split_indices(arr, [index], axis)
+        return _core._concatenate([before, vals, after], axis, None, None, None)
+    if indices.size == 0 and not isinstance(obj, _np.ndarray):
+        indices = indices.astype(_np.intp)
+    if indices.dtype.kind not in "iu":
+        raise IndexError(
+            "[insert] arrays used as indices must be of integer (or boolean) type"
+        )
+    indices = indices.astype(_np.intp)
+    if indices.size and (indices.min() < -n or indices.max() > n):
+        bad = indices[(indices < -n) | (indices > n)][0]
+        raise IndexError(
+            f"[insert] index {bad} is out of bounds for axis {axis} with size {n}"
+        )
+    indices[indices < 0] += n
+    numnew = len(indices)
+    order = indices.argsort(kind="mergesort")
+    indices[order] += _np.arange(numnew)
+    total = n + numnew
+    old_mask = _np.ones(total, dtype=bool)
+    old_mask[indices] = False
+    src = _np.empty(total, dtype=_np.intp)
+    src[old_mask] = _np.arange(n)
+    src[indices] = n + _np.arange(numnew)
+    vals = _arr(values)
+    if vals.dtype != arr.dtype:
+        vals = vals.astype(arr.dtype)
+    slab = list(arr.shape)
+    slab[axis] = numnew
+    vals = _core._broadcast_to(vals, tuple(slab))
+    combined = _core._concatenate([arr, vals], axis, None, None, None)
+    return _core.take(combined, src, axis=axis)

@@ -603,3 +603,47 @@ def test_require_and_shape_helpers():
 def test_ravel_K_negative_strides(view):
     a = numpy.arange(24).reshape(2, 3, 4)
     xp.check(lambda m, a: m.ravel(view(a), order="K"), a)
+
+
+@pytest.mark.parametrize("dtype", xp.ALL)
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda m, a: m.delete(a, 1),
+        lambda m, a: m.delete(a, -1, axis=1),
+        lambda m, a: m.delete(a, [0, 2], axis=2),
+        lambda m, a: m.delete(a, slice(None, None, 2), axis=1),
+        lambda m, a: m.delete(a, numpy.array([True, False, True]), axis=0),
+        lambda m, a: m.delete(a, [], axis=0),
+        lambda m, a: m.insert(a, 1, 7),
+        lambda m, a: m.insert(a, 2, 5, axis=1),
+        lambda m, a: m.insert(a, [1], [[[3]]], axis=1),
+        lambda m, a: m.insert(a, [0, 2, 2], 9, axis=2),
+        lambda m, a: m.insert(a, [3, 0], a[:, :2, :], axis=1),
+        lambda m, a: m.insert(a, slice(0, 3), 1, axis=0),
+        lambda m, a: m.insert(a, -1, a[:, 0], axis=1),
+    ],
+)
+def test_insert_delete(dtype, body):
+    a = xp.rand((3, 4, 5), dtype)
+    expected = body(numpy, a)
+    actual = body(arrax, _arrax_input(a))
+    xp.assert_close(xp.to_numpy(actual), expected)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda m, a: m.delete(a, 5, axis=0),
+        lambda m, a: m.delete(a, [0, 99]),
+        lambda m, a: m.delete(a, numpy.array([True, False]), axis=0),
+        lambda m, a: m.delete(a, 0, axis=3),
+        lambda m, a: m.insert(a, 9, 1, axis=0),
+        lambda m, a: m.insert(a, [[0]], 1),
+        lambda m, a: m.insert(a, 1, m.ones((2, 2)), axis=0),
+    ],
+)
+def test_insert_delete_errors(body):
+    a = xp.rand((3, 4), "float64")
+    res = xp.check(body, a)
+    assert isinstance(res[0], Exception)
