@@ -102,6 +102,7 @@ def _summary(samples):
         min_s=s[0],
         max_s=s[-1],
         n=len(s),
+        samples_s=[float(f"{x:.6g}") for x in samples],  # in the order taken
     )
 
 
