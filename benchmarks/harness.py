@@ -114,13 +114,19 @@ def measure(L, call, st):
     while done < st.warmup or time.perf_counter() - t0 < st.warmup_s:
         per_call = L.time_loop(call, 1)
         done += 1
-        if done >= 100:
+        # The checked call was the first warm-up; a call that takes a
+        # second is warm after one more.
+        if done >= 100 or per_call > 1.0:
             break
     inner = max(1, min(100000, math.ceil(st.sample_s / max(per_call, 1e-9))))
+    # Calls much longer than the budget: 5 samples are enough for a median.
+    min_repeats = st.min_repeats
+    if per_call * min_repeats > 4 * st.budget_s:
+        min_repeats = min(min_repeats, 5)
     samples = []
     start = time.perf_counter()
     while len(samples) < st.max_repeats and (
-        len(samples) < st.min_repeats or time.perf_counter() - start < st.budget_s
+        len(samples) < min_repeats or time.perf_counter() - start < st.budget_s
     ):
         samples.append(L.time_loop(call, inner) / inner)
     out = _summary(samples)
