@@ -265,3 +265,17 @@ def test_ratio_and_ceilings():
     assert report.fmt_value(mm, mm["results"]["arrax"]) == "1.0 TFLOP/s"
     assert report.fmt_value(add, {"status": "n/a"}) == "n/a"
     assert report.fmt_time(2.5e-6) == "2.5 us" and report.fmt_time(0.25) == "250.00 ms"
+
+
+def test_readme_command(quick_run, tmp_path):
+    from benchmarks import cli
+
+    out, _ = quick_run
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "intro\n<!-- latest-cpu-table -->\nold\n<!-- /latest-cpu-table -->\nend\n"
+    )
+    assert cli.main(["readme", str(out), "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert "old" not in text and text.startswith("intro") and text.endswith("end\n")
+    assert "| `overhead.add16` |" in text
