@@ -67,6 +67,9 @@ def _is_numpy_result(res):
     return isinstance(res, numpy.ndarray)
 
 
+_SAMPLE = 1 << 22
+
+
 def relative_error(res, ref, exact):
     """Normwise relative error of res against ref (inf on a shape or kind
     mismatch). Exact comparison for integers, bools and exact cases."""
@@ -83,10 +86,15 @@ def relative_error(res, ref, exact):
         if ref.dtype.kind in "biu" and res.dtype.kind not in "biu":
             return math.inf
         return 0.0 if numpy.array_equal(res.astype(ref.dtype), ref) else math.inf
+    if not numpy.isfinite(res).all():
+        return math.inf
+    if ref.size > _SAMPLE:
+        # A fixed random sample of 4M elements estimates the normwise error
+        # well and keeps the check of 64M-element GPU results quick.
+        pick = numpy.random.default_rng(0).integers(0, ref.size, _SAMPLE)
+        res, ref = res.reshape(-1)[pick], ref.reshape(-1)[pick]
     to = numpy.complex128 if ref.dtype.kind == "c" else numpy.float64
     a, b = res.astype(to), ref.astype(to)
-    if not (numpy.isfinite(a).all()):
-        return math.inf
     den = numpy.linalg.norm(b.ravel())
     num = numpy.linalg.norm((a - b).ravel())
     return float(num / den) if den else float(num)
