@@ -78,6 +78,13 @@ def run_suite(suite, args, log):
     return srec, libs
 
 
+def _loadavg():
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def cmd_run(args):
     args.t_start = time.perf_counter()
     # The GPU suite first: on the GPU machine it is what the time is for.
@@ -99,6 +106,7 @@ def cmd_run(args):
         quick=args.quick,
         suites={},
     )
+    load0 = _loadavg()
     gpu_libs = []
     for s in suites:
         srec, libs = run_suite(s, args, log)
@@ -106,6 +114,8 @@ def cmd_run(args):
         if s == "gpu":
             gpu_libs = libs
     run["machine"] = report.machine_info(gpu_libs)
+    # Other work on the machine distorts timings: say how busy it was.
+    run["machine"]["loadavg_1min"] = {"start": load0, "end": _loadavg()}
     base = os.path.splitext(out_json)[0]
     with open(out_json, "w") as f:
         json.dump(run, f, indent=1, default=float)
