@@ -78,6 +78,13 @@ def run_suite(suite, args, log):
     return srec, libs
 
 
+def _loadavg():
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def cmd_run(args):
     args.t_start = time.perf_counter()
     # The GPU suite first: on the GPU machine it is what the time is for.
@@ -99,6 +106,7 @@ def cmd_run(args):
         quick=args.quick,
         suites={},
     )
+    load0 = _loadavg()
     gpu_libs = []
     for s in suites:
         srec, libs = run_suite(s, args, log)
@@ -106,6 +114,8 @@ def cmd_run(args):
         if s == "gpu":
             gpu_libs = libs
     run["machine"] = report.machine_info(gpu_libs)
+    # Other work on the machine distorts timings: say how busy it was.
+    run["machine"]["loadavg_1min"] = {"start": load0, "end": _loadavg()}
     base = os.path.splitext(out_json)[0]
     with open(out_json, "w") as f:
         json.dump(run, f, indent=1, default=float)
@@ -140,6 +150,35 @@ def cmd_table(args):
         print(report.markdown_table(run, brief=args.brief))
     else:
         print(report.text_table(run, brief=args.brief))
+    return 0
+
+
+README = os.path.join(os.path.dirname(__file__), "README.md")
+
+
+def cmd_readme(args):
+    """Replace the README's latest-table blocks with the JSON's tables."""
+    with open(args.json) as f:
+        run = json.load(f)
+    readme = args.readme or README
+    with open(readme) as f:
+        text = f.read()
+    rel = os.path.relpath(os.path.abspath(args.json), os.path.dirname(readme))
+    for name, srec in run["suites"].items():
+        if not srec.get("cases"):
+            continue
+        start, end = f"<!-- latest-{name}-table -->", f"<!-- /latest-{name}-table -->"
+        i, j = text.find(start), text.find(end)
+        if i < 0 or j < 0:
+            print(f"README has no {start} block", file=sys.stderr)
+            return 1
+        one = dict(run, suites={name: srec})
+        table = report.markdown_table(one, brief=True).strip()
+        block = f"{start}\nFrom `{rel}`.\n\n{table}\n"
+        text = text[:i] + block + text[j:]
+        print(f"updated the {name} table from {args.json}")
+    with open(readme, "w") as f:
+        f.write(text)
     return 0
 
 
@@ -182,5 +221,9 @@ def main(argv=None):
     t.add_argument("--suite", choices=["cpu", "gpu"])
     t.add_argument("--brief", action="store_true", help="leave out the workload column")
     t.set_defaults(fn=cmd_table)
+    rd = sub.add_parser("readme", help="put a JSON's tables in README.md")
+    rd.add_argument("json")
+    rd.add_argument("--readme", help="the file to update (default: ours)")
+    rd.set_defaults(fn=cmd_readme)
     args = p.parse_args(argv)
     return args.fn(args)

@@ -192,14 +192,21 @@ class ArraxLib(Lib):
     def fallback_count(self):
         return _arrax_fallbacks(self.xp)
 
+    @property
+    def _dev(self):
+        return "cuda" if self.device == "gpu" else "cpu"
+
     def asarray(self, a):
-        if self.device == "gpu":
-            return self.xp.asarray(a, device="cuda")
-        return self.xp.asarray(a)
+        # The device is explicit: arrax's default device is the GPU when
+        # there is one, and the CPU suite must stay on the CPU.
+        return self.xp.asarray(a, device=self._dev)
 
     def to_numpy(self, x):
         if hasattr(x, "_to_numpy"):
-            return x._to_numpy()
+            try:
+                return x._to_numpy()
+            except Exception:  # a device array without a host view
+                pass
         return numpy.asarray(x)
 
     def sync(self, result=None):
@@ -213,13 +220,27 @@ class ArraxLib(Lib):
             self.to_numpy(result if not isinstance(result, tuple) else result[0])
 
     def context(self, case):
+        stack = contextlib.ExitStack()
+        # Arrays that a case creates itself (random numbers) go to the
+        # suite's device too.
+        setdef = getattr(self.xp, "set_default_device", None) or getattr(
+            self.xp._core, "set_default_device", None
+        )
+        getdef = getattr(self.xp, "default_device", None) or getattr(
+            self.xp._core, "default_device", None
+        )
+        if setdef is not None and getdef is not None:
+            old = str(getdef())
+            setdef(self._dev)
+            stack.callback(setdef, old)
         if case.precision == "tf32":
             # The hook mirrors torch.backends.cuda.matmul.allow_tf32.
             cuda = getattr(self.xp, "cuda", None)
             if self.device != "gpu" or not hasattr(cuda, "allow_tf32"):
+                stack.close()
                 raise Unavailable("no arrax.cuda.allow_tf32 switch")
-            return _attr_ctx(cuda, "allow_tf32", True)
-        return contextlib.nullcontext()
+            stack.enter_context(_attr_ctx(cuda, "allow_tf32", True))
+        return stack
 
     def compile(self, fn):
         c = getattr(self.xp, "compile", None)

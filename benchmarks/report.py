@@ -186,7 +186,11 @@ def _title(run, name):
         if name == "gpu" and m.get("gpu")
         else (f"{m['cpu']}, {m['cores']} cores")
     )
-    return f"{run['date'][:16].replace('T', ' ')} UTC, {where}"
+    load = m.get("loadavg_1min") or {}
+    busy = ""
+    if name == "cpu" and load.get("start") is not None:
+        busy = f", load average {load['start']:g} -> {load['end']:g}"
+    return f"{run['date'][:16].replace('T', ' ')} UTC, {where}{busy}"
 
 
 def _legend(srec):

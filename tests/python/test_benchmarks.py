@@ -206,3 +206,76 @@ def test_fallback_counter():
     FB.n = 3
     assert libs._arrax_fallbacks(mod) == 3
     assert libs._arrax_fallbacks(object()) == 0
+
+
+def test_ratio_and_ceilings():
+    from benchmarks import report
+
+    def rec(id_, group, metric, dtype, work, times, ceiling):
+        return {
+            "id": id_,
+            "group": group,
+            "metric": metric,
+            "dtype": dtype,
+            "work": work,
+            "ceiling": ceiling,
+            "results": {
+                k: {"status": "ok", "median_s": t, "throughput": work / t}
+                for k, t in times.items()
+            },
+        }
+
+    recs = [
+        rec(
+            "roofline.copy.f32",
+            "roofline",
+            "bytes",
+            "float32",
+            8e9,
+            {"numpy": 1.0, "arrax": 2.0},
+            "copy",
+        ),
+        rec(
+            "matmul.1.f32",
+            "matmul",
+            "flops",
+            "float32",
+            1e12,
+            {"numpy": 2.0, "arrax": 1.0},
+            "matmul:float32",
+        ),
+        rec(
+            "add",
+            "elementwise",
+            "bytes",
+            "float32",
+            4e9,
+            {"numpy": 1.0, "arrax": 4.0},
+            "copy",
+        ),
+    ]
+    ceilings = harness.finish_suite(recs, ["numpy"])
+    assert ceilings == {"copy": 8e9, "matmul:float32": 1e12}
+    copy, mm, add = recs
+    assert copy["ratio"] == 0.5 and mm["ratio"] == 2.0 and add["ratio"] == 0.25
+    assert add["results"]["numpy"]["fraction_of_ceiling"] == 0.5
+    assert mm["results"]["arrax"]["fraction_of_ceiling"] == 1.0
+    assert report.fmt_ratio(add) == "0.25x *" and report.fmt_ratio(mm) == "2.00x"
+    assert report.fmt_value(add, add["results"]["numpy"]) == "4.0 GB/s"
+    assert report.fmt_value(mm, mm["results"]["arrax"]) == "1.0 TFLOP/s"
+    assert report.fmt_value(add, {"status": "n/a"}) == "n/a"
+    assert report.fmt_time(2.5e-6) == "2.5 us" and report.fmt_time(0.25) == "250.00 ms"
+
+
+def test_readme_command(quick_run, tmp_path):
+    from benchmarks import cli
+
+    out, _ = quick_run
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "intro\n<!-- latest-cpu-table -->\nold\n<!-- /latest-cpu-table -->\nend\n"
+    )
+    assert cli.main(["readme", str(out), "--readme", str(readme)]) == 0
+    text = readme.read_text()
+    assert "old" not in text and text.startswith("intro") and text.endswith("end\n")
+    assert "| `overhead.add16` |" in text
