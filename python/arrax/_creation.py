@@ -27,6 +27,7 @@ __all__ = [
     "eye",
     "frombuffer",
     "fromfunction",
+    "fromiter",
     "full",
     "full_like",
     "geomspace",
@@ -447,3 +448,13 @@ def frombuffer(buffer, dtype=float, count=-1, offset=0, *, like=None):
         raise type(exc)(f"[frombuffer] {exc}") from None
     # Shares the buffer's memory, as NumPy's frombuffer does.
     return _base_asarray(n, None, False, None)
+
+
+def fromiter(iter, dtype, count=-1, *, like=None, device=None):
+    """The iterable is consumed on the host (as NumPy does), then the values
+    move to the device."""
+    try:
+        n = _np.fromiter(iter, dtype=dtype, count=count)
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"[fromiter] {exc}") from None
+    return _base_asarray(n, None, None, device)

@@ -405,3 +405,14 @@ def test_array_copy_flags_on_arrax_arrays():
     assert f._f_contiguous and not f._shares_storage(a)
     n = numpy.arange(3.0)
     assert numpy.shares_memory(arrax.array(n, copy=False)._to_numpy(), n)
+
+
+@pytest.mark.parametrize("dtype", xp.ALL)
+def test_fromiter(dtype):
+    d = _dt(dtype)
+    xp.check(lambda m: m.fromiter((i % 3 for i in range(7)), dtype=d))
+    xp.check(lambda m: m.fromiter(iter([1, 0, 2, 1]), dtype=d, count=2))
+
+
+def test_fromiter_errors():
+    xp.check(lambda m: m.fromiter(iter([1, 2]), dtype=float, count=5))
