@@ -150,8 +150,9 @@ enum class PadMode : uint8_t {
 };
 struct PadOptions {
   PadMode mode = PadMode::Constant;
-  // Constant mode: (before, after) values per axis, as float64 or
-  // complex128 (the array is cast to a's dtype). LinearRamp: end values.
+  // Constant mode: (before, after) fill values per axis; LinearRamp: the end
+  // values. Converted to a's dtype as NumPy's assignment does (complex ->
+  // real drops the imaginary part). Empty means zeros.
   std::vector<std::pair<complex128, complex128>> values;
   // Stat modes: (before, after) lengths per axis; -1 means the whole axis.
   std::vector<std::pair<int64_t, int64_t>> stat_length;
