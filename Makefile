@@ -49,12 +49,23 @@ test-cpp: build
 test-python: build
 	$(PY) -m pytest tests/python -q -n $(JOBS) -p no:cacheprovider
 
-# C++ tests and a pytest subset under AddressSanitizer + UBSan.
+# C++ tests and a pytest subset under AddressSanitizer + UBSan. The
+# extension is built into its own copy of the package; Python itself is not
+# instrumented, so libasan is preloaded.
+ASAN_PKG := $(BUILD)-asan/pkg
+SANITIZE_TESTS ?= tests/python/test_core.py $(wildcard tests/python/test_sanitize_*.py)
 test-sanitize: .stamp-apt $(VENV)/.stamp
 	cmake -S . -B $(BUILD)-asan -G Ninja -DPython_EXECUTABLE=$(PY) \
-	  -DCMAKE_BUILD_TYPE=Debug -DARRAX_SANITIZE=ON -DARRAX_BUILD_PYTHON=OFF
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARRAX_SANITIZE=ON \
+	  -DARRAX_BUILD_EXAMPLES=OFF -DARRAX_PY_OUTPUT_DIR=$(ASAN_PKG)/arrax
 	cmake --build $(BUILD)-asan -j $(JOBS)
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j $(JOBS) | tail -n 5
+	cd python && find arrax -name '*.py' -exec install -D -m 644 {} $(ASAN_PKG)/{} \;
+	PYTHONPATH=$(ASAN_PKG) ARRAX_PYROOT=$(ASAN_PKG) \
+	  ASAN_OPTIONS=detect_leaks=0:handle_segv=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so) $$($(CXX) -print-file-name=libstdc++.so)" \
+	  $(PY) -m pytest $(SANITIZE_TESTS) -q -p no:cacheprovider -x
 
 test: test-cpp test-python test-sanitize coverage-check
 

@@ -6,5 +6,8 @@
 #include "arrax/dtype.h"
 #include "arrax/errors.h"
 #include "arrax/ops.h"
+#include "arrax/ops_linalg.h"
 #include "arrax/ops_shape.h"
+#include "arrax/ops_reductions.h"
+#include "arrax/ops_index.h"
 #include "arrax/ops_ufuncs.h"

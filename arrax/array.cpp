@@ -22,10 +22,29 @@ void backend_free(void* p, void* ctx) {
 }
 }  // namespace
 
+namespace {
+// Small arrays keep their bytes inside the Storage block: one allocation
+// instead of two for the many tiny arrays of scalar-heavy code.
+// See Note [Small-op overhead] in dispatch.cpp.
+constexpr size_t kInlineBytes = 128;
+struct InlineStorage : Storage {
+  alignas(16) unsigned char bytes[kInlineBytes];  // no over-aligned new
+};
+}  // namespace
+
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
+  if (device.is_cpu() && nbytes <= kInlineBytes) {
+    auto st = std::make_shared<InlineStorage>();
+    st->data = st->bytes;
+    st->nbytes = nbytes;
+    st->device = device;
+    st->owned = true;
+    return st;
+  }
   auto st = std::make_shared<Storage>();
   st->nbytes = nbytes;
   st->device = device;
+  st->owned = true;
   if (device.is_cpu()) {
     size_t rounded = (std::max<size_t>(nbytes, 1) + 63) & ~size_t(63);
     // Large blocks: page-aligned and backed by huge pages where the kernel

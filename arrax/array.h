@@ -18,6 +18,8 @@ struct ARRAX_API Storage {
   Device device;
   void (*deleter)(void* data, void* ctx) = nullptr;
   void* ctx = nullptr;
+  // True when arrax allocated the memory (not borrowed from NumPy/DLPack).
+  bool owned = false;
 
   Storage() = default;
   Storage(const Storage&) = delete;

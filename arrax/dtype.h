@@ -151,7 +151,9 @@ inline To cast_value(From v) {
   } else if constexpr (is_half_v<From>) {
     return cast_value<To>(static_cast<float>(v));
   } else if constexpr (is_complex_v<From>) {
-    if constexpr (is_complex_v<To>) {
+    if constexpr (std::is_same_v<To, bool>) {
+      return v != From(0);  // 1j is true, as in NumPy
+    } else if constexpr (is_complex_v<To>) {
       using R = typename To::value_type;
       return To(static_cast<R>(v.real()), static_cast<R>(v.imag()));
     } else {

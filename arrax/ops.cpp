@@ -1,5 +1,6 @@
 #include "arrax/ops.h"
 
+#include <atomic>
 #include <limits>
 #include <optional>
 
@@ -207,6 +208,19 @@ void check_weak_int_fits(const Array& a, Dtype loop, const char* op) {
   }
 }
 
+// Ufunc primitives are immutable: one shared instance per (ufunc, loop).
+std::shared_ptr<Ufunc> ufunc_primitive(UfuncId id, Dtype loop) {
+  static std::shared_ptr<Ufunc>* cache = new std::shared_ptr<Ufunc>[
+      kNumUfuncs * kNumDtypes];
+  auto& p = cache[static_cast<int>(id) * kNumDtypes + static_cast<int>(loop)];
+  std::shared_ptr<Ufunc> r = std::atomic_load(&p);
+  if (!r) {
+    r = std::make_shared<Ufunc>(id, loop);
+    std::atomic_store(&p, r);
+  }
+  return r;
+}
+
 const char* casting_name(Casting c) {
   switch (c) {
     case Casting::No: return "no";
@@ -403,7 +417,7 @@ Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
   std::span<const Array> ins(cast_in, info.nin);
   if (id == UfuncId::power && is_signed_integer(loop))
     check_no_negative_exponent(cast_in[1]);
-  auto prim = std::make_shared<Ufunc>(id, loop);
+  auto prim = ufunc_primitive(id, loop);
 
   if (opt.out.empty() && !opt.where) {
     return dispatch(std::move(prim), ins);

@@ -1,8 +1,14 @@
 #include "arrax/backend/backend.h"
 
+#include <dlfcn.h>
+
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <string>
 
 #include "arrax/errors.h"
+#include "arrax/ops.h"
 
 namespace arrax {
 
@@ -29,11 +35,36 @@ class CpuBackend final : public Backend {
 
 Backend* g_backends[2] = {nullptr, nullptr};
 
+// Loads libarrax_cuda.so from the directory of libarrax.so, once. The plugin
+// registers its backend only when a driver and a GPU are present, so a
+// machine without them keeps working on the CPU. ARRAX_DISABLE_CUDA=1 skips
+// the attempt.
+void load_cuda_plugin() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* off = std::getenv("ARRAX_DISABLE_CUDA");
+    if (off && *off && std::string(off) != "0") return;
+    Dl_info info;
+    if (!dladdr(reinterpret_cast<void*>(&load_cuda_plugin), &info) ||
+        !info.dli_fname)
+      return;
+    std::string dir = info.dli_fname;
+    auto slash = dir.rfind('/');
+    dir = slash == std::string::npos ? "." : dir.substr(0, slash);
+    void* h = dlopen((dir + "/libarrax_cuda.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!h) return;
+    using Register = void (*)();
+    if (auto reg = reinterpret_cast<Register>(dlsym(h, "arrax_cuda_register")))
+      reg();
+  });
+}
+
 }  // namespace
 
 Backend& backend_for(Device::Type type) {
   static CpuBackend cpu;
   if (type == Device::Type::CPU) return cpu;
+  load_cuda_plugin();
   Backend* b = g_backends[static_cast<int>(type)];
   if (!b)
     throw ValueError(
@@ -47,14 +78,13 @@ void register_backend(Device::Type type, Backend* backend) {
 }
 
 bool backend_available(Device::Type type) {
+  if (type != Device::Type::CPU) load_cuda_plugin();
   return type == Device::Type::CPU || g_backends[static_cast<int>(type)];
 }
 
 Array to_device(const Array& a, Device device) {
   if (a.device() == device) return a;
-  Array src = a.is_c_contiguous() ? a : Array();
-  if (!src.valid())
-    throw NotImplementedError("[to_device] non-contiguous transfer");
+  Array src = ascontiguousarray(a);
   Array out = Array::empty(a.shape(), a.dtype(), device);
   Device other = device.is_cpu() ? a.device() : device;
   backend_for(other.type).copy(out.data(), device, src.data(), a.device(),

@@ -3,6 +3,7 @@
 // linked; the CUDA backend is a plugin library registered when it loads.
 #include <cstddef>
 #include <span>
+#include <string>
 
 #include "arrax/array.h"
 #include "arrax/export.h"
@@ -23,6 +24,20 @@ class ARRAX_API Backend {
   // Runs a primitive whose inputs and (allocated) outputs live here.
   virtual void eval(Primitive& p, std::span<const Array> inputs,
                     std::span<Array> outputs) = 0;
+
+  // Device queries and the allocator's counters (torch.cuda-style).
+  struct MemoryStats {
+    int64_t allocated = 0;      // bytes in live arrays
+    int64_t max_allocated = 0;  // peak of `allocated`
+    int64_t reserved = 0;       // bytes held by the allocator's pool
+  };
+  virtual int device_count() { return 1; }
+  virtual std::string device_name(int device_index) { return "cpu"; }
+  virtual MemoryStats memory_stats(int device_index) { return {}; }
+  virtual void reset_peak_memory_stats(int device_index) {}
+  virtual void empty_cache(int device_index) {}
+  // Bytes the allocator may hold on a device (0: no limit).
+  virtual void set_memory_limit(int device_index, int64_t bytes) {}
 };
 
 // The backend for a device kind; throws for a kind that is not available.

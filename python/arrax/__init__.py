@@ -5,15 +5,28 @@ when one is present, else the CPU). Names arrax does not implement natively
 fall back to NumPy, counted in ``arrax.fallbacks``.
 """
 
+# ruff: noqa: I001  (the import order matters: see the comments below)
+import numpy as _numpy
+
 from arrax import _core
 from arrax._core import ndarray, result_type, promote_types, can_cast  # noqa: F401
-from arrax._dtypes import *  # noqa: F401,F403
-from arrax._ufuncs import *  # noqa: F401,F403
-from arrax._reductions import *  # noqa: F401,F403
-from arrax._creation import *  # noqa: F401,F403
-from arrax._manipulation import *  # noqa: F401,F403
-from arrax._indexing import *  # noqa: F401,F403
-from arrax._linalg_ops import *  # noqa: F401,F403
+from arrax._core import default_device, set_default_device  # noqa: F401
+from arrax._dtypes import *  # noqa: F403
+from arrax._ufuncs import *  # noqa: F403
+from arrax._reductions import *  # noqa: F403
+from arrax._creation import *  # noqa: F403
+from arrax._manipulation import *  # noqa: F403
+from arrax._indexing import *  # noqa: F403
+from arrax._linalg_ops import *  # noqa: F403
 from arrax import _ndarray  # noqa: F401  (attaches Python-level methods)
+from arrax._ndarray import from_dlpack  # noqa: F401
+from arrax import fallbacks
+
+# Subpackages after the families: arrax.linalg re-exports their natives.
+from arrax import cuda, fft, linalg, random  # noqa: F401
 
 __version__ = "0.1.0"
+
+# Everything else NumPy has falls back to NumPy, counted (DESIGN.md §6).
+__getattr__ = fallbacks.module_getattr("arrax", _numpy, "")
+__dir__ = fallbacks.module_dir(globals(), _numpy)

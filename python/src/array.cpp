@@ -47,27 +47,7 @@ bool has_ufunc(const char* name) {
 
 void translate_exceptions() {
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
-    try {
-      std::rethrow_exception(p);
-    } catch (const AxisError& e) {
-      nb::object cls =
-          nb::module_::import_("numpy.exceptions").attr("AxisError");
-      PyErr_SetObject(cls.ptr(), nb::str(e.what()).ptr());
-    } catch (const TypeError& e) {
-      PyErr_SetString(PyExc_TypeError, e.what());
-    } catch (const IndexError& e) {
-      PyErr_SetString(PyExc_IndexError, e.what());
-    } catch (const ValueError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const OverflowError& e) {
-      PyErr_SetString(PyExc_OverflowError, e.what());
-    } catch (const MemoryError& e) {
-      PyErr_SetString(PyExc_MemoryError, e.what());
-    } catch (const NotImplementedError& e) {
-      PyErr_SetString(PyExc_NotImplementedError, e.what());
-    } catch (const ZeroDivisionError& e) {
-      PyErr_SetString(PyExc_ZeroDivisionError, e.what());
-    }
+    set_python_error(p);
   });
 }
 
@@ -76,7 +56,12 @@ void translate_exceptions() {
 void init_array(nb::module_& m) {
   translate_exceptions();
 
-  auto cls = nb::class_<Array>(m, "ndarray", nb::is_weak_referenceable());
+  static PyType_Slot slots[] = {
+      {Py_bf_getbuffer, reinterpret_cast<void*>(array_getbuffer)},
+      {Py_bf_releasebuffer, reinterpret_cast<void*>(array_releasebuffer)},
+      {0, nullptr}};
+  auto cls = nb::class_<Array>(m, "ndarray", nb::is_weak_referenceable(),
+                               nb::type_slots(slots));
   cls.def_prop_ro("shape", [](const Array& a) { return to_tuple(a.shape()); })
       .def_prop_ro("ndim", &Array::ndim)
       .def_prop_ro("size", &Array::size)

@@ -39,11 +39,25 @@ nb::object to_numpy(const Array& a);
 // NumPy scalar (np.float32(...), etc.) holding element 0 of a 0-d array.
 nb::object to_numpy_scalar(const Array& a);
 
+// Sets the Python error for a C++ exception (arrax errors -> the Python
+// exceptions NumPy raises). Used by the translator and by raw CPython slots.
+bool set_python_error(const std::exception_ptr& p);
+
 // The `numpy` module, imported once.
 nb::module_& numpy();
 
 void init_array(nb::module_& m);
 void init_ops(nb::module_& m);
+void init_cuda(nb::module_& m);
+void init_linalg(nb::module_& m);
+void init_pyapi(nb::module_& m);
+
+// The buffer protocol of arrax.ndarray (python/src/pyapi.cpp).
+int array_getbuffer(PyObject* self, Py_buffer* view, int flags);
+void array_releasebuffer(PyObject* self, Py_buffer* view);
+void init_reductions(nb::module_& m);
+void init_shape(nb::module_& m);
+void init_indexing(nb::module_& m);
 void init_ufuncs(nb::module_& m);
 
 }  // namespace arrax::py

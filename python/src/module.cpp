@@ -6,5 +6,11 @@ NB_MODULE(_core, m) {
   m.doc() = "arrax C++ core";
   arrax::py::init_array(m);
   arrax::py::init_ops(m);
+  arrax::py::init_cuda(m);
+  arrax::py::init_linalg(m);
+  arrax::py::init_pyapi(m);
+  arrax::py::init_reductions(m);
+  arrax::py::init_shape(m);
+  arrax::py::init_indexing(m);
   arrax::py::init_ufuncs(m);
 }

@@ -97,10 +97,40 @@ nb::object call_ufunc(const PyUfunc& u, nb::args args, nb::kwargs kwargs) {
   return nb::tuple(l);
 }
 
+// tp_call of ufunc objects: a raw CPython slot, which skips building
+// nb::args / nb::kwargs on the hot path. See Note [Small-op overhead].
+PyObject* ufunc_tp_call(PyObject* self, PyObject* args, PyObject* kwargs) {
+  try {
+    const PyUfunc& u = *nb::inst_ptr<PyUfunc>(self);
+    const UfuncInfo& info = ufunc_info(u.id);
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (!kwargs && n == info.nin) {
+      Array in[3];
+      for (int i = 0; i < info.nin; ++i)
+        in[i] = to_array(PyTuple_GET_ITEM(args, i), info.name);
+      Arrays r = apply_ufunc(u.id, std::span<const Array>(in, info.nin));
+      if (info.nout == 1) return nb::cast(std::move(r[0])).release().ptr();
+      nb::object t = nb::steal(PyTuple_New(info.nout));
+      for (int k = 0; k < info.nout; ++k)
+        PyTuple_SET_ITEM(t.ptr(), k, nb::cast(std::move(r[k])).release().ptr());
+      return t.release().ptr();
+    }
+    nb::args a = nb::borrow<nb::args>(args);
+    nb::kwargs kw = kwargs ? nb::borrow<nb::kwargs>(kwargs) : nb::kwargs();
+    return call_ufunc(u, a, kw).release().ptr();
+  } catch (...) {
+    set_python_error(std::current_exception());
+    return nullptr;
+  }
+}
+
+PyType_Slot ufunc_slots[] = {{Py_tp_call, (void*)ufunc_tp_call},
+                             {0, nullptr}};
+
 }  // namespace
 
 void init_ops(nb::module_& m) {
-  nb::class_<PyUfunc>(m, "ufunc")
+  nb::class_<PyUfunc>(m, "ufunc", nb::type_slots(ufunc_slots))
       .def("__init__",
            [](PyUfunc* self, const std::string& name) {
              new (self) PyUfunc{ufunc_by_name(name)};

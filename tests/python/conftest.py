@@ -4,7 +4,9 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 # The C++ sources live in ./arrax too: make sure the Python package wins.
 sys.path.insert(
-    0, os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "python")
+    0,
+    os.environ.get("ARRAX_PYROOT")
+    or os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "python"),
 )
 
 import arrax  # noqa: E402

@@ -83,6 +83,7 @@ void select(const Array& cond, const Array& x, const Array& y,
 }
 
 void copy_cast(const Array& src, const Array& dst) {
+  if (copy_transposed(src, dst)) return;
   InnerLoop loop =
       cast_table()[static_cast<int>(dst.dtype())][static_cast<int>(src.dtype())];
   const Array* ops[2] = {&dst, &src};

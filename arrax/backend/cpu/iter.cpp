@@ -148,6 +148,39 @@ void for_each_element_raw(const Shape& shape,
 void for_each_element(const Shape& shape,
                       std::span<const Array* const> operands, InnerLoop loop,
                       const void* ctx, int64_t grain) {
+  // Fast path: every operand is either C-contiguous with the full shape or a
+  // single element. One call of the inner loop (or a split of it), no plan.
+  // See Note [Small-op overhead] in dispatch.cpp.
+  int64_t total = shape_size(shape);
+  if (operands.size() <= kMaxOperands) {
+    char* ptr[kMaxOperands];
+    int64_t st[kMaxOperands];
+    bool simple = true;
+    for (size_t k = 0; k < operands.size() && simple; ++k) {
+      const Array& a = *operands[k];
+      ptr[k] = static_cast<char*>(a.data());
+      if (a.size() == 1 && total != 1)
+        st[k] = 0;
+      else if (a.is_c_contiguous() && a.size() == total)
+        st[k] = a.itemsize();
+      else
+        simple = false;
+    }
+    if (simple) {
+      if (total == 0) return;
+      if (total <= grain) {
+        loop(ptr, st, total, ctx);
+        return;
+      }
+      size_t nops = operands.size();
+      parallel_for(total, grain, [&](int64_t b, int64_t e) {
+        char* p[kMaxOperands];
+        for (size_t k = 0; k < nops; ++k) p[k] = ptr[k] + b * st[k];
+        loop(p, st, e - b, ctx);
+      });
+      return;
+    }
+  }
   RawOperand raw[kMaxOperands];
   Strides st[kMaxOperands];
   if (operands.size() > kMaxOperands)

@@ -1,0 +1,971 @@
+// The CPU reduction engine: Reduce, ArgReduce and Scan.
+//
+// Note [Reduction engine]
+// A reduction reads an input x of any strides and writes an output o that is
+// viewed with x's rank (stride 0 on the reduced axes). The engine drops
+// length-1 dimensions, orders the rest by x's strides (outermost first, as
+// NumPy's iterator does) and merges neighbours that are contiguous for both
+// operands. Then the innermost dimension decides the loop:
+//  - inner reduced ("row" path): every output element is the combination of
+//    whole rows; a row is reduced by a vectorizable kernel (pairwise
+//    summation for floats, eight-lane max/min). Threads split the outputs;
+//    a single long row is split along the pairwise tree (sum) or into
+//    chunks (order-free ops) and the partials combined.
+//  - inner kept ("column" path): the rows of x are accumulated into a slice
+//    of the output elementwise, o[j] = o[j] (+) x[i, j]. Threads split the
+//    kept dimensions.
+// Both paths combine in exactly NumPy's order: o starts at the identity (or
+// `initial`), and each row or element is combined into it in memory order,
+// rounding to the storage type after each step for float16/bfloat16 as
+// NumPy's loops do. So float sums match NumPy bit for bit on these paths.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "arrax/backend/cpu/thread_pool.h"
+#include "arrax/primitives_reductions.h"
+
+namespace arrax {
+
+namespace {
+
+// ---- element helpers -------------------------------------------------------
+
+template <typename C>
+inline bool is_nan(C v) {
+  if constexpr (is_complex_v<C>)
+    return std::isnan(v.real()) || std::isnan(v.imag());
+  else if constexpr (std::is_floating_point_v<C>)
+    return v != v;
+  else
+    return false;
+}
+
+template <typename T>
+inline bool truthy(T v) {
+  if constexpr (is_half_v<T>)
+    return static_cast<float>(v) != 0.0f;
+  else if constexpr (is_complex_v<T>)
+    return v.real() != 0 || v.imag() != 0;
+  else
+    return v != T(0);
+}
+
+// Lexicographic order for complex values (NumPy's), plain order otherwise.
+template <typename C>
+inline bool gt(C a, C b) {
+  if constexpr (is_complex_v<C>)
+    return a.real() > b.real() || (a.real() == b.real() && a.imag() > b.imag());
+  else
+    return a > b;
+}
+template <typename C>
+inline bool ge(C a, C b) {
+  if constexpr (is_complex_v<C>)
+    return a.real() > b.real() ||
+           (a.real() == b.real() && a.imag() >= b.imag());
+  else
+    return a >= b;
+}
+
+template <typename C>
+constexpr C quiet_nan() {
+  if constexpr (is_complex_v<C>) {
+    using R = typename C::value_type;
+    return C(std::numeric_limits<R>::quiet_NaN(), R(0));
+  } else {
+    return std::numeric_limits<C>::quiet_NaN();
+  }
+}
+
+// Integer arithmetic wraps like NumPy's (through uint64, which is defined).
+template <typename C>
+inline C add(C a, C b) {
+  if constexpr (std::is_same_v<C, bool>)
+    return a || b;
+  else if constexpr (std::is_integral_v<C>)
+    return static_cast<C>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  else
+    return a + b;
+}
+template <typename C>
+inline C mul(C a, C b) {
+  if constexpr (std::is_same_v<C, bool>)
+    return a && b;
+  else if constexpr (std::is_integral_v<C>)
+    return static_cast<C>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  else
+    return a * b;
+}
+
+// ---- pairwise summation ----------------------------------------------------
+
+// Note [Pairwise summation]
+// NumPy sums floats pairwise: rows of up to 128 elements are summed with
+// eight interleaved accumulators (combined as ((r0+r1)+(r2+r3))+((r4+r5)+
+// (r6+r7))) and longer rows are split in two at a multiple of 8 near the
+// middle. Complex rows are summed the same way over their 2n components,
+// i.e. four accumulators per component. We follow the same tree so results
+// agree bit for bit; `Load` turns an element into the compute type (and
+// replaces NaN by 0 for nansum).
+constexpr int64_t kPairwiseBlock = 128;
+
+template <typename C, typename Load>
+C pairwise_real(const char* p, int64_t n, int64_t s, const Load& ld) {
+  if (n < 8) {
+    C res = C(0);
+    for (int64_t i = 0; i < n; ++i) res += ld(p + i * s);
+    return res;
+  }
+  if (n <= kPairwiseBlock) {
+    C r[8];
+    for (int j = 0; j < 8; ++j) r[j] = ld(p + j * s);
+    int64_t i = 8;
+    for (; i < n - (n % 8); i += 8)
+      for (int j = 0; j < 8; ++j) r[j] += ld(p + (i + j) * s);
+    C res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += ld(p + i * s);
+    return res;
+  }
+  int64_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return pairwise_real<C>(p, n2, s, ld) +
+         pairwise_real<C>(p + n2 * s, n - n2, s, ld);
+}
+
+// Contiguous float/double rows: the same tree with plain pointers so that the
+// eight-accumulator loop vectorizes.
+template <typename C>
+C pairwise_contig(const C* a, int64_t n) {
+  if (n < 8) {
+    C res = C(0);
+    for (int64_t i = 0; i < n; ++i) res += a[i];
+    return res;
+  }
+  if (n <= kPairwiseBlock) {
+    C r[8];
+    for (int j = 0; j < 8; ++j) r[j] = a[j];
+    int64_t i = 8;
+    for (; i < n - (n % 8); i += 8)
+      for (int j = 0; j < 8; ++j) r[j] += a[i + j];
+    C res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; ++i) res += a[i];
+    return res;
+  }
+  int64_t n2 = n / 2;
+  n2 -= n2 % 8;
+  return pairwise_contig(a, n2) + pairwise_contig(a + n2, n - n2);
+}
+
+// Complex rows of m elements (see Note [Pairwise summation]).
+template <typename C, typename Load>
+C pairwise_complex(const char* p, int64_t m, int64_t s, const Load& ld) {
+  using R = typename C::value_type;
+  if (m < 4) {
+    R rr = 0, ri = 0;
+    for (int64_t i = 0; i < m; ++i) {
+      C v = ld(p + i * s);
+      rr += v.real();
+      ri += v.imag();
+    }
+    return C(rr, ri);
+  }
+  if (2 * m <= kPairwiseBlock) {
+    R r[8];
+    for (int j = 0; j < 4; ++j) {
+      C v = ld(p + j * s);
+      r[2 * j] = v.real();
+      r[2 * j + 1] = v.imag();
+    }
+    int64_t i = 4;
+    for (; i < m - (m % 4); i += 4)
+      for (int j = 0; j < 4; ++j) {
+        C v = ld(p + (i + j) * s);
+        r[2 * j] += v.real();
+        r[2 * j + 1] += v.imag();
+      }
+    R rr = (r[0] + r[2]) + (r[4] + r[6]);
+    R ri = (r[1] + r[3]) + (r[5] + r[7]);
+    for (; i < m; ++i) {
+      C v = ld(p + i * s);
+      rr += v.real();
+      ri += v.imag();
+    }
+    return C(rr, ri);
+  }
+  int64_t n2 = m;  // half of the 2m components
+  n2 -= n2 % 8;
+  int64_t m2 = n2 / 2;
+  C a = pairwise_complex<C>(p, m2, s, ld);
+  C b = pairwise_complex<C>(p + m2 * s, m - m2, s, ld);
+  return C(a.real() + b.real(), a.imag() + b.imag());
+}
+
+// ---- the reducers ----------------------------------------------------------
+
+template <ReduceOp OP, typename T>
+struct Reducer {
+  static constexpr bool kBoolOut = OP == ReduceOp::Any || OP == ReduceOp::All;
+  using C = std::conditional_t<kBoolOut, bool, compute_t<T>>;
+  using Out = std::conditional_t<kBoolOut, bool, T>;
+  static constexpr bool kNanSkip =
+      (OP == ReduceOp::NanSum || OP == ReduceOp::NanProd) &&
+      (is_float_v<T> || is_complex_v<T>);
+  static constexpr bool kSum = OP == ReduceOp::Sum || OP == ReduceOp::NanSum;
+  static constexpr bool kProd = OP == ReduceOp::Prod || OP == ReduceOp::NanProd;
+  static constexpr bool kMax = OP == ReduceOp::Max || OP == ReduceOp::NanMax;
+  static constexpr bool kMin = OP == ReduceOp::Min || OP == ReduceOp::NanMin;
+  static constexpr bool kFNan = OP == ReduceOp::NanMax || OP == ReduceOp::NanMin;
+
+  static C identity() {
+    if constexpr (OP == ReduceOp::Any) return false;
+    else if constexpr (OP == ReduceOp::All) return true;
+    else if constexpr (kSum) return C(0);
+    else if constexpr (kProd) return C(1);
+    else if constexpr (kFNan && (is_float_v<T> || is_complex_v<T>))
+      return quiet_nan<C>();  // fmax(nan, x) == x; all-NaN stays NaN
+    else if constexpr (std::is_same_v<C, bool>) return kMin;
+    else if constexpr (is_complex_v<C>) {
+      using R = typename C::value_type;
+      R inf = std::numeric_limits<R>::infinity();
+      return kMax ? C(-inf, -inf) : C(inf, inf);
+    } else if constexpr (std::is_floating_point_v<C>) {
+      C inf = std::numeric_limits<C>::infinity();
+      return kMax ? -inf : inf;
+    } else {
+      return kMax ? std::numeric_limits<C>::lowest()
+                  : std::numeric_limits<C>::max();
+    }
+  }
+
+  static C load(const char* p) {
+    T v = *reinterpret_cast<const T*>(p);
+    if constexpr (kBoolOut) {
+      return truthy(v);
+    } else {
+      C c = static_cast<C>(v);
+      if constexpr (kNanSkip)
+        if (is_nan(c)) return kSum ? C(0) : C(1);
+      return c;
+    }
+  }
+
+  static C combine(C a, C b) {
+    if constexpr (OP == ReduceOp::Any) return a || b;
+    else if constexpr (OP == ReduceOp::All) return a && b;
+    else if constexpr (kSum) return add(a, b);
+    else if constexpr (kProd) return mul(a, b);
+    else if constexpr (kFNan) {
+      // fmax / fmin: NaN loses.
+      if (is_nan(b)) return a;
+      if (is_nan(a)) return b;
+      return (kMax ? ge(a, b) : ge(b, a)) ? a : b;
+    } else {
+      // maximum / minimum: NaN wins.
+      if (is_nan(a)) return a;
+      if (is_nan(b)) return b;
+      return (kMax ? ge(a, b) : ge(b, a)) ? a : b;
+    }
+  }
+
+  // NumPy's 16-bit float loops store to the output after every step.
+  static C round(C v) {
+    if constexpr (is_half_v<T> && !kBoolOut)
+      return static_cast<C>(static_cast<T>(v));
+    else
+      return v;
+  }
+
+  static Out store(C v) {
+    if constexpr (kBoolOut) return v;
+    else return static_cast<T>(v);
+  }
+
+  // Reduces one row of n elements at byte stride s.
+  static C row(const char* p, int64_t n, int64_t s) {
+    if constexpr (kSum && (is_float_v<T> || is_complex_v<T>)) {
+      if constexpr (is_complex_v<T>) {
+        return pairwise_complex<C>(p, n, s, load);
+      } else if constexpr (std::is_floating_point_v<T> && !kNanSkip) {
+        if (s == sizeof(T))
+          return pairwise_contig(reinterpret_cast<const T*>(p), n);
+        return pairwise_real<C>(p, n, s, load);
+      } else {
+        return pairwise_real<C>(p, n, s, load);
+      }
+    } else if constexpr (OP == ReduceOp::Any || OP == ReduceOp::All) {
+      const bool stop = OP == ReduceOp::Any;
+      for (int64_t i = 0; i < n; ++i)
+        if (load(p + i * s) == stop) return stop;
+      return !stop;
+    } else if constexpr ((kMax || kMin) && std::is_floating_point_v<C>) {
+      return minmax_row(p, n, s);
+    } else {
+      C acc = identity();
+      for (int64_t i = 0; i < n; ++i) acc = combine(acc, load(p + i * s));
+      return acc;
+    }
+  }
+
+  // Eight independent lanes, written so that the compiler vectorizes them.
+  // NaN sticks in a lane (maximum) or is replaced by the first number
+  // (fmax); combine() then merges the lanes with the right NaN rule.
+  static C minmax_row(const char* p, int64_t n, int64_t s) {
+    C r[8];
+    for (int j = 0; j < 8; ++j) r[j] = identity();
+    int64_t i = 0;
+    auto step = [](C r, C v) {
+      if constexpr (kFNan) {
+        bool take = kMax ? (v > r) : (v < r);
+        return (take || r != r) ? v : r;
+      } else {
+        bool take = kMax ? (v > r) : (v < r);
+        return (take || v != v) ? v : r;
+      }
+    };
+    if (s == sizeof(T) && !is_half_v<T>) {
+      const T* a = reinterpret_cast<const T*>(p);
+      for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j) r[j] = step(r[j], a[i + j]);
+    } else {
+      for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j) r[j] = step(r[j], load(p + (i + j) * s));
+    }
+    C acc = identity();
+    for (int j = 0; j < 8; ++j) acc = combine(acc, r[j]);
+    for (; i < n; ++i) acc = combine(acc, load(p + i * s));
+    return acc;
+  }
+
+  // A long single row split across threads.
+  static C row_parallel(const char* p, int64_t n, int64_t s) {
+    int nt = cpu::num_threads();
+    constexpr int64_t kMinChunk = 1 << 16;
+    if (nt <= 1 || n < 2 * kMinChunk || kProd) return row(p, n, s);
+    if constexpr (kSum && (is_float_v<T> || is_complex_v<T>)) {
+      // Cut the pairwise tree into leaves, sum them in parallel, then
+      // combine along the same tree (see Note [Pairwise summation]).
+      struct Leaf {
+        int64_t start, len;
+      };
+      std::vector<Leaf> leaves;
+      std::vector<int> shape;  // preorder: -1 leaf index, else split
+      int depth = 0;
+      while ((1 << depth) < 4 * nt) ++depth;
+      const bool cplx = is_complex_v<T>;
+      auto split = [&](auto& self, int64_t start, int64_t len, int d) -> void {
+        int64_t scal = cplx ? 2 * len : len;
+        if (d == 0 || scal <= kPairwiseBlock || len < kMinChunk / 4) {
+          shape.push_back(-1);
+          leaves.push_back({start, len});
+          return;
+        }
+        int64_t n2;
+        if (cplx) {
+          n2 = len - len % 8;
+          n2 /= 2;
+        } else {
+          n2 = len / 2;
+          n2 -= n2 % 8;
+        }
+        shape.push_back(1);
+        self(self, start, n2, d - 1);
+        self(self, start + n2, len - n2, d - 1);
+      };
+      split(split, 0, n, depth);
+      std::vector<C> part(leaves.size());
+      cpu::parallel_for(static_cast<int64_t>(leaves.size()), 1,
+                        [&](int64_t b, int64_t e) {
+                          for (int64_t k = b; k < e; ++k)
+                            part[k] = row(p + leaves[k].start * s,
+                                          leaves[k].len, s);
+                        });
+      size_t pos = 0, leaf = 0;
+      auto fold = [&](auto& self) -> C {
+        if (shape[pos++] < 0) return part[leaf++];
+        C a = self(self);
+        C b = self(self);
+        if constexpr (is_complex_v<C>)
+          return C(a.real() + b.real(), a.imag() + b.imag());
+        else
+          return a + b;
+      };
+      return fold(fold);
+    } else {
+      int64_t chunks = std::min<int64_t>(4 * nt, n / kMinChunk);
+      std::vector<C> part(chunks);
+      int64_t per = (n + chunks - 1) / chunks;
+      cpu::parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+        for (int64_t k = b; k < e; ++k) {
+          int64_t lo = k * per, hi = std::min(n, lo + per);
+          part[k] = hi > lo ? row(p + lo * s, hi - lo, s) : identity();
+        }
+      });
+      C acc = identity();
+      for (C v : part) acc = combine(acc, v);
+      return acc;
+    }
+  }
+};
+
+// ---- dimension bookkeeping -------------------------------------------------
+
+struct Dim {
+  int64_t n;
+  int64_t xs;  // byte strides
+  int64_t os;
+};
+
+// Orders dimensions outermost first by |x stride| and merges neighbours that
+// are contiguous for both operands.
+void order_and_coalesce(std::vector<Dim>& d) {
+  std::stable_sort(d.begin(), d.end(), [](const Dim& a, const Dim& b) {
+    return std::llabs(a.xs) > std::llabs(b.xs);
+  });
+  std::vector<Dim> out;
+  for (const Dim& x : d) {
+    if (!out.empty()) {
+      Dim& p = out.back();
+      if (p.xs == x.xs * x.n && p.os == x.os * x.n) {
+        p.n *= x.n;
+        p.xs = x.xs;
+        p.os = x.os;
+        continue;
+      }
+    }
+    out.push_back(x);
+  }
+  d = std::move(out);
+}
+
+// Walks a set of dimensions in C order, tracking byte offsets of x and o.
+struct Odometer {
+  const Dim* d;
+  int nd;
+  int64_t idx[64];
+  int64_t xo = 0, oo = 0;
+  Odometer(const std::vector<Dim>& dims, int64_t start)
+      : d(dims.data()), nd(static_cast<int>(dims.size())) {
+    for (int k = nd - 1; k >= 0; --k) {
+      idx[k] = start % d[k].n;
+      start /= d[k].n;
+      xo += idx[k] * d[k].xs;
+      oo += idx[k] * d[k].os;
+    }
+  }
+  void next() {
+    for (int k = nd - 1; k >= 0; --k) {
+      xo += d[k].xs;
+      oo += d[k].os;
+      if (++idx[k] < d[k].n) return;
+      xo -= d[k].xs * d[k].n;
+      oo -= d[k].os * d[k].n;
+      idx[k] = 0;
+    }
+  }
+};
+
+int64_t product(const std::vector<Dim>& d) {
+  int64_t p = 1;
+  for (auto& x : d) p *= x.n;
+  return p;
+}
+
+// Output strides (elements) viewed with the input's rank: 0 on reduced axes.
+SmallVector<int64_t> expanded_out_strides(const Array& x, const Array& out,
+                                          std::span<const int64_t> axes,
+                                          bool keepdims) {
+  SmallVector<int64_t> os;
+  int k = 0;
+  for (int d = 0; d < x.ndim(); ++d) {
+    bool red = std::find(axes.begin(), axes.end(), d) != axes.end();
+    if (red) {
+      os.push_back(0);
+      if (keepdims) ++k;
+    } else {
+      os.push_back(out.strides()[k++]);
+    }
+  }
+  return os;
+}
+
+constexpr int64_t kColumnChunk = 512;
+constexpr int64_t kWorkGrain = 1 << 15;
+
+template <ReduceOp OP, typename T>
+void reduce_kernel(const Array& x, Array& out, std::span<const int64_t> axes,
+                   bool keepdims, const Array* initial) {
+  using R = Reducer<OP, T>;
+  using C = typename R::C;
+  using Out = typename R::Out;
+  const C init = initial ? R::load(static_cast<const char*>(initial->data()))
+                         : R::identity();
+  const int isz = sizeof(T);
+  const int osz = sizeof(Out);
+  SmallVector<int64_t> ostr = expanded_out_strides(x, out, axes, keepdims);
+  std::vector<Dim> dims;
+  for (int d = 0; d < x.ndim(); ++d)
+    if (x.shape()[d] != 1)
+      dims.push_back({x.shape()[d], x.strides()[d] * isz, ostr[d] * osz});
+  const char* xb = static_cast<const char*>(x.data());
+  char* ob = static_cast<char*>(out.data());
+  auto put = [](char* p, C v) { *reinterpret_cast<Out*>(p) = R::store(v); };
+
+  if (x.size() == 0) {
+    // Empty reduction: every output element is the initial value.
+    std::vector<Dim> od;
+    for (auto& d : dims)
+      if (d.os != 0 && d.n > 0) od.push_back(d);
+    if (out.size() == 0) return;
+    Odometer it(od, 0);
+    for (int64_t i = 0, n = product(od); i < n; ++i, it.next())
+      put(ob + it.oo, init);
+    return;
+  }
+  order_and_coalesce(dims);
+  if (dims.empty()) {  // one element
+    put(ob, R::round(R::combine(init, R::load(xb))));
+    return;
+  }
+  const Dim inner = dims.back();
+  std::vector<Dim> kept, red;
+  for (size_t k = 0; k + 1 < dims.size(); ++k)
+    (dims[k].os != 0 ? kept : red).push_back(dims[k]);
+
+  if (inner.os == 0) {
+    // Row path: the innermost dimension is reduced.
+    const int64_t nout = product(kept), nred = product(red);
+    if (nout == 1 && nred == 1) {
+      C v = R::row_parallel(xb, inner.n, inner.xs);
+      put(ob, R::round(R::combine(init, v)));
+      return;
+    }
+    const int64_t work = std::max<int64_t>(1, inner.n * nred);
+    cpu::parallel_for(
+        nout, std::max<int64_t>(1, kWorkGrain / work),
+        [&](int64_t b, int64_t e) {
+          Odometer ko(kept, b);
+          for (int64_t i = b; i < e; ++i, ko.next()) {
+            C acc = init;
+            Odometer ro(red, 0);
+            for (int64_t r = 0; r < nred; ++r, ro.next())
+              acc = R::round(R::combine(
+                  acc, R::row(xb + ko.xo + ro.xo, inner.n, inner.xs)));
+            put(ob + ko.oo, acc);
+          }
+        });
+    return;
+  }
+
+  // Column path: the innermost dimension is kept.
+  const int64_t m = inner.n, nred = product(red), nk = product(kept);
+  const int64_t nchunk = (m + kColumnChunk - 1) / kColumnChunk;
+  const int64_t work = std::max<int64_t>(1, std::min(m, kColumnChunk) * nred);
+  cpu::parallel_for(
+      nk * nchunk, std::max<int64_t>(1, kWorkGrain / work),
+      [&](int64_t b, int64_t e) {
+        C buf[kColumnChunk];
+        for (int64_t t = b; t < e; ++t) {
+          const int64_t k = t / nchunk, c = t % nchunk;
+          Odometer ko(kept, k);
+          const int64_t j0 = c * kColumnChunk;
+          const int64_t len = std::min(kColumnChunk, m - j0);
+          const char* xk = xb + ko.xo + j0 * inner.xs;
+          char* ok = ob + ko.oo + j0 * inner.os;
+          for (int64_t j = 0; j < len; ++j) buf[j] = init;
+          Odometer ro(red, 0);
+          for (int64_t r = 0; r < nred; ++r, ro.next()) {
+            const char* xr = xk + ro.xo;
+            if constexpr (std::is_floating_point_v<T> &&
+                          (R::kSum || R::kProd) && !R::kNanSkip) {
+              if (inner.xs == isz) {
+                const T* a = reinterpret_cast<const T*>(xr);
+                if constexpr (R::kSum)
+                  for (int64_t j = 0; j < len; ++j) buf[j] += a[j];
+                else
+                  for (int64_t j = 0; j < len; ++j) buf[j] *= a[j];
+                continue;
+              }
+            }
+            for (int64_t j = 0; j < len; ++j)
+              buf[j] = R::round(R::combine(buf[j], R::load(xr + j * inner.xs)));
+          }
+          for (int64_t j = 0; j < len; ++j) put(ok + j * inner.os, buf[j]);
+        }
+      });
+}
+
+// ---- arg reductions --------------------------------------------------------
+
+template <ArgReduceOp OP, typename T>
+struct Arg {
+  using C = compute_t<T>;
+  static constexpr bool kMax =
+      OP == ArgReduceOp::ArgMax || OP == ArgReduceOp::NanArgMax;
+  static constexpr bool kNan =
+      OP == ArgReduceOp::NanArgMax || OP == ArgReduceOp::NanArgMin;
+  static C load(const char* p) {
+    return static_cast<C>(*reinterpret_cast<const T*>(p));
+  }
+  // Does v replace the current best b? The first extreme wins.
+  static bool better(C v, C b) {
+    if constexpr (std::is_same_v<C, bool>) {
+      return kMax ? (v && !b) : (!v && b);
+    } else if constexpr (kNan) {
+      if (is_nan(v)) return false;
+      if (is_nan(b)) return true;
+      return kMax ? gt(v, b) : gt(b, v);
+    } else {
+      if (is_nan(b)) return false;
+      if (is_nan(v)) return true;
+      return kMax ? gt(v, b) : gt(b, v);
+    }
+  }
+  // Index of the best element of a row; -1 for an all-NaN row (nan-ops).
+  static int64_t row(const char* p, int64_t n, int64_t s) {
+    if constexpr (std::is_floating_point_v<T> && !kNan) {
+      if (s == sizeof(T) && n >= 512) return row_blocked(p, n);
+    }
+    C best = load(p);
+    int64_t bi = 0;
+    for (int64_t i = 1; i < n; ++i) {
+      C v = load(p + i * s);
+      if (better(v, best)) {
+        best = v;
+        bi = i;
+        if constexpr (!kNan)
+          if (is_nan(v)) return bi;
+      }
+    }
+    if constexpr (kNan)
+      if (is_nan(best)) return -1;
+    return bi;
+  }
+  // Contiguous float rows: a vectorized max over blocks, and a scan of a
+  // block only when it holds a new best (or a NaN).
+  static int64_t row_blocked(const char* p, int64_t n) {
+    const T* a = reinterpret_cast<const T*>(p);
+    constexpr int64_t B = 256;
+    T best = a[0];
+    int64_t bi = 0;
+    if (best != best) return 0;
+    for (int64_t i0 = 0; i0 < n; i0 += B) {
+      const int64_t len = std::min(B, n - i0);
+      T r[8];
+      for (int j = 0; j < 8; ++j) r[j] = a[i0];
+      int64_t i = 0;
+      for (; i + 8 <= len; i += 8)
+        for (int j = 0; j < 8; ++j) {
+          T v = a[i0 + i + j];
+          bool take = kMax ? (v > r[j]) : (v < r[j]);
+          r[j] = (take || v != v) ? v : r[j];
+        }
+      T m = r[0];
+      bool nan = false;
+      for (int j = 0; j < 8; ++j) {
+        nan |= r[j] != r[j];
+        if (kMax ? r[j] > m : r[j] < m) m = r[j];
+      }
+      for (; i < len; ++i) {
+        T v = a[i0 + i];
+        nan |= v != v;
+        if (kMax ? v > m : v < m) m = v;
+      }
+      if (nan) {
+        for (int64_t k = 0; k < len; ++k)
+          if (a[i0 + k] != a[i0 + k]) return i0 + k;
+      }
+      if (kMax ? m > best : m < best) {
+        for (int64_t k = 0; k < len; ++k)
+          if (a[i0 + k] == m) {
+            best = m;
+            bi = i0 + k;
+            break;
+          }
+      }
+    }
+    return bi;
+  }
+};
+
+[[noreturn]] void all_nan(const char* name) {
+  throw ValueError(std::string("[") + name + "] All-NaN slice encountered");
+}
+
+template <ArgReduceOp OP, typename T>
+void arg_kernel(const Array& x, Array& out, int axis, bool keepdims,
+                const char* name) {
+  using A = Arg<OP, T>;
+  const int isz = sizeof(T);
+  std::vector<Dim> others;
+  int k = 0;
+  for (int d = 0; d < x.ndim(); ++d) {
+    if (d == axis) {
+      if (keepdims) ++k;
+      continue;
+    }
+    int64_t os = out.strides()[k++] * 8;
+    if (x.shape()[d] != 1) others.push_back({x.shape()[d], x.strides()[d] * isz, os});
+  }
+  if (out.size() == 0) return;
+  const int64_t L = x.shape()[axis], ls = x.strides()[axis] * isz;
+  order_and_coalesce(others);
+  const char* xb = static_cast<const char*>(x.data());
+  char* ob = static_cast<char*>(out.data());
+  auto put = [&](char* p, int64_t v) {
+    if (v < 0) all_nan(name);
+    *reinterpret_cast<int64_t*>(p) = v;
+  };
+  const bool column = !others.empty() &&
+                      std::llabs(others.back().xs) < std::llabs(ls) && L > 1;
+  if (!column) {
+    const int64_t nout = product(others);
+    if (nout == 1) {
+      // One long row: per-thread partial results, combined in order.
+      int nt = cpu::num_threads();
+      if (nt > 1 && L >= (1 << 17)) {
+        int64_t chunks = 4 * nt, per = (L + chunks - 1) / chunks;
+        std::vector<int64_t> idx(chunks, -2);
+        cpu::parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
+          for (int64_t c = b; c < e; ++c) {
+            int64_t lo = c * per, hi = std::min(L, lo + per);
+            if (hi > lo) {
+              int64_t r = A::row(xb + lo * ls, hi - lo, ls);
+              idx[c] = r < 0 ? -1 : lo + r;
+            }
+          }
+        });
+        int64_t bi = -1;
+        for (int64_t c = 0; c < chunks; ++c) {
+          if (idx[c] < 0) continue;
+          if (bi < 0 || A::better(A::load(xb + idx[c] * ls),
+                                  A::load(xb + bi * ls)))
+            bi = idx[c];
+          if constexpr (!A::kNan)
+            if (is_nan(A::load(xb + bi * ls))) break;
+        }
+        put(ob, bi);
+        return;
+      }
+      put(ob, A::row(xb, L, ls));
+      return;
+    }
+    cpu::parallel_for(nout, std::max<int64_t>(1, kWorkGrain / L),
+                      [&](int64_t b, int64_t e) {
+                        Odometer o(others, b);
+                        for (int64_t i = b; i < e; ++i, o.next())
+                          put(ob + o.oo, A::row(xb + o.xo, L, ls));
+                      });
+    return;
+  }
+  // Column path: the innermost kept dimension runs fastest in memory.
+  const Dim inner = others.back();
+  others.pop_back();
+  const int64_t m = inner.n, nk = product(others);
+  const int64_t nchunk = (m + kColumnChunk - 1) / kColumnChunk;
+  using C = typename A::C;
+  cpu::parallel_for(
+      nk * nchunk,
+      std::max<int64_t>(1, kWorkGrain / (std::min(m, kColumnChunk) * L)),
+      [&](int64_t b, int64_t e) {
+        C best[kColumnChunk];
+        int64_t bi[kColumnChunk];
+        for (int64_t t = b; t < e; ++t) {
+          const int64_t kk = t / nchunk, c = t % nchunk;
+          Odometer o(others, kk);
+          const int64_t j0 = c * kColumnChunk;
+          const int64_t len = std::min(kColumnChunk, m - j0);
+          const char* xk = xb + o.xo + j0 * inner.xs;
+          for (int64_t j = 0; j < len; ++j) {
+            best[j] = A::load(xk + j * inner.xs);
+            bi[j] = 0;
+          }
+          for (int64_t r = 1; r < L; ++r) {
+            const char* xr = xk + r * ls;
+            for (int64_t j = 0; j < len; ++j) {
+              C v = A::load(xr + j * inner.xs);
+              if (A::better(v, best[j])) {
+                best[j] = v;
+                bi[j] = r;
+              }
+            }
+          }
+          char* ok = ob + o.oo + j0 * inner.os;
+          for (int64_t j = 0; j < len; ++j) {
+            if constexpr (A::kNan)
+              if (is_nan(best[j])) all_nan(name);
+            *reinterpret_cast<int64_t*>(ok + j * inner.os) = bi[j];
+          }
+        }
+      });
+}
+
+// ---- scans -----------------------------------------------------------------
+
+template <ReduceOp OP, typename T>
+void scan_kernel(const Array& x, Array& out, int axis) {
+  using R = Reducer<OP, T>;
+  using C = typename R::C;
+  const int isz = sizeof(T);
+  if (x.size() == 0) return;
+  std::vector<Dim> others;
+  for (int d = 0; d < x.ndim(); ++d)
+    if (d != axis && x.shape()[d] != 1)
+      others.push_back(
+          {x.shape()[d], x.strides()[d] * isz, out.strides()[d] * isz});
+  const int64_t L = x.shape()[axis];
+  const int64_t ls = x.strides()[axis] * isz, lo = out.strides()[axis] * isz;
+  order_and_coalesce(others);
+  const char* xb = static_cast<const char*>(x.data());
+  char* ob = static_cast<char*>(out.data());
+  auto put = [](char* p, C v) { *reinterpret_cast<T*>(p) = R::store(v); };
+  const bool column = !others.empty() &&
+                      std::llabs(others.back().xs) < std::llabs(ls) && L > 1;
+  if (!column) {
+    const int64_t nout = product(others);
+    cpu::parallel_for(nout, std::max<int64_t>(1, kWorkGrain / L),
+                      [&](int64_t b, int64_t e) {
+                        Odometer o(others, b);
+                        for (int64_t i = b; i < e; ++i, o.next()) {
+                          const char* xr = xb + o.xo;
+                          char* orow = ob + o.oo;
+                          C acc = R::load(xr);
+                          put(orow, acc);
+                          for (int64_t r = 1; r < L; ++r) {
+                            acc = R::round(R::combine(acc, R::load(xr + r * ls)));
+                            put(orow + r * lo, acc);
+                          }
+                        }
+                      });
+    return;
+  }
+  const Dim inner = others.back();
+  others.pop_back();
+  const int64_t m = inner.n, nk = product(others);
+  const int64_t nchunk = (m + kColumnChunk - 1) / kColumnChunk;
+  cpu::parallel_for(
+      nk * nchunk,
+      std::max<int64_t>(1, kWorkGrain / (std::min(m, kColumnChunk) * L)),
+      [&](int64_t b, int64_t e) {
+        C acc[kColumnChunk];
+        for (int64_t t = b; t < e; ++t) {
+          const int64_t kk = t / nchunk, c = t % nchunk;
+          Odometer o(others, kk);
+          const int64_t j0 = c * kColumnChunk;
+          const int64_t len = std::min(kColumnChunk, m - j0);
+          const char* xk = xb + o.xo + j0 * inner.xs;
+          char* ok = ob + o.oo + j0 * inner.os;
+          for (int64_t j = 0; j < len; ++j) {
+            acc[j] = R::load(xk + j * inner.xs);
+            put(ok + j * inner.os, acc[j]);
+          }
+          for (int64_t r = 1; r < L; ++r)
+            for (int64_t j = 0; j < len; ++j) {
+              acc[j] = R::round(
+                  R::combine(acc[j], R::load(xk + r * ls + j * inner.xs)));
+              put(ok + r * lo + j * inner.os, acc[j]);
+            }
+        }
+      });
+}
+
+}  // namespace
+
+void Reduce::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
+  const Array& x = inputs[0];
+  const Array* init = inputs.size() > 1 ? &inputs[1] : nullptr;
+  dispatch_types(x.dtype(), "[reduce]", [&]<typename T>() {
+    switch (op_) {
+#define ARRAX_REDUCE_CASE(OP)                                            \
+  case ReduceOp::OP:                                                     \
+    reduce_kernel<ReduceOp::OP, T>(x, outputs[0], axes_, keepdims_, init); \
+    break;
+      ARRAX_REDUCE_CASE(Sum)
+      ARRAX_REDUCE_CASE(Prod)
+      ARRAX_REDUCE_CASE(Max)
+      ARRAX_REDUCE_CASE(Min)
+      ARRAX_REDUCE_CASE(Any)
+      ARRAX_REDUCE_CASE(All)
+      ARRAX_REDUCE_CASE(NanSum)
+      ARRAX_REDUCE_CASE(NanProd)
+      ARRAX_REDUCE_CASE(NanMax)
+      ARRAX_REDUCE_CASE(NanMin)
+#undef ARRAX_REDUCE_CASE
+    }
+  });
+}
+
+void ArgReduce::eval_cpu(std::span<const Array> inputs,
+                         std::span<Array> outputs) {
+  const Array& x = inputs[0];
+  dispatch_types(x.dtype(), "[argreduce]", [&]<typename T>() {
+    switch (op_) {
+      case ArgReduceOp::ArgMax:
+        arg_kernel<ArgReduceOp::ArgMax, T>(x, outputs[0], axis_, keepdims_,
+                                           name());
+        break;
+      case ArgReduceOp::ArgMin:
+        arg_kernel<ArgReduceOp::ArgMin, T>(x, outputs[0], axis_, keepdims_,
+                                           name());
+        break;
+      case ArgReduceOp::NanArgMax:
+        arg_kernel<ArgReduceOp::NanArgMax, T>(x, outputs[0], axis_, keepdims_,
+                                              name());
+        break;
+      case ArgReduceOp::NanArgMin:
+        arg_kernel<ArgReduceOp::NanArgMin, T>(x, outputs[0], axis_, keepdims_,
+                                              name());
+        break;
+    }
+  });
+}
+
+void Scan::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
+  const Array& x = inputs[0];
+  dispatch_types(x.dtype(), "[scan]", [&]<typename T>() {
+    switch (op_) {
+      case ScanOp::CumSum:
+        scan_kernel<ReduceOp::Sum, T>(x, outputs[0], axis_);
+        break;
+      case ScanOp::CumProd:
+        scan_kernel<ReduceOp::Prod, T>(x, outputs[0], axis_);
+        break;
+      case ScanOp::NanCumSum:
+        scan_kernel<ReduceOp::NanSum, T>(x, outputs[0], axis_);
+        break;
+      case ScanOp::NanCumProd:
+        scan_kernel<ReduceOp::NanProd, T>(x, outputs[0], axis_);
+        break;
+    }
+  });
+}
+
+void RealSqrt::eval_cpu(std::span<const Array> inputs,
+                        std::span<Array> outputs) {
+  const Array& x = inputs[0];
+  Array& o = outputs[0];
+  dispatch_types(x.dtype(), "[sqrt]", [&]<typename T>() {
+    if constexpr (is_float_v<T>) {
+      // Small arrays (reduction results): a plain strided loop.
+      std::vector<Dim> dims;
+      for (int d = 0; d < x.ndim(); ++d)
+        dims.push_back({x.shape()[d], x.strides()[d] * (int64_t)sizeof(T),
+                        o.strides()[d] * (int64_t)sizeof(T)});
+      if (x.size() == 0) return;
+      const char* xb = static_cast<const char*>(x.data());
+      char* ob = static_cast<char*>(o.data());
+      Odometer it(dims, 0);
+      for (int64_t i = 0, n = x.size(); i < n; ++i, it.next()) {
+        compute_t<T> v = static_cast<compute_t<T>>(
+            *reinterpret_cast<const T*>(xb + it.xo));
+        *reinterpret_cast<T*>(ob + it.oo) = static_cast<T>(std::sqrt(v));
+      }
+    } else {
+      throw TypeError("[sqrt] expected a real floating array");
+    }
+  });
+}
+
+}  // namespace arrax

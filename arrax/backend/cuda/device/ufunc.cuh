@@ -1,0 +1,623 @@
+// Device functors, one per ufunc, named exactly like the ufunc and the CPU
+// functor (arrax/ufuncs.def, backend/cpu/functors.h), and the elementwise
+// kernels that apply them. Functors take and return compute types (float for
+// float16/bfloat16). Self-contained: NVRTC compiles this with common.cuh and
+// math.cuh only.
+#pragma once
+#include "common.cuh"
+#include "math.cuh"
+
+namespace ax {
+namespace f {
+
+#define AX_T template <typename T> __device__ __forceinline__
+#define AX_IS(kind) (traits<T>::kind)
+#define AX_U(x) static_cast<typename make_unsigned<T>::type>(x)
+
+struct add {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_bool)) return a || b;
+    else if constexpr (AX_IS(is_int)) return static_cast<T>(AX_U(a) + AX_U(b));
+    else return a + b;
+  }
+};
+struct subtract {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_int)) return static_cast<T>(AX_U(a) - AX_U(b));
+    else return a - b;
+  }
+};
+struct multiply {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_bool)) return a && b;
+    else if constexpr (AX_IS(is_int)) return static_cast<T>(AX_U(a) * AX_U(b));
+    else return a * b;
+  }
+};
+struct divide {
+  AX_T T operator()(T a, T b) const { return a / b; }
+};
+struct negative {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_int)) return static_cast<T>(-AX_U(a));
+    else return -a;
+  }
+};
+struct positive {
+  AX_T T operator()(T a) const { return a; }
+};
+
+// NumPy's divmod for floats (npy_divmod): floor division and a remainder
+// with the sign of the divisor.
+template <typename T>
+__device__ __forceinline__ void float_divmod(T a, T b, T& div_out, T& mod_out) {
+  T mod = m_fmod(a, b);
+  if (b == T(0)) {
+    div_out = a / b;
+    mod_out = mod;
+    return;
+  }
+  T div = (a - mod) / b;
+  if (mod != T(0)) {
+    if ((b < T(0)) != (mod < T(0))) {
+      mod += b;
+      div -= T(1);
+    }
+  } else {
+    mod = m_copysign(T(0), b);
+  }
+  T fd;
+  if (div != T(0)) {
+    fd = m_floor(div);
+    if (div - fd > T(0.5)) fd += T(1);
+  } else {
+    fd = m_copysign(T(0), a / b);
+  }
+  div_out = fd;
+  mod_out = mod;
+}
+template <typename T>
+__device__ __forceinline__ T int_floordiv(T a, T b) {
+  if (b == T(0)) return T(0);
+  if constexpr (traits<T>::is_signed) {
+    if (b == T(-1)) return static_cast<T>(-AX_U(a));  // wraps at the minimum
+    T q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
+    return q;
+  } else {
+    return a / b;
+  }
+}
+template <typename T>
+__device__ __forceinline__ T int_mod(T a, T b) {
+  if (b == T(0)) return T(0);
+  if constexpr (traits<T>::is_signed) {
+    if (b == T(-1)) return T(0);
+    T r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+  } else {
+    return a % b;
+  }
+}
+
+struct floor_divide {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_int)) return int_floordiv(a, b);
+    else if constexpr (AX_IS(is_bool)) return a;  // never selected
+    else {
+      T d, m;
+      float_divmod(a, b, d, m);
+      return d;
+    }
+  }
+};
+struct remainder {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_int)) return int_mod(a, b);
+    else {
+      T d, m;
+      float_divmod(a, b, d, m);
+      return m;
+    }
+  }
+};
+struct divmod {
+  template <typename T>
+  struct pair {
+    T first, second;
+  };
+  AX_T pair<T> operator()(T a, T b) const {
+    if constexpr (AX_IS(is_int)) return {int_floordiv(a, b), int_mod(a, b)};
+    else {
+      T d, m;
+      float_divmod(a, b, d, m);
+      return {d, m};
+    }
+  }
+};
+struct fmod {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_int)) {
+      if (b == T(0)) return T(0);
+      if constexpr (traits<T>::is_signed)
+        if (b == T(-1)) return T(0);
+      return a % b;
+    } else {
+      return m_fmod(a, b);
+    }
+  }
+};
+struct power {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_int)) {
+      // Negative exponents are rejected by the op on the host.
+      typedef typename make_unsigned<T>::type U;
+      U base = static_cast<U>(a), r = 1;
+      T e = b;
+      while (e > 0) {
+        if (e & 1) r *= base;
+        base *= base;
+        e >>= 1;
+      }
+      return static_cast<T>(r);
+    } else if constexpr (AX_IS(is_bool)) {
+      return a || !b;
+    } else {
+      return m_pow(a, b);
+    }
+  }
+};
+struct float_power {
+  AX_T T operator()(T a, T b) const { return m_pow(a, b); }
+};
+struct absolute {
+  template <typename T>
+  __device__ __forceinline__ auto operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) return m_abs(a);
+    else if constexpr (AX_IS(is_bool)) return a;
+    else if constexpr (AX_IS(is_int)) {
+      if constexpr (traits<T>::is_signed)
+        return static_cast<T>(a < 0 ? -AX_U(a) : AX_U(a));
+      else
+        return a;
+    } else {
+      return m_fabs(a);
+    }
+  }
+};
+struct fabs {
+  AX_T T operator()(T a) const { return m_fabs(a); }
+};
+struct sign {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) {
+      if (a.re == 0 && a.im == 0) return a;
+      auto n = m_abs(a);
+      return T(a.re / n, a.im / n);
+    } else if constexpr (AX_IS(is_float)) {
+      if (m_isnan(a)) return a;
+      return a > T(0) ? T(1) : (a < T(0) ? T(-1) : T(0));
+    } else {
+      return static_cast<T>((a > T(0)) - (a < T(0)));
+    }
+  }
+};
+struct reciprocal {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_int)) {
+      if (a == T(0)) return T(0);
+      if constexpr (traits<T>::is_signed)
+        if (a == T(-1)) return T(-1);
+      return static_cast<T>(T(1) / a);
+    } else if constexpr (AX_IS(is_complex)) {
+      return T(1) / a;
+    } else {
+      return T(1) / a;
+    }
+  }
+};
+struct square {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_int)) return static_cast<T>(AX_U(a) * AX_U(a));
+    else if constexpr (AX_IS(is_bool)) return a;
+    else return a * a;
+  }
+};
+struct conjugate {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) return T(a.re, -a.im);
+    else return a;
+  }
+};
+
+#define AX_CMP(name, op)                                   \
+  struct name {                                            \
+    AX_T bool operator()(T a, T b) const { return a op b; } \
+  };
+AX_CMP(equal, ==)
+AX_CMP(not_equal, !=)
+AX_CMP(less, <)
+AX_CMP(less_equal, <=)
+AX_CMP(greater, >)
+AX_CMP(greater_equal, >=)
+#undef AX_CMP
+
+template <typename T>
+__device__ __forceinline__ bool truthy(T a) {
+  if constexpr (traits<T>::is_complex) return a.re != 0 || a.im != 0;
+  else return a != T(0);
+}
+struct logical_and {
+  AX_T bool operator()(T a, T b) const { return truthy(a) && truthy(b); }
+};
+struct logical_or {
+  AX_T bool operator()(T a, T b) const { return truthy(a) || truthy(b); }
+};
+struct logical_xor {
+  AX_T bool operator()(T a, T b) const { return truthy(a) != truthy(b); }
+};
+struct logical_not {
+  AX_T bool operator()(T a) const { return !truthy(a); }
+};
+
+struct bitwise_and {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_bool)) return a && b;
+    else return a & b;
+  }
+};
+struct bitwise_or {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_bool)) return a || b;
+    else return a | b;
+  }
+};
+struct bitwise_xor {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_bool)) return a != b;
+    else return a ^ b;
+  }
+};
+struct invert {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_bool)) return !a;
+    else return static_cast<T>(~a);
+  }
+};
+struct left_shift {
+  AX_T T operator()(T a, T b) const {
+    if (static_cast<u64>(b) < sizeof(T) * 8)
+      return static_cast<T>(AX_U(a) << b);
+    return T(0);
+  }
+};
+struct right_shift {
+  AX_T T operator()(T a, T b) const {
+    if (static_cast<u64>(b) < sizeof(T) * 8) return static_cast<T>(a >> b);
+    if constexpr (traits<T>::is_signed) return a < 0 ? T(-1) : T(0);
+    return T(0);
+  }
+};
+
+#define AX_UNARY_MATH(name, fn)                              \
+  struct name {                                              \
+    AX_T T operator()(T a) const { return fn(a); }           \
+  };
+AX_UNARY_MATH(exp, m_exp)
+AX_UNARY_MATH(log, m_log)
+AX_UNARY_MATH(sqrt, m_sqrt)
+AX_UNARY_MATH(sin, m_sin)
+AX_UNARY_MATH(cos, m_cos)
+AX_UNARY_MATH(tan, m_tan)
+AX_UNARY_MATH(arcsin, m_asin)
+AX_UNARY_MATH(arccos, m_acos)
+AX_UNARY_MATH(arctan, m_atan)
+AX_UNARY_MATH(sinh, m_sinh)
+AX_UNARY_MATH(cosh, m_cosh)
+AX_UNARY_MATH(tanh, m_tanh)
+AX_UNARY_MATH(arcsinh, m_asinh)
+AX_UNARY_MATH(arccosh, m_acosh)
+AX_UNARY_MATH(arctanh, m_atanh)
+AX_UNARY_MATH(cbrt, m_cbrt)
+AX_UNARY_MATH(floor, m_floor)
+AX_UNARY_MATH(ceil, m_ceil)
+AX_UNARY_MATH(trunc, m_trunc)
+AX_UNARY_MATH(rint, m_rint)
+#undef AX_UNARY_MATH
+
+struct exp2 {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) {
+      typedef decltype(a.re) R;
+      return m_exp(a * T(R(0.6931471805599453)));
+    } else {
+      return m_exp2(a);
+    }
+  }
+};
+struct expm1 {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) return m_exp(a) - T(1);
+    else return m_expm1(a);
+  }
+};
+struct log2 {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) {
+      typedef decltype(a.re) R;
+      T l = m_log(a);
+      return T(l.re * R(1.4426950408889634), l.im * R(1.4426950408889634));
+    } else {
+      return m_log2(a);
+    }
+  }
+};
+struct log10 {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) {
+      typedef decltype(a.re) R;
+      T l = m_log(a);
+      return T(l.re * R(0.4342944819032518), l.im * R(0.4342944819032518));
+    } else {
+      return m_log10(a);
+    }
+  }
+};
+struct log1p {
+  AX_T T operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) return m_log(a + T(1));
+    else return m_log1p(a);
+  }
+};
+struct arctan2 {
+  AX_T T operator()(T a, T b) const { return m_atan2(a, b); }
+};
+struct hypot {
+  AX_T T operator()(T a, T b) const { return m_hypot(a, b); }
+};
+struct deg2rad {
+  AX_T T operator()(T a) const { return a * T(0.017453292519943295); }
+};
+struct radians {
+  AX_T T operator()(T a) const { return a * T(0.017453292519943295); }
+};
+struct rad2deg {
+  AX_T T operator()(T a) const { return a * T(57.29577951308232); }
+};
+struct degrees {
+  AX_T T operator()(T a) const { return a * T(57.29577951308232); }
+};
+
+struct maximum {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_complex)) {
+      if (m_isnan(a.re) || m_isnan(a.im)) return a;
+      if (m_isnan(b.re) || m_isnan(b.im)) return b;
+      return a >= b ? a : b;
+    } else if constexpr (AX_IS(is_float)) {
+      return (a >= b || m_isnan(a)) ? a : b;
+    } else {
+      return a >= b ? a : b;
+    }
+  }
+};
+struct minimum {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_complex)) {
+      if (m_isnan(a.re) || m_isnan(a.im)) return a;
+      if (m_isnan(b.re) || m_isnan(b.im)) return b;
+      return a <= b ? a : b;
+    } else if constexpr (AX_IS(is_float)) {
+      return (a <= b || m_isnan(a)) ? a : b;
+    } else {
+      return a <= b ? a : b;
+    }
+  }
+};
+struct fmax {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_complex)) {
+      if (m_isnan(b.re) || m_isnan(b.im)) return a;
+      if (m_isnan(a.re) || m_isnan(a.im)) return b;
+      return a >= b ? a : b;
+    } else if constexpr (AX_IS(is_float)) {
+      return (a >= b || m_isnan(b)) ? a : b;
+    } else {
+      return a >= b ? a : b;
+    }
+  }
+};
+struct fmin {
+  AX_T T operator()(T a, T b) const {
+    if constexpr (AX_IS(is_complex)) {
+      if (m_isnan(b.re) || m_isnan(b.im)) return a;
+      if (m_isnan(a.re) || m_isnan(a.im)) return b;
+      return a <= b ? a : b;
+    } else if constexpr (AX_IS(is_float)) {
+      return (a <= b || m_isnan(b)) ? a : b;
+    } else {
+      return a <= b ? a : b;
+    }
+  }
+};
+struct clip {
+  AX_T T operator()(T a, T lo, T hi) const {
+    return minimum()(maximum()(a, lo), hi);
+  }
+};
+
+struct isnan {
+  AX_T bool operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) return m_isnan(a.re) || m_isnan(a.im);
+    else if constexpr (AX_IS(is_float)) return m_isnan(a);
+    else return false;
+  }
+};
+struct isinf {
+  AX_T bool operator()(T a) const {
+    if constexpr (AX_IS(is_complex)) return m_isinf(a.re) || m_isinf(a.im);
+    else if constexpr (AX_IS(is_float)) return m_isinf(a);
+    else return false;
+  }
+};
+struct isfinite {
+  AX_T bool operator()(T a) const {
+    if constexpr (AX_IS(is_complex))
+      return !(m_isnan(a.re) || m_isnan(a.im) || m_isinf(a.re) ||
+               m_isinf(a.im));
+    else if constexpr (AX_IS(is_float)) return !(m_isnan(a) || m_isinf(a));
+    else return true;
+  }
+};
+struct signbit {
+  AX_T bool operator()(T a) const {
+    return m_copysign(T(1), a) < T(0);
+  }
+};
+struct copysign {
+  AX_T T operator()(T a, T b) const { return m_copysign(a, b); }
+};
+struct nextafter {
+  AX_T T operator()(T a, T b) const { return m_nextafter(a, b); }
+};
+struct logaddexp {
+  AX_T T operator()(T x, T y) const {
+    if (x == y) return x + T(0.6931471805599453);
+    T d = x - y;
+    if (d > T(0)) return x + m_log1p(m_exp(-d));
+    if (d <= T(0)) return y + m_log1p(m_exp(d));
+    return d;  // nan
+  }
+};
+struct logaddexp2 {
+  AX_T T operator()(T x, T y) const {
+    if (x == y) return x + T(1);
+    T d = x - y;
+    if (d > T(0)) return x + m_log1p(m_exp2(-d)) * T(1.4426950408889634);
+    if (d <= T(0)) return y + m_log1p(m_exp2(d)) * T(1.4426950408889634);
+    return d;
+  }
+};
+struct heaviside {
+  AX_T T operator()(T x, T h) const {
+    if (m_isnan(x)) return x;
+    if (x < T(0)) return T(0);
+    if (x > T(0)) return T(1);
+    return h;
+  }
+};
+
+#undef AX_T
+#undef AX_IS
+#undef AX_U
+
+}  // namespace f
+
+// ---- kernels -------------------------------------------------------------
+// Operand i of a contiguous launch is read at index i * step (step 0 for a
+// broadcast scalar, 1 otherwise).
+
+template <typename O, typename R>
+__device__ __forceinline__ O store(R r) {
+  return convert<O>::from(r);
+}
+
+template <typename F, typename T, typename O>
+__global__ void ew1(O* __restrict__ out, const T* __restrict__ a, i64 n,
+                    i64 sa) {
+  F f;
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x)
+    out[i] = store<O>(f(load(a[i * sa])));
+}
+
+template <typename F, typename T, typename O>
+__global__ void ew2(O* __restrict__ out, const T* __restrict__ a,
+                    const T* __restrict__ b, i64 n, i64 sa, i64 sb) {
+  F f;
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x)
+    out[i] = store<O>(f(load(a[i * sa]), load(b[i * sb])));
+}
+
+template <typename F, typename T, typename O>
+__global__ void ew3(O* __restrict__ out, const T* __restrict__ a,
+                    const T* __restrict__ b, const T* __restrict__ c, i64 n,
+                    i64 sa, i64 sb, i64 sc) {
+  F f;
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x)
+    out[i] = store<O>(f(load(a[i * sa]), load(b[i * sb]), load(c[i * sc])));
+}
+
+// Any strides: operands are (out0, [out1,] in0, [in1, [in2]]).
+template <typename F, typename T, typename O, int NIN, int NOUT>
+__global__ void ewnd(Strided<NIN + NOUT> s, O* o0, O* o1, const T* a,
+                     const T* b, const T* c, i64 n) {
+  F f;
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 off[NIN + NOUT] = {};
+    i64 r = i;
+    for (int d = s.ndim - 1; d >= 0; --d) {
+      i64 idx = r % s.shape[d];
+      r /= s.shape[d];
+      for (int k = 0; k < NIN + NOUT; ++k) off[k] += idx * s.strides[k][d];
+    }
+    if constexpr (NOUT == 2) {
+      auto p = f(load(a[off[2]]), load(b[off[3]]));
+      o0[off[0]] = store<O>(p.first);
+      o1[off[1]] = store<O>(p.second);
+    } else if constexpr (NIN == 1) {
+      o0[off[0]] = store<O>(f(load(a[off[1]])));
+    } else if constexpr (NIN == 2) {
+      o0[off[0]] = store<O>(f(load(a[off[1]]), load(b[off[2]])));
+    } else {
+      o0[off[0]] =
+          store<O>(f(load(a[off[1]]), load(b[off[2]]), load(c[off[3]])));
+    }
+  }
+}
+
+// Casting copy with any strides (astype, assignment, ascontiguousarray).
+template <typename To, typename From>
+__global__ void cast_nd(Strided<2> s, To* out, const From* in, i64 n) {
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 o = 0, p = 0, r = i;
+    for (int d = s.ndim - 1; d >= 0; --d) {
+      i64 idx = r % s.shape[d];
+      r /= s.shape[d];
+      o += idx * s.strides[0][d];
+      p += idx * s.strides[1][d];
+    }
+    out[o] = convert<To>::from(in[p]);
+  }
+}
+template <typename To, typename From>
+__global__ void cast_contig(To* __restrict__ out,
+                            const From* __restrict__ in, i64 n, i64 sin) {
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x)
+    out[i] = convert<To>::from(in[i * sin]);
+}
+
+// out = cond ? x : y, moving bytes of one item size.
+template <typename T>
+__global__ void select_nd(Strided<4> s, T* out, const bool* c, const T* x,
+                          const T* y, i64 n) {
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 off[4] = {};
+    i64 r = i;
+    for (int d = s.ndim - 1; d >= 0; --d) {
+      i64 idx = r % s.shape[d];
+      r /= s.shape[d];
+      for (int k = 0; k < 4; ++k) off[k] += idx * s.strides[k][d];
+    }
+    out[off[0]] = c[off[1]] ? x[off[2]] : y[off[3]];
+  }
+}
+
+}  // namespace ax
