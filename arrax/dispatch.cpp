@@ -31,23 +31,21 @@ Arrays Primitive::vjp(std::span<const Array>, std::span<const Array>,
                             "] has no derivative");
 }
 
+// 0-d CPU arrays (Python scalars, NumPy scalars) go with any device: the
+// device of an op is that of its first other input.
 Device common_device(std::span<const Array> inputs, const char* op) {
-  Device dev = Device::cpu();
-  bool found = false;
+  const Array* first = nullptr;
   for (const Array& a : inputs) {
-    Device d = a.device();
-    if (!found) {
-      dev = d;
-      found = true;
-    } else if (!(d == dev)) {
-      bool a_scalar = a.ndim() == 0 && d.is_cpu();
-      if (a_scalar) continue;
+    if (a.ndim() == 0 && a.device().is_cpu()) continue;
+    if (!first) {
+      first = &a;
+    } else if (!(a.device() == first->device())) {
       throw ValueError(std::string("[") + op +
-                       "] arrays are on different devices: " + dev.str() +
-                       " and " + d.str());
+                       "] arrays are on different devices: " +
+                       first->device().str() + " and " + a.device().str());
     }
   }
-  return dev;
+  return first ? first->device() : Device::cpu();
 }
 
 namespace {
@@ -84,6 +82,13 @@ Arrays dispatch(std::shared_ptr<Primitive> p, std::span<const Array> inputs) {
 void dispatch_into(std::shared_ptr<Primitive> p, std::span<const Array> inputs,
                    std::span<Array> outputs) {
   Device dev = common_device(inputs, p->name());
+  // Only scalars in: the op runs where its outputs are.
+  if (!outputs.empty() && dev.is_cpu()) {
+    bool all_scalars = true;
+    for (const Array& a : inputs)
+      all_scalars = all_scalars && a.ndim() == 0 && a.device().is_cpu();
+    if (all_scalars) dev = outputs[0].device();
+  }
   OutputSpecs specs = p->output_specs(inputs);
   if (specs.size() != outputs.size())
     throw ValueError(std::string("[") + p->name() + "] expected " +

@@ -6,10 +6,8 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <vector>
 
 #include "arrax/backend/backend.h"
@@ -26,6 +24,23 @@ extern const char* const kDeviceHeaders[];
 int selfcheck(int arch, std::string& err);
 
 namespace {
+
+// ARRAX_CUDA_DEBUG=1 traces JIT and launch steps on stderr.
+bool debug() {
+  static bool on = [] {
+    const char* s = std::getenv("ARRAX_CUDA_DEBUG");
+    return s && *s && *s != '0';
+  }();
+  return on;
+}
+#define AX_TRACE(...)                        \
+  do {                                       \
+    if (debug()) {                           \
+      std::fprintf(stderr, "[arrax cuda] "); \
+      std::fprintf(stderr, __VA_ARGS__);     \
+      std::fprintf(stderr, "\n");            \
+    }                                        \
+  } while (0)
 
 uint64_t fnv1a(const void* data, size_t n, uint64_t h = 1469598103934665603ull) {
   auto* p = static_cast<const unsigned char*>(data);
@@ -67,6 +82,12 @@ struct DeviceState {
   int arch = 0;  // 90 for sm_90
   std::string name;
   int64_t allocated = 0, max_allocated = 0, limit = 0;
+  // Resolved kernels, so the hot path does no string work: [ufunc][dtype]
+  // [contiguous, strided] and [to][from][contiguous, strided].
+  std::vector<CUfunction> ufunc_fns =
+      std::vector<CUfunction>(kNumUfuncs * kNumDtypes * 2, nullptr);
+  std::vector<CUfunction> cast_fns =
+      std::vector<CUfunction>(kNumDtypes * kNumDtypes * 2, nullptr);
 };
 
 // Note [CUDA kernel cache]
@@ -98,6 +119,7 @@ class Jit {
     if (ln == m.lowered.end())
       throw ValueError("[cuda] kernel " + name_expr + " is not in module " + key);
     CUfunction fn;
+    AX_TRACE("get function %s", ln->second.c_str());
     check(driver().cuModuleGetFunction(&fn, m.module, ln->second.c_str()),
           "cuModuleGetFunction");
     m.functions[name_expr] = fn;
@@ -128,15 +150,9 @@ class Jit {
   }
 
   static void make_dirs(const std::string& path) {
-    std::string cur;
-    std::stringstream ss(path);
-    std::string part;
-    if (!path.empty() && path[0] == '/') cur = "/";
-    while (std::getline(ss, part, '/')) {
-      if (part.empty()) continue;
-      cur += part + "/";
-      mkdir(cur.c_str(), 0755);
-    }
+    for (size_t i = 1; i <= path.size(); ++i)
+      if (i == path.size() || path[i] == '/')
+        mkdir(path.substr(0, i).c_str(), 0755);
   }
 
   Module load_or_compile(DeviceState& ds, const std::string& key,
@@ -164,7 +180,10 @@ class Jit {
     std::fprintf(stderr, "arrax: compiling CUDA kernels for %s (sm_%d)...\n",
                  key.c_str(), ds.arch);
     compile(source, exprs, opts, lowered, blob);
+    AX_TRACE("compiled %s: %zu bytes, %zu kernels", key.c_str(), blob.size(),
+             lowered.size());
     write_cache(dir, path, lowered, blob);
+    AX_TRACE("cached %s", path.c_str());
     return finish(lowered, blob, exprs);
   }
 
@@ -172,7 +191,9 @@ class Jit {
                 const std::string& blob,
                 const std::vector<std::string>& exprs) {
     Module m;
+    AX_TRACE("loading module (%zu bytes)", blob.size());
     check(driver().cuModuleLoadData(&m.module, blob.data()), "cuModuleLoadData");
+    AX_TRACE("loaded module");
     for (size_t i = 0; i < exprs.size(); ++i) m.lowered[exprs[i]] = lowered[i];
     return m;
   }
@@ -222,29 +243,37 @@ class Jit {
 
 
  private:
-  // File: "AXK1\n" count "\n" names... blob-size "\n" checksum "\n" blob.
+  // Note [CUDA cache file]: "AXK1 <count> <blob size> <checksum>\n", then
+  // one lowered name per line, then the cubin. Plain stdio: the plugin avoids
+  // iostreams, whose locale machinery crashed inside some host processes.
   static bool read_cache(const std::string& path, size_t count,
                          std::vector<std::string>& lowered, std::string& blob) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::string magic;
-    size_t n = 0, size = 0;
-    unsigned long long sum = 0;
-    if (!std::getline(in, magic) || magic != "AXK1") return false;
-    if (!(in >> n) || n != count) return false;
-    in.ignore(1);
-    lowered.clear();
-    for (size_t i = 0; i < n; ++i) {
-      std::string l;
-      if (!std::getline(in, l)) return false;
-      lowered.push_back(l);
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    bool ok = false;
+    unsigned long long n = 0, size = 0, sum = 0;
+    if (std::fscanf(f, "AXK1 %llu %llu %llu", &n, &size, &sum) == 3 &&
+        n == count && std::fgetc(f) == '\n') {
+      lowered.clear();
+      ok = true;
+      std::vector<char> line(1 << 16);
+      for (size_t i = 0; i < n && ok; ++i) {
+        if (!std::fgets(line.data(), static_cast<int>(line.size()), f)) {
+          ok = false;
+          break;
+        }
+        std::string l = line.data();
+        if (!l.empty() && l.back() == '\n') l.pop_back();
+        lowered.push_back(l);
+      }
+      if (ok) {
+        blob.resize(size);
+        ok = std::fread(blob.data(), 1, size, f) == size &&
+             fnv1a(blob.data(), blob.size()) == sum;  // else corrupt
+      }
     }
-    if (!(in >> size >> sum)) return false;
-    in.ignore(1);
-    blob.resize(size);
-    if (!in.read(blob.data(), size)) return false;
-    if (fnv1a(blob.data(), blob.size()) != sum) return false;  // corrupt
-    return true;
+    std::fclose(f);
+    return ok;
   }
 
   static void write_cache(const std::string& dir, const std::string& path,
@@ -252,20 +281,20 @@ class Jit {
                           const std::string& blob) {
     make_dirs(dir);
     std::string tmp = path + ".tmp" + std::to_string(getpid());
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      if (!out) return;  // a read-only cache is not an error
-      out << "AXK1\n" << lowered.size() << "\n";
-      for (auto& l : lowered) out << l << "\n";
-      out << blob.size() << " "
-          << (unsigned long long)fnv1a(blob.data(), blob.size()) << "\n";
-      out.write(blob.data(), blob.size());
-      if (!out) {
-        std::remove(tmp.c_str());
-        return;
-      }
-    }
-    std::rename(tmp.c_str(), path.c_str());
+    FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) return;  // a read-only cache is not an error
+    bool ok = std::fprintf(f, "AXK1 %llu %llu %llu\n",
+                           (unsigned long long)lowered.size(),
+                           (unsigned long long)blob.size(),
+                           (unsigned long long)fnv1a(blob.data(),
+                                                     blob.size())) > 0;
+    for (auto& l : lowered) ok = ok && std::fprintf(f, "%s\n", l.c_str()) > 0;
+    ok = ok && std::fwrite(blob.data(), 1, blob.size(), f) == blob.size();
+    ok = (std::fclose(f) == 0) && ok;
+    if (ok)
+      std::rename(tmp.c_str(), path.c_str());
+    else
+      std::remove(tmp.c_str());
   }
 
   std::mutex mutex_;
@@ -468,6 +497,8 @@ class CudaBackend final : public Backend {
     int64_t blocks = std::min<int64_t>((n + threads - 1) / threads,
                                        int64_t(ds.sm_count) * 16);
     blocks = std::max<int64_t>(blocks, 1);
+    AX_TRACE("launch %lld blocks x %lld threads, n=%lld", (long long)blocks,
+             (long long)threads, (long long)n);
     check(driver().cuLaunchKernel(fn, static_cast<unsigned>(blocks), 1, 1,
                                   static_cast<unsigned>(threads), 1, 1, 0,
                                   ds.stream, args, nullptr),
@@ -540,11 +571,28 @@ class CudaBackend final : public Backend {
     DeviceState& ds = state(outputs[0].device().index);
     int64_t n = outputs[0].size();
     if (n == 0) return;
-    std::string key;
-    std::vector<std::string> exprs;
-    ufunc_module(loop, key, exprs);
-    std::string source = "#include \"ufunc.cuh\"\n";
-    auto names = ufunc_exprs(info, loop);
+    // Scalars may live on the host (Python numbers): copy them over.
+    // TODO: pass 0-d operands by value to skip this copy.
+    Array moved[3];
+    for (int i = 0; i < info.nin; ++i)
+      moved[i] = inputs[i].device() == outputs[0].device()
+                     ? inputs[i]
+                     : arrax::to_device(inputs[i], outputs[0].device());
+    inputs = std::span<const Array>(moved, info.nin);
+    auto kernel = [&](int variant) {
+      CUfunction& fn =
+          ds.ufunc_fns[(static_cast<int>(u.id()) * kNumDtypes +
+                        static_cast<int>(loop)) * 2 + variant];
+      if (!fn) {
+        std::string key;
+        std::vector<std::string> exprs;
+        ufunc_module(loop, key, exprs);
+        auto names = ufunc_exprs(info, loop);
+        fn = jit_.function(ds, key, "#include \"ufunc.cuh\"\n", exprs,
+                           variant == 0 ? names[0] : names.back());
+      }
+      return fn;
+    };
 
     // Contiguous fast path: outputs contiguous, inputs contiguous or scalar.
     bool contig = info.nout == 1 && outputs[0].is_c_contiguous();
@@ -557,7 +605,7 @@ class CudaBackend final : public Backend {
         contig = false;
     }
     if (contig) {
-      CUfunction fn = jit_.function(ds, key, source, exprs, names[0]);
+      CUfunction fn = kernel(0);
       void* o = outputs[0].data();
       void* ptr[3] = {nullptr, nullptr, nullptr};
       for (int i = 0; i < info.nin; ++i) ptr[i] = inputs[i].data();
@@ -575,7 +623,7 @@ class CudaBackend final : public Backend {
     if (!make_plan(outputs[0].shape(), st, plan))
       throw NotImplementedError(std::string("[") + info.name +
                                 "] more than 8 non-mergeable dimensions on cuda");
-    CUfunction fn = jit_.function(ds, key, source, exprs, names.back());
+    CUfunction fn = kernel(1);
     void* ptrs[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
     ptrs[0] = outputs[0].data();
     if (info.nout == 2) ptrs[1] = outputs[1].data();
@@ -606,13 +654,22 @@ class CudaBackend final : public Backend {
       // A CPU scalar broadcast into a device array: move it over first.
       s = arrax::to_device(src, dst.device());
     }
-    std::string To = device_type(dst.dtype()), From = device_type(s.dtype());
-    std::string key = std::string("cast_") + dtype_name(dst.dtype()) + "_" +
-                      dtype_name(s.dtype());
-    std::vector<std::string> exprs = {
-        "&ax::cast_contig<" + To + ", " + From + ">",
-        "&ax::cast_nd<" + To + ", " + From + ">"};
-    std::string source = "#include \"ufunc.cuh\"\n";
+    auto kernel = [&](int variant) {
+      CUfunction& fn = ds.cast_fns[(static_cast<int>(dst.dtype()) * kNumDtypes +
+                                    static_cast<int>(s.dtype())) * 2 + variant];
+      if (!fn) {
+        std::string To = device_type(dst.dtype());
+        std::string From = device_type(s.dtype());
+        std::string key = std::string("cast_") + dtype_name(dst.dtype()) +
+                          "_" + dtype_name(s.dtype());
+        std::vector<std::string> exprs = {
+            "&ax::cast_contig<" + To + ", " + From + ">",
+            "&ax::cast_nd<" + To + ", " + From + ">"};
+        fn = jit_.function(ds, key, "#include \"ufunc.cuh\"\n", exprs,
+                           exprs[variant]);
+      }
+      return fn;
+    };
     bool same = s.dtype() == dst.dtype();
     if (dst.is_c_contiguous() && s.is_c_contiguous() && s.size() == n && same) {
       check(driver().cuMemcpyDtoDAsync(reinterpret_cast<CUdeviceptr>(dst.data()),
@@ -624,7 +681,7 @@ class CudaBackend final : public Backend {
     if (dst.is_c_contiguous() &&
         ((s.is_c_contiguous() && s.size() == n) || s.size() == 1)) {
       int64_t step = s.size() == 1 && n != 1 ? 0 : 1;
-      CUfunction fn = jit_.function(ds, key, source, exprs, exprs[0]);
+      CUfunction fn = kernel(0);
       void* o = dst.data();
       void* i = s.data();
       void* args[] = {&o, &i, &n, &step};
@@ -643,7 +700,7 @@ class CudaBackend final : public Backend {
       a.strides[0][d] = plan.strides[0][d];
       a.strides[1][d] = plan.strides[1][d];
     }
-    CUfunction fn = jit_.function(ds, key, source, exprs, exprs[1]);
+    CUfunction fn = kernel(1);
     void* o = dst.data();
     void* i = s.data();
     void* args[] = {&a, &o, &i, &n};

@@ -146,6 +146,10 @@ __device__ __forceinline__ complex<T> m_atan(complex<T> z) {
   return complex<T>(t.im, -t.re);
 }
 template <typename T>
+__device__ __forceinline__ complex<T> m_rint(complex<T> z) {
+  return complex<T>(m_rint(z.re), m_rint(z.im));
+}
+template <typename T>
 __device__ __forceinline__ complex<T> m_pow(complex<T> a, complex<T> b) {
   if (b.re == T(0) && b.im == T(0)) return complex<T>(T(1));
   if (a.re == T(0) && a.im == T(0)) {

@@ -199,7 +199,10 @@ struct sign {
       if (m_isnan(a)) return a;
       return a > T(0) ? T(1) : (a < T(0) ? T(-1) : T(0));
     } else {
-      return static_cast<T>((a > T(0)) - (a < T(0)));
+      if constexpr (traits<T>::is_signed)
+        return static_cast<T>((a > T(0)) - (a < T(0)));
+      else
+        return static_cast<T>(a != T(0));
     }
   }
 };
@@ -320,11 +323,23 @@ AX_UNARY_MATH(arcsinh, m_asinh)
 AX_UNARY_MATH(arccosh, m_acosh)
 AX_UNARY_MATH(arctanh, m_atanh)
 AX_UNARY_MATH(cbrt, m_cbrt)
-AX_UNARY_MATH(floor, m_floor)
-AX_UNARY_MATH(ceil, m_ceil)
-AX_UNARY_MATH(trunc, m_trunc)
-AX_UNARY_MATH(rint, m_rint)
 #undef AX_UNARY_MATH
+
+// Rounding is the identity on integers and bools (NumPy 2 keeps their dtype).
+#define AX_ROUNDING(name, fn)                         \
+  struct name {                                       \
+    AX_T T operator()(T a) const {                    \
+      if constexpr (AX_IS(is_int) || AX_IS(is_bool))  \
+        return a;                                     \
+      else                                            \
+        return fn(a);                                 \
+    }                                                 \
+  };
+AX_ROUNDING(floor, m_floor)
+AX_ROUNDING(ceil, m_ceil)
+AX_ROUNDING(trunc, m_trunc)
+AX_ROUNDING(rint, m_rint)
+#undef AX_ROUNDING
 
 struct exp2 {
   AX_T T operator()(T a) const {
@@ -523,22 +538,54 @@ __device__ __forceinline__ O store(R r) {
   return convert<O>::from(r);
 }
 
+// Note [Elementwise unrolling]: each thread loads kUnroll elements (at a
+// grid stride apart, so a warp's accesses stay coalesced) before computing,
+// which keeps enough bytes in flight to approach the copy bandwidth.
+constexpr int kUnroll = 4;
+
 template <typename F, typename T, typename O>
 __global__ void ew1(O* __restrict__ out, const T* __restrict__ a, i64 n,
                     i64 sa) {
   F f;
-  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
-       i += (i64)gridDim.x * blockDim.x)
-    out[i] = store<O>(f(load(a[i * sa])));
+  const i64 stride = (i64)gridDim.x * blockDim.x;
+  for (i64 base = blockIdx.x * (i64)blockDim.x + threadIdx.x; base < n;
+       base += stride * kUnroll) {
+    T av[kUnroll];
+#pragma unroll
+    for (int k = 0; k < kUnroll; ++k) {
+      i64 i = base + k * stride;
+      if (i < n) av[k] = a[i * sa];
+    }
+#pragma unroll
+    for (int k = 0; k < kUnroll; ++k) {
+      i64 i = base + k * stride;
+      if (i < n) out[i] = store<O>(f(load(av[k])));
+    }
+  }
 }
 
 template <typename F, typename T, typename O>
 __global__ void ew2(O* __restrict__ out, const T* __restrict__ a,
                     const T* __restrict__ b, i64 n, i64 sa, i64 sb) {
   F f;
-  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
-       i += (i64)gridDim.x * blockDim.x)
-    out[i] = store<O>(f(load(a[i * sa]), load(b[i * sb])));
+  const i64 stride = (i64)gridDim.x * blockDim.x;
+  for (i64 base = blockIdx.x * (i64)blockDim.x + threadIdx.x; base < n;
+       base += stride * kUnroll) {
+    T av[kUnroll], bv[kUnroll];
+#pragma unroll
+    for (int k = 0; k < kUnroll; ++k) {
+      i64 i = base + k * stride;
+      if (i < n) {
+        av[k] = a[i * sa];
+        bv[k] = b[i * sb];
+      }
+    }
+#pragma unroll
+    for (int k = 0; k < kUnroll; ++k) {
+      i64 i = base + k * stride;
+      if (i < n) out[i] = store<O>(f(load(av[k]), load(bv[k])));
+    }
+  }
 }
 
 template <typename F, typename T, typename O>
@@ -598,9 +645,21 @@ __global__ void cast_nd(Strided<2> s, To* out, const From* in, i64 n) {
 template <typename To, typename From>
 __global__ void cast_contig(To* __restrict__ out,
                             const From* __restrict__ in, i64 n, i64 sin) {
-  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
-       i += (i64)gridDim.x * blockDim.x)
-    out[i] = convert<To>::from(in[i * sin]);
+  const i64 stride = (i64)gridDim.x * blockDim.x;
+  for (i64 base = blockIdx.x * (i64)blockDim.x + threadIdx.x; base < n;
+       base += stride * kUnroll) {
+    From v[kUnroll];
+#pragma unroll
+    for (int k = 0; k < kUnroll; ++k) {
+      i64 i = base + k * stride;
+      if (i < n) v[k] = in[i * sin];
+    }
+#pragma unroll
+    for (int k = 0; k < kUnroll; ++k) {
+      i64 i = base + k * stride;
+      if (i < n) out[i] = convert<To>::from(v[k]);
+    }
+  }
 }
 
 // out = cond ? x : y, moving bytes of one item size.
