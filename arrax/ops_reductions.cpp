@@ -90,7 +90,7 @@ OutputSpecs Scan::output_specs(std::span<const Array> inputs) const {
   return specs;
 }
 
-OutputSpecs RealSqrt::output_specs(std::span<const Array> inputs) const {
+OutputSpecs StdSqrt::output_specs(std::span<const Array> inputs) const {
   OutputSpecs specs;
   specs.push_back({inputs[0].shape(), inputs[0].dtype()});
   return specs;
@@ -255,11 +255,18 @@ Array divide_keep(const Array& num, const Array& count) {
 }
 
 Array sqrt_of(const Array& v) {
-  return dispatch1(std::make_shared<RealSqrt>(), std::span(&v, 1));
+  return dispatch1(std::make_shared<StdSqrt>(), std::span(&v, 1));
+}
+
+// NumPy's nan-functions refuse an integer dtype= for a float input.
+void check_nan_dtype(const Array& a, const ReduceArgs& args, const char* op) {
+  if (is_inexact(a.dtype()) && args.dtype && !is_inexact(*args.dtype))
+    throw TypeError(bracket(op) + "If a is inexact, then dtype must be inexact");
 }
 
 Array mean_impl(const Array& a, const ReduceArgs& args, bool nan) {
   const char* name = nan ? "nanmean" : "mean";
+  if (nan) check_nan_dtype(a, args, name);
   Axes axes = reduce_axes(a, args.axis, name);
   if (nan && !is_inexact(a.dtype())) nan = false;
   Dtype acc;
@@ -298,6 +305,7 @@ Array var_impl(const Array& a, const ReduceArgs& args, double ddof, bool nan,
                bool take_sqrt) {
   const char* name = nan ? (take_sqrt ? "nanstd" : "nanvar")
                          : (take_sqrt ? "std" : "var");
+  if (nan) check_nan_dtype(a, args, name);
   Axes axes = reduce_axes(a, args.axis, name);
   if (nan && !is_inexact(a.dtype())) nan = false;
   std::optional<Dtype> sum_dt = args.dtype;
@@ -439,6 +447,11 @@ Array all(const Array& a, const ReduceArgs& args) {
   return reduce_impl(ReduceOp::All, "all", a, args, Dtype::Bool);
 }
 Array ptp(const Array& a, const ReduceArgs& args) {
+  if (a.dtype() == Dtype::Bool)
+    throw TypeError(
+        "[ptp] numpy boolean subtract, the `-` operator, is not supported, "
+        "use the bitwise_xor, the `^` operator, or the logical_xor function "
+        "instead.");
   ReduceArgs r = args;
   r.out = nullptr;
   Array d = subtract(max(a, r), min(a, r));

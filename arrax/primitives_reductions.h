@@ -82,9 +82,9 @@ class ARRAX_API Scan : public Primitive {
   int axis_;
 };
 
-// Elementwise square root of a real floating array, the last step of std and
-// nanstd (the reduction family must not depend on the ufunc table growing).
-class ARRAX_API RealSqrt : public Primitive {
+// Elementwise square root of a floating or complex array: the last step of
+// std and nanstd (so the family does not depend on the ufunc table).
+class ARRAX_API StdSqrt : public Primitive {
  public:
   const char* name() const override { return "sqrt"; }
   OutputSpecs output_specs(std::span<const Array> inputs) const override;

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "arrax/backend/cpu/thread_pool.h"
@@ -98,6 +99,89 @@ inline C mul(C a, C b) {
     return static_cast<C>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
   else
     return a * b;
+}
+
+// ---- explicit vectors --------------------------------------------------------
+
+// Note [Explicit vectors]
+// Max/min/argmax with NumPy's NaN rules do not auto-vectorize (the compiler
+// keeps the branches). GCC's vector extensions, 16 bytes wide so that the
+// baseline (SSE2) build has native instructions, give branch-free lanes:
+// `v > r ? v : r` is exactly maxps/maxpd, which drops a NaN in v. NaN and
+// infinities are detected on the side by summing v - v (0 for finite
+// values, NaN otherwise); when that flags a block, or when a fmax lane is
+// still at its starting infinity, the block is redone with the exact scalar
+// rules. So the fast path only ever sees finite numbers.
+template <typename T>
+struct Simd {
+  typedef int64_t Index;  // only the float/double specializations vectorize
+};
+template <>
+struct Simd<float> {
+  typedef float V __attribute__((vector_size(16)));
+  typedef int32_t M __attribute__((vector_size(16)));
+  typedef int32_t Index;  // lane indices, selected with M masks
+  typedef M IndexV;
+  static constexpr int W = 4;
+};
+template <>
+struct Simd<double> {
+  // int64 lane masks make GCC scalarize; doubles hold indices exactly.
+  typedef double V __attribute__((vector_size(16)));
+  typedef int64_t M __attribute__((vector_size(16)));
+  typedef double Index;
+  typedef V IndexV;
+  static constexpr int W = 2;
+};
+
+template <typename V, typename T>
+inline V vload(const T* p) {
+  V v;
+  std::memcpy(&v, p, sizeof(V));
+  return v;
+}
+template <typename V, typename T>
+inline void vstore(T* p, V v) {
+  std::memcpy(p, &v, sizeof(V));
+}
+template <typename V>
+inline V vmaxmin(bool is_max, V r, V v) {
+  return is_max ? (v > r ? v : r) : (v < r ? v : r);
+}
+template <typename V, int W>
+inline bool any_nan(V z) {
+  bool f = false;
+  for (int k = 0; k < W; ++k) f |= z[k] != z[k];
+  return f;
+}
+
+// Lane-wise max (kMax) or min of a contiguous float/double array, lanes
+// starting at `ident`. Returns the number of elements consumed and writes
+// the 4*W lanes; `finite` is false when a NaN or infinity was seen.
+template <bool kMax, typename T>
+int64_t vminmax(const T* a, int64_t n, T ident, T* lanes, bool& finite) {
+  using S = Simd<T>;
+  using V = typename S::V;
+  constexpr int W = S::W;
+  V r0, r1, r2, r3, z0 = {}, z1 = {};
+  for (int k = 0; k < W; ++k) r0[k] = r1[k] = r2[k] = r3[k] = ident;
+  int64_t i = 0;
+  for (; i + 4 * W <= n; i += 4 * W) {
+    V v0 = vload<V>(a + i), v1 = vload<V>(a + i + W);
+    V v2 = vload<V>(a + i + 2 * W), v3 = vload<V>(a + i + 3 * W);
+    r0 = vmaxmin(kMax, r0, v0);
+    r1 = vmaxmin(kMax, r1, v1);
+    r2 = vmaxmin(kMax, r2, v2);
+    r3 = vmaxmin(kMax, r3, v3);
+    z0 += (v0 - v0) + (v1 - v1);
+    z1 += (v2 - v2) + (v3 - v3);
+  }
+  vstore(lanes, r0);
+  vstore(lanes + W, r1);
+  vstore(lanes + 2 * W, r2);
+  vstore(lanes + 3 * W, r3);
+  finite = !any_nan<V, W>(z0 + z1);
+  return i;
 }
 
 // ---- pairwise summation ----------------------------------------------------
@@ -309,33 +393,27 @@ struct Reducer {
     }
   }
 
-  // Eight independent lanes, written so that the compiler vectorizes them.
-  // NaN sticks in a lane (maximum) or is replaced by the first number
-  // (fmax); combine() then merges the lanes with the right NaN rule.
+  // Lane-wise on finite data (see Note [Explicit vectors]), else scalar.
   static C minmax_row(const char* p, int64_t n, int64_t s) {
-    C r[8];
-    for (int j = 0; j < 8; ++j) r[j] = identity();
-    int64_t i = 0;
-    auto step = [](C r, C v) {
-      if constexpr (kFNan) {
-        bool take = kMax ? (v > r) : (v < r);
-        return (take || r != r) ? v : r;
-      } else {
-        bool take = kMax ? (v > r) : (v < r);
-        return (take || v != v) ? v : r;
+    if constexpr (std::is_floating_point_v<T>) {
+      if (s == sizeof(T)) {
+        const T* a = reinterpret_cast<const T*>(p);
+        const T inf = std::numeric_limits<T>::infinity();
+        T lanes[4 * Simd<T>::W];
+        bool finite;
+        int64_t i = vminmax<kMax>(a, n, kMax ? -inf : inf, lanes, finite);
+        if (finite) {
+          C acc = identity();
+          for (T v : lanes) acc = combine(acc, v);
+          // All lanes still at the start value: only possible when i == 0.
+          if (i == 0) acc = identity();
+          for (; i < n; ++i) acc = combine(acc, a[i]);
+          return acc;
+        }
       }
-    };
-    if (s == sizeof(T) && !is_half_v<T>) {
-      const T* a = reinterpret_cast<const T*>(p);
-      for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; ++j) r[j] = step(r[j], a[i + j]);
-    } else {
-      for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; ++j) r[j] = step(r[j], load(p + (i + j) * s));
     }
     C acc = identity();
-    for (int j = 0; j < 8; ++j) acc = combine(acc, r[j]);
-    for (; i < n; ++i) acc = combine(acc, load(p + i * s));
+    for (int64_t i = 0; i < n; ++i) acc = combine(acc, load(p + i * s));
     return acc;
   }
 
@@ -467,6 +545,8 @@ struct Odometer {
   }
 };
 
+constexpr int64_t kWorkGrain = 1 << 15;
+
 int64_t product(const std::vector<Dim>& d) {
   int64_t p = 1;
   for (auto& x : d) p *= x.n;
@@ -491,8 +571,17 @@ SmallVector<int64_t> expanded_out_strides(const Array& x, const Array& out,
   return os;
 }
 
-constexpr int64_t kColumnChunk = 512;
-constexpr int64_t kWorkGrain = 1 << 15;
+// Column paths accumulate a slice of the outputs in a local buffer while
+// streaming the matching segments of every row. Long segments keep the
+// hardware prefetchers effective (NumPy streams whole rows), so a slice is
+// only narrower than the row when that gives every thread work.
+constexpr int64_t kMinColumnChunk = 8192;
+int64_t column_chunk(int64_t m) {
+  int64_t nt = cpu::num_threads();
+  int64_t cm = std::max<int64_t>(kMinColumnChunk, (m + nt - 1) / nt);
+  cm = (cm + 63) / 64 * 64;
+  return std::min(cm, m);
+}
 
 template <ReduceOp OP, typename T>
 void reduce_kernel(const Array& x, Array& out, std::span<const int64_t> axes,
@@ -561,20 +650,23 @@ void reduce_kernel(const Array& x, Array& out, std::span<const int64_t> axes,
 
   // Column path: the innermost dimension is kept.
   const int64_t m = inner.n, nred = product(red), nk = product(kept);
-  const int64_t nchunk = (m + kColumnChunk - 1) / kColumnChunk;
-  const int64_t work = std::max<int64_t>(1, std::min(m, kColumnChunk) * nred);
+  const int64_t cm = column_chunk(m);
+  const int64_t nchunk = (m + cm - 1) / cm;
+  const int64_t work = std::max<int64_t>(1, std::min(m, cm) * nred);
   cpu::parallel_for(
       nk * nchunk, std::max<int64_t>(1, kWorkGrain / work),
       [&](int64_t b, int64_t e) {
-        C buf[kColumnChunk];
+        std::unique_ptr<C[]> buf_(new C[cm]);
+        C* buf = buf_.get();
         for (int64_t t = b; t < e; ++t) {
           const int64_t k = t / nchunk, c = t % nchunk;
           Odometer ko(kept, k);
-          const int64_t j0 = c * kColumnChunk;
-          const int64_t len = std::min(kColumnChunk, m - j0);
+          const int64_t j0 = c * cm;
+          const int64_t len = std::min(cm, m - j0);
           const char* xk = xb + ko.xo + j0 * inner.xs;
           char* ok = ob + ko.oo + j0 * inner.os;
           for (int64_t j = 0; j < len; ++j) buf[j] = init;
+          bool slow = false;
           Odometer ro(red, 0);
           for (int64_t r = 0; r < nred; ++r, ro.next()) {
             const char* xr = xk + ro.xo;
@@ -589,8 +681,55 @@ void reduce_kernel(const Array& x, Array& out, std::span<const int64_t> axes,
                 continue;
               }
             }
+            if constexpr (std::is_floating_point_v<T> &&
+                          (R::kMax || R::kMin)) {
+              if (inner.xs == isz && !initial) {
+                // Lane-wise on finite data; a NaN or infinity in this
+                // slice sends the whole slice to the exact scalar loop.
+                using V = typename Simd<T>::V;
+                constexpr int W = Simd<T>::W;
+                const T* a = reinterpret_cast<const T*>(xr);
+                int64_t j = 0;
+                V z = {};
+                if (r == 0) {
+                  // Start from row 0 (the identity of fmax is NaN).
+                  for (; j + W <= len; j += W) {
+                    V v = vload<V>(a + j);
+                    vstore(buf + j, v);
+                    z += v - v;
+                  }
+                  for (; j < len; ++j) {
+                    z[0] += a[j] - a[j];
+                    buf[j] = a[j];
+                  }
+                } else {
+                  for (; j + W <= len; j += W) {
+                    V v = vload<V>(a + j);
+                    vstore(buf + j, vmaxmin(R::kMax, vload<V>(buf + j), v));
+                    z += v - v;
+                  }
+                  for (; j < len; ++j) {
+                    z[0] += a[j] - a[j];
+                    buf[j] = R::kMax ? (a[j] > buf[j] ? a[j] : buf[j])
+                                     : (a[j] < buf[j] ? a[j] : buf[j]);
+                  }
+                }
+                if (!any_nan<V, W>(z)) continue;
+                slow = true;
+                break;
+              }
+            }
             for (int64_t j = 0; j < len; ++j)
               buf[j] = R::round(R::combine(buf[j], R::load(xr + j * inner.xs)));
+          }
+          if (slow) {
+            for (int64_t j = 0; j < len; ++j) buf[j] = init;
+            Odometer ro2(red, 0);
+            for (int64_t r = 0; r < nred; ++r, ro2.next()) {
+              const char* xr = xk + ro2.xo;
+              for (int64_t j = 0; j < len; ++j)
+                buf[j] = R::combine(buf[j], R::load(xr + j * inner.xs));
+            }
           }
           for (int64_t j = 0; j < len; ++j) put(ok + j * inner.os, buf[j]);
         }
@@ -647,35 +786,27 @@ struct Arg {
   // block only when it holds a new best (or a NaN).
   static int64_t row_blocked(const char* p, int64_t n) {
     const T* a = reinterpret_cast<const T*>(p);
-    constexpr int64_t B = 256;
+    constexpr int64_t B = 2048;
+    constexpr int W = Simd<T>::W;
     T best = a[0];
     int64_t bi = 0;
     if (best != best) return 0;
     for (int64_t i0 = 0; i0 < n; i0 += B) {
       const int64_t len = std::min(B, n - i0);
-      T r[8];
-      for (int j = 0; j < 8; ++j) r[j] = a[i0];
-      int64_t i = 0;
-      for (; i + 8 <= len; i += 8)
-        for (int j = 0; j < 8; ++j) {
-          T v = a[i0 + i + j];
-          bool take = kMax ? (v > r[j]) : (v < r[j]);
-          r[j] = (take || v != v) ? v : r[j];
-        }
-      T m = r[0];
-      bool nan = false;
-      for (int j = 0; j < 8; ++j) {
-        nan |= r[j] != r[j];
-        if (kMax ? r[j] > m : r[j] < m) m = r[j];
+      T lanes[4 * W];
+      bool finite;
+      int64_t i = vminmax<kMax>(a + i0, len, a[i0], lanes, finite);
+      T m = a[i0];
+      if (finite) {
+        for (T v : lanes)
+          if (kMax ? v > m : v < m) m = v;
+      } else {
+        i = 0;
       }
       for (; i < len; ++i) {
         T v = a[i0 + i];
-        nan |= v != v;
+        if (v != v) return i0 + i;  // the first NaN wins
         if (kMax ? v > m : v < m) m = v;
-      }
-      if (nan) {
-        for (int64_t k = 0; k < len; ++k)
-          if (a[i0 + k] != a[i0 + k]) return i0 + k;
       }
       if (kMax ? m > best : m < best) {
         for (int64_t k = 0; k < len; ++k)
@@ -687,6 +818,42 @@ struct Arg {
       }
     }
     return bi;
+  }
+  // Column update of a slice on finite data: best[j]/idx[j] take row r's
+  // value where it is strictly better (see Note [Explicit vectors]).
+  // Returns false when the row holds a NaN or infinity; the caller then
+  // redoes the slice with the exact scalar rules.
+  using Index = typename Simd<T>::Index;
+  static bool column_update(const T* a, T* best, Index* idx, int64_t len,
+                            Index r) {
+    using S = Simd<T>;
+    using V = typename S::V;
+    using IV = typename S::IndexV;
+    constexpr int W = S::W;
+    int64_t j = 0;
+    IV rv;
+    for (int k = 0; k < W; ++k) rv[k] = r;
+    V z = {};
+    for (; j + W <= len; j += W) {
+      V v = vload<V>(a + j), b = vload<V>(best + j);
+      IV iv = vload<IV>(idx + j);
+      if constexpr (kMax) {
+        vstore(best + j, v > b ? v : b);
+        vstore(idx + j, v > b ? rv : iv);
+      } else {
+        vstore(best + j, v < b ? v : b);
+        vstore(idx + j, v < b ? rv : iv);
+      }
+      z += v - v;
+    }
+    for (; j < len; ++j) {
+      z[0] += a[j] - a[j];
+      if (kMax ? a[j] > best[j] : a[j] < best[j]) {
+        best[j] = a[j];
+        idx[j] = r;
+      }
+    }
+    return !any_nan<V, Simd<T>::W>(z);
   }
 };
 
@@ -764,31 +931,61 @@ void arg_kernel(const Array& x, Array& out, int axis, bool keepdims,
   const Dim inner = others.back();
   others.pop_back();
   const int64_t m = inner.n, nk = product(others);
-  const int64_t nchunk = (m + kColumnChunk - 1) / kColumnChunk;
+  const int64_t cm = column_chunk(m);
+  const int64_t nchunk = (m + cm - 1) / cm;
   using C = typename A::C;
   cpu::parallel_for(
-      nk * nchunk,
-      std::max<int64_t>(1, kWorkGrain / (std::min(m, kColumnChunk) * L)),
+      nk * nchunk, std::max<int64_t>(1, kWorkGrain / (std::min(m, cm) * L)),
       [&](int64_t b, int64_t e) {
-        C best[kColumnChunk];
-        int64_t bi[kColumnChunk];
+        std::unique_ptr<C[]> best_(new C[cm]);
+        std::vector<int64_t> bi_(cm);
+        C* best = best_.get();
+        int64_t* bi = bi_.data();
         for (int64_t t = b; t < e; ++t) {
           const int64_t kk = t / nchunk, c = t % nchunk;
           Odometer o(others, kk);
-          const int64_t j0 = c * kColumnChunk;
-          const int64_t len = std::min(kColumnChunk, m - j0);
+          const int64_t j0 = c * cm;
+          const int64_t len = std::min(cm, m - j0);
           const char* xk = xb + o.xo + j0 * inner.xs;
           for (int64_t j = 0; j < len; ++j) {
             best[j] = A::load(xk + j * inner.xs);
             bi[j] = 0;
           }
-          for (int64_t r = 1; r < L; ++r) {
-            const char* xr = xk + r * ls;
-            for (int64_t j = 0; j < len; ++j) {
-              C v = A::load(xr + j * inner.xs);
-              if (A::better(v, best[j])) {
-                best[j] = v;
-                bi[j] = r;
+          bool done = false;
+          if constexpr (std::is_floating_point_v<T>) {
+            using I = typename A::Index;
+            if (inner.xs == sizeof(T) &&
+                L < std::numeric_limits<int32_t>::max()) {
+              std::vector<I> idx_(len);
+              I* idx = idx_.data();
+              bool finite = true;
+              for (int64_t j = 0; j < len; ++j) {
+                idx[j] = 0;
+                finite &= std::isfinite(best[j]);
+              }
+              for (int64_t r = 1; r < L && finite; ++r)
+                finite = A::column_update(
+                    reinterpret_cast<const T*>(xk + r * ls), best, idx, len,
+                    static_cast<I>(r));
+              if (finite) {
+                for (int64_t j = 0; j < len; ++j)
+                  bi[j] = static_cast<int64_t>(idx[j]);
+                done = true;
+              } else {
+                for (int64_t j = 0; j < len; ++j)
+                  best[j] = A::load(xk + j * inner.xs);
+              }
+            }
+          }
+          if (!done) {
+            for (int64_t r = 1; r < L; ++r) {
+              const char* xr = xk + r * ls;
+              for (int64_t j = 0; j < len; ++j) {
+                C v = A::load(xr + j * inner.xs);
+                if (A::better(v, best[j])) {
+                  best[j] = v;
+                  bi[j] = r;
+                }
               }
             }
           }
@@ -844,17 +1041,18 @@ void scan_kernel(const Array& x, Array& out, int axis) {
   const Dim inner = others.back();
   others.pop_back();
   const int64_t m = inner.n, nk = product(others);
-  const int64_t nchunk = (m + kColumnChunk - 1) / kColumnChunk;
+  const int64_t cm = column_chunk(m);
+  const int64_t nchunk = (m + cm - 1) / cm;
   cpu::parallel_for(
-      nk * nchunk,
-      std::max<int64_t>(1, kWorkGrain / (std::min(m, kColumnChunk) * L)),
+      nk * nchunk, std::max<int64_t>(1, kWorkGrain / (std::min(m, cm) * L)),
       [&](int64_t b, int64_t e) {
-        C acc[kColumnChunk];
+        std::unique_ptr<C[]> acc_(new C[cm]);
+        C* acc = acc_.get();
         for (int64_t t = b; t < e; ++t) {
           const int64_t kk = t / nchunk, c = t % nchunk;
           Odometer o(others, kk);
-          const int64_t j0 = c * kColumnChunk;
-          const int64_t len = std::min(kColumnChunk, m - j0);
+          const int64_t j0 = c * cm;
+          const int64_t len = std::min(cm, m - j0);
           const char* xk = xb + o.xo + j0 * inner.xs;
           char* ok = ob + o.oo + j0 * inner.os;
           for (int64_t j = 0; j < len; ++j) {
@@ -942,12 +1140,12 @@ void Scan::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
   });
 }
 
-void RealSqrt::eval_cpu(std::span<const Array> inputs,
+void StdSqrt::eval_cpu(std::span<const Array> inputs,
                         std::span<Array> outputs) {
   const Array& x = inputs[0];
   Array& o = outputs[0];
   dispatch_types(x.dtype(), "[sqrt]", [&]<typename T>() {
-    if constexpr (is_float_v<T>) {
+    if constexpr (is_float_v<T> || is_complex_v<T>) {
       // Small arrays (reduction results): a plain strided loop.
       std::vector<Dim> dims;
       for (int d = 0; d < x.ndim(); ++d)
@@ -963,7 +1161,8 @@ void RealSqrt::eval_cpu(std::span<const Array> inputs,
         *reinterpret_cast<T*>(ob + it.oo) = static_cast<T>(std::sqrt(v));
       }
     } else {
-      throw TypeError("[sqrt] expected a real floating array");
+      throw TypeError(std::string("[sqrt] expected a floating array, got ") +
+                      dtype_name(x.dtype()));
     }
   });
 }
