@@ -53,7 +53,11 @@ test-python: build
 # extension is built into its own copy of the package; Python itself is not
 # instrumented, so libasan is preloaded.
 ASAN_PKG := $(BUILD)-asan/pkg
-SANITIZE_TESTS ?= tests/python/test_core.py $(wildcard tests/python/test_sanitize_*.py)
+# Bad input, bounds checks and integer edge cases are where memory errors and
+# undefined behaviour would hide.
+SANITIZE_TESTS ?= tests/python/test_core.py tests/python/test_indexing.py \
+  "tests/python/test_ufuncs.py::test_integer_edge_values" \
+  "tests/python/test_reductions.py" $(wildcard tests/python/test_sanitize_*.py)
 test-sanitize: .stamp-apt $(VENV)/.stamp
 	cmake -S . -B $(BUILD)-asan -G Ninja -DPython_EXECUTABLE=$(PY) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARRAX_SANITIZE=ON \

@@ -172,6 +172,45 @@ Casting casting_from_name(std::string_view name, const char* op) {
                    std::string(name) + "'");
 }
 
+const char* casting_name(Casting c) {
+  switch (c) {
+    case Casting::No: return "no";
+    case Casting::Equiv: return "equiv";
+    case Casting::Safe: return "safe";
+    case Casting::SameKind: return "same_kind";
+    case Casting::Unsafe: return "unsafe";
+  }
+  return "";
+}
+
+Dtype promote_types(std::span<const Dtype> dtypes) {
+  bool seen[kNumDtypes] = {};
+  Dtype in[kNumDtypes];
+  int n = 0;
+  for (Dtype d : dtypes)
+    if (!seen[static_cast<int>(d)]) {
+      seen[static_cast<int>(d)] = true;
+      in[n++] = d;
+    }
+  if (n == 0) throw ValueError("[result_type] at least one dtype is required");
+  Dtype fold = in[0];
+  for (int i = 1; i < n; ++i) fold = promote_types(fold, in[i]);
+  if (n <= 2) return fold;
+  auto casts_all = [&](Dtype c) {
+    for (int i = 0; i < n; ++i)
+      if (!can_cast(in[i], c, Casting::Safe)) return false;
+    return true;
+  };
+  // Candidates: the pairwise promotions (and the fold); keep the least.
+  Dtype best = fold;
+  for (int i = 0; i < n; ++i)
+    for (int j = i + 1; j < n; ++j) {
+      Dtype c = promote_types(in[i], in[j]);
+      if (casts_all(c) && can_cast(c, best, Casting::Safe)) best = c;
+    }
+  return best;
+}
+
 bool can_cast(Dtype from, Dtype to, Casting casting) {
   switch (casting) {
     case Casting::No:

@@ -1,5 +1,6 @@
 #pragma once
 #include <complex>
+#include <span>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -64,6 +65,13 @@ ARRAX_API Dtype promote_types(Dtype a, Dtype b);
 
 enum class Casting : uint8_t { No, Equiv, Safe, SameKind, Unsafe };
 ARRAX_API Casting casting_from_name(std::string_view name, const char* op);
+ARRAX_API const char* casting_name(Casting casting);  // "same_kind"
+
+// NumPy's result type of several strong dtypes. Pairwise promotion is not
+// associative (int8, uint16, float32 -> float32, while a left fold gives
+// float64): NumPy's answer is the least dtype, among the pairwise
+// promotions, that every input casts to safely.
+ARRAX_API Dtype promote_types(std::span<const Dtype> dtypes);
 ARRAX_API bool can_cast(Dtype from, Dtype to, Casting casting = Casting::Safe);
 
 // ---- C++ types for each dtype -------------------------------------------

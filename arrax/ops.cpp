@@ -72,26 +72,37 @@ int weak_rank(DtypeKind k) {
 }  // namespace
 
 Dtype result_type(std::span<const Array> arrays) {
-  bool have_strong = false;
-  Dtype strong = Dtype::Bool;
   bool have_weak = false;
   Dtype weak = Dtype::Bool;
+  Dtype strong[16];
+  size_t nstrong = 0;
+  bool many = false;  // more than 16 strong inputs: fold pairwise
+  Dtype folded = Dtype::Bool;
   for (const Array& a : arrays) {
     if (a.is_weak()) {
       weak = have_weak ? promote_types(weak, a.dtype()) : a.dtype();
       have_weak = true;
+    } else if (nstrong < 16 && !many) {
+      strong[nstrong++] = a.dtype();
     } else {
-      strong = have_strong ? promote_types(strong, a.dtype()) : a.dtype();
-      have_strong = true;
+      if (!many) {
+        folded = promote_types(std::span<const Dtype>(strong, nstrong));
+        many = true;
+      }
+      folded = promote_types(folded, a.dtype());
     }
   }
-  if (!have_strong) return weak;
-  if (!have_weak) return strong;
-  int wr = weak_rank(kind(weak)), sr = weak_rank(kind(strong));
-  if (wr <= sr) return strong;
-  if (wr == 3 && sr == 2) return complex_dtype(strong);
+  if (nstrong == 0) return weak;
+  Dtype s = many ? folded
+                 : (nstrong == 1 ? strong[0]
+                                 : promote_types(
+                                       std::span<const Dtype>(strong, nstrong)));
+  if (!have_weak) return s;
+  int wr = weak_rank(kind(weak)), sr = weak_rank(kind(s));
+  if (wr <= sr) return s;
+  if (wr == 3 && sr == 2) return complex_dtype(s);
   // A weak kind above the strong one: the weak kind's default dtype wins.
-  return promote_types(strong, weak);
+  return promote_types(s, weak);
 }
 
 Array weak_scalar(bool v) {
@@ -219,17 +230,6 @@ std::shared_ptr<Ufunc> ufunc_primitive(UfuncId id, Dtype loop) {
     std::atomic_store(&p, r);
   }
   return r;
-}
-
-const char* casting_name(Casting c) {
-  switch (c) {
-    case Casting::No: return "no";
-    case Casting::Equiv: return "equiv";
-    case Casting::Safe: return "safe";
-    case Casting::SameKind: return "same_kind";
-    case Casting::Unsafe: return "unsafe";
-  }
-  return "";
 }
 
 bool is_comparison(UfuncId id) {

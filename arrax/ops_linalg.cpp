@@ -75,22 +75,6 @@ std::string quoted_dtype(Dtype dt) {
   return std::string("dtype('") + dtype_name(dt) + "')";
 }
 
-const char* casting_str(Casting c) {
-  switch (c) {
-    case Casting::No:
-      return "no";
-    case Casting::Equiv:
-      return "equiv";
-    case Casting::Safe:
-      return "safe";
-    case Casting::SameKind:
-      return "same_kind";
-    case Casting::Unsafe:
-      return "unsafe";
-  }
-  return "";
-}
-
 // Python scalars passed to the products count as arrays of their default
 // dtype, as NumPy's asarray makes them (np.dot(2, int8_array) is int64).
 Array strong(const Array& a) {
@@ -277,7 +261,7 @@ Array matmul(const Array& a, const Array& b, const Array* out,
       throw TypeError(
           "[matmul] Cannot cast ufunc 'matmul' input " + std::to_string(i) +
           " from " + quoted_dtype(ops[i]->dtype()) + " to " + quoted_dtype(dt) +
-          " with casting rule '" + casting_str(casting) + "'");
+          " with casting rule '" + casting_name(casting) + "'");
   bool a_vec = a.ndim() == 1, b_vec = b.ndim() == 1;
   Array A = a_vec ? insert_unit_axis(a, 0) : a;
   Array B = b_vec ? insert_unit_axis(b, 1) : b;
@@ -308,7 +292,7 @@ Array matmul(const Array& a, const Array& b, const Array* out,
   if (!can_cast(dt, out->dtype(), casting))
     throw TypeError("[matmul] Cannot cast ufunc 'matmul' output from " +
                     quoted_dtype(dt) + " to " + quoted_dtype(out->dtype()) +
-                    " with casting rule '" + casting_str(casting) + "'");
+                    " with casting rule '" + casting_name(casting) + "'");
   if (out->dtype() == dt && !out->may_overlap(A) && !out->may_overlap(B)) {
     Array o = *out;
     if (a_vec) o = insert_unit_axis(o, o.ndim() - (b_vec ? 0 : 1));
@@ -348,7 +332,7 @@ Array vecdot(const Array& a, const Array& b, int64_t axis, const Array* out,
       throw TypeError(
           "[vecdot] Cannot cast ufunc 'vecdot' input " + std::to_string(i) +
           " from " + quoted_dtype(ops[i]->dtype()) + " to " + quoted_dtype(dt) +
-          " with casting rule '" + casting_str(casting) + "'");
+          " with casting rule '" + casting_name(casting) + "'");
   int64_t src_a[1] = {ax_a}, src_b[1] = {ax_b};
   int64_t dst_a[1] = {a.ndim() - 1}, dst_b[1] = {b.ndim() - 1};
   Array A = moveaxis(astype(a, dt, false), src_a, dst_a);
@@ -366,7 +350,7 @@ Array vecdot(const Array& a, const Array& b, int64_t axis, const Array* out,
   if (!can_cast(dt, out->dtype(), casting))
     throw TypeError("[vecdot] Cannot cast ufunc 'vecdot' output from " +
                     quoted_dtype(dt) + " to " + quoted_dtype(out->dtype()) +
-                    " with casting rule '" + casting_str(casting) + "'");
+                    " with casting rule '" + casting_name(casting) + "'");
   copyto(*out, r, Casting::Unsafe);
   return *out;
 }
@@ -742,7 +726,7 @@ Array einsum(const std::string& subscripts, std::span<const Array> operands,
                         " dtype could not be cast from " +
                         quoted_dtype(ops[i].dtype()) + " to " +
                         quoted_dtype(dt) + " according to the rule '" +
-                        casting_str(casting) + "'");
+                        casting_name(casting) + "'");
   } else {
     dt = result_type(ops);
   }
@@ -750,7 +734,7 @@ Array einsum(const std::string& subscripts, std::span<const Array> operands,
     throw TypeError("[einsum] the result dtype " + quoted_dtype(dt) +
                     " could not be cast to the output dtype " +
                     quoted_dtype(out->dtype()) + " according to the rule '" +
-                    casting_str(casting) + "'");
+                    casting_name(casting) + "'");
 
   // Labels of every operand; '...' expands to right-aligned broadcast labels.
   std::vector<Term> ts;

@@ -314,22 +314,6 @@ Arrays broadcast_arrays(std::span<const Array> arrays) {
 
 namespace {
 
-const char* casting_word(Casting c) {
-  switch (c) {
-    case Casting::No:
-      return "no";
-    case Casting::Equiv:
-      return "equiv";
-    case Casting::Safe:
-      return "safe";
-    case Casting::SameKind:
-      return "same_kind";
-    case Casting::Unsafe:
-      return "unsafe";
-  }
-  return "";
-}
-
 // Validates the inputs of concatenate; returns them (flattened for axis
 // None) with the normalized axis and the output shape.
 Arrays concat_inputs(std::span<const Array> arrays, std::optional<int64_t> axis,
@@ -373,38 +357,10 @@ Arrays concat_inputs(std::span<const Array> arrays, std::optional<int64_t> axis,
   return in;
 }
 
-// NumPy's result type of several strong dtypes. Pairwise promotion is not
-// associative (int8, uint16, float32 -> float32, but a left fold gives
-// float64); NumPy's answer is the least dtype among the candidates that all
-// inputs cast to safely.
 Dtype common_dtype(std::span<const Array> arrays) {
-  bool seen[kNumDtypes] = {};
-  SmallVector<Dtype, 16> in;
-  for (const Array& a : arrays)
-    if (!seen[static_cast<int>(a.dtype())]) {
-      seen[static_cast<int>(a.dtype())] = true;
-      in.push_back(a.dtype());
-    }
-  Dtype fold = in[0];
-  for (Dtype d : in) fold = promote_types(fold, d);
-  if (in.size() <= 2) return fold;
-  SmallVector<Dtype, 16> cands(in.begin(), in.end());
-  for (size_t i = 0; i < in.size(); ++i)
-    for (size_t j = i + 1; j < in.size(); ++j)
-      cands.push_back(promote_types(in[i], in[j]));
-  cands.push_back(fold);
-  SmallVector<Dtype, 16> valid;
-  for (Dtype c : cands) {
-    bool ok = true;
-    for (Dtype d : in) ok = ok && can_cast(d, c, Casting::Safe);
-    if (ok) valid.push_back(c);
-  }
-  for (Dtype c : valid) {
-    bool least = true;
-    for (Dtype o : valid) least = least && can_cast(c, o, Casting::Safe);
-    if (least) return c;
-  }
-  return fold;
+  SmallVector<Dtype, 16> dts;
+  for (const Array& a : arrays) dts.push_back(a.dtype());
+  return promote_types(std::span<const Dtype>(dts.data(), dts.size()));
 }
 
 void check_concat_casting(std::span<const Array> in, Dtype to,
@@ -414,7 +370,7 @@ void check_concat_casting(std::span<const Array> in, Dtype to,
       throw TypeError(std::string("[concatenate] Cannot cast array data from "
                                   "dtype('") +
                       dtype_name(a.dtype()) + "') to dtype('" + dtype_name(to) +
-                      "') according to the rule '" + casting_word(casting) +
+                      "') according to the rule '" + casting_name(casting) +
                       "'");
 }
 

@@ -73,3 +73,10 @@ TEST(Errors, BroadcastMessage) {
     EXPECT_EQ(std::string(e.what()).rfind("[add]", 0), 0u);
   }
 }
+
+TEST(Dtype, ResultTypeOfSeveralIsNotAFold) {
+  // NumPy: int8, uint16, float32 -> float32 (a left fold would give float64).
+  Dtype three[3] = {Dtype::Int8, Dtype::UInt16, Dtype::Float32};
+  EXPECT_EQ(promote_types(std::span<const Dtype>(three, 3)), Dtype::Float32);
+  EXPECT_STREQ(casting_name(Casting::SameKind), "same_kind");
+}
