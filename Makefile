@@ -10,6 +10,10 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev libsleef-dev ccache ninja-build \
                 cmake g++ libgtest-dev pkg-config
 export PYTHONPATH := $(CURDIR)/python
 export PYTHONUNBUFFERED := 1
+# Paths relative to the checkout in ccache's keys, so that worktrees and
+# fresh clones share cached objects.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 
 .PHONY: all deps venv build test test-cpp test-python test-sanitize demo bench \
         coverage clean format

@@ -1,0 +1,224 @@
+#pragma once
+// Internals of the CUDA plugin shared by its source files: the device state,
+// the NVRTC JIT, launch helpers, strided-launch plans, and the registry that
+// maps each Primitive type to its CUDA evaluation. One file per op family
+// (cuda_ufunc.cpp, cuda_reduce.cpp, ...) registers its evaluations and the
+// kernel modules that `arrax_cuda_selfcheck` compiles. See DESIGN.md
+// section 5 and docs/adding_an_op.md.
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <span>
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+#include "arrax/array.h"
+#include "arrax/backend/backend.h"
+#include "arrax/backend/cuda/driver.h"
+#include "arrax/primitive.h"
+#include "arrax/ufunc.h"
+
+namespace arrax::cuda {
+
+// ARRAX_CUDA_DEBUG=1 traces JIT and launch steps on stderr.
+bool debug();
+#define AX_TRACE(...)                                    \
+  do {                                                   \
+    if (::arrax::cuda::debug()) {                        \
+      std::fprintf(stderr, "[arrax cuda] ");             \
+      std::fprintf(stderr, __VA_ARGS__);                 \
+      std::fprintf(stderr, "\n");                        \
+    }                                                    \
+  } while (0)
+
+uint64_t fnv1a(const void* data, size_t n,
+               uint64_t h = 1469598103934665603ull);
+inline uint64_t fnv1a(const std::string& s,
+                      uint64_t h = 1469598103934665603ull) {
+  return fnv1a(s.data(), s.size(), h);
+}
+
+// The device type name of a dtype as device/common.cuh spells it
+// ("float", "ax::half", "ax::complex<double>", ...).
+const char* device_type(Dtype dt);
+// An unsigned device type of the given item size (for dtype-blind moves).
+const char* device_bits_type(int64_t itemsize);
+
+struct DeviceState {
+  CUdevice dev = 0;
+  CUcontext ctx = nullptr;
+  CUstream stream = nullptr;  // the current stream of this device
+  CUstream default_stream = nullptr;
+  CUmemoryPool pool = nullptr;
+  int sm_count = 0;
+  int arch = 0;  // 90 for sm_90
+  int max_threads_per_block = 1024;
+  int64_t max_shared_per_block = 48 * 1024;
+  std::string name;
+  int64_t allocated = 0, max_allocated = 0, limit = 0;
+  // Resolved kernels, so the hot path does no string work: [ufunc][dtype]
+  // [contiguous, strided, vectorized] and [to][from][contiguous, strided].
+  std::vector<CUfunction> ufunc_fns =
+      std::vector<CUfunction>(kNumUfuncs * kNumDtypes * 3, nullptr);
+  std::vector<CUfunction> cast_fns =
+      std::vector<CUfunction>(kNumDtypes * kNumDtypes * 2, nullptr);
+  // Per-family caches, keyed by a family-chosen string.
+  std::map<std::string, CUfunction> fn_cache;
+};
+
+// One NVRTC program: its cache key, source and the name expressions of the
+// kernels it instantiates.
+struct ModuleSpec {
+  std::string key;
+  std::string source;
+  std::vector<std::string> exprs;
+};
+
+// Note [CUDA kernel cache]
+// Kernels are instantiated by name through NVRTC name expressions, many per
+// program (one program per op family and dtype), compiled to SASS for the
+// device's architecture. A compiled module is kept in memory and on disk
+// under $ARRAX_CACHE_DIR (default ~/.cache/arrax), keyed by a hash of the
+// source, the name expressions, the options, the architecture, the NVRTC
+// version and the embedded headers. Files are written to a temporary name
+// and renamed (atomic), and carry a checksum that is verified on load.
+class Jit {
+ public:
+  // The function for `name_expr` of module `spec`, compiling the module
+  // (with all of its expressions) on first use.
+  CUfunction function(DeviceState& ds, const ModuleSpec& spec,
+                      const std::string& name_expr);
+  // Loads or compiles a whole module (arrax.cuda.precompile()); returns
+  // true when it had to compile.
+  bool warm(DeviceState& ds, const ModuleSpec& spec);
+  // Compiles with NVRTC to a cubin; throws ValueError with the log.
+  static void compile(const std::string& source,
+                      const std::vector<std::string>& exprs,
+                      const std::vector<std::string>& opts,
+                      std::vector<std::string>& lowered, std::string& blob);
+  static std::vector<std::string> options(int arch);
+  // Modules compiled (not loaded from disk) by this process.
+  int compiled() const { return compiled_; }
+
+ private:
+  struct Module {
+    CUmodule module = nullptr;
+    std::map<std::string, std::string> lowered;
+    std::map<std::string, CUfunction> functions;
+  };
+  Module& module(DeviceState& ds, const ModuleSpec& spec, bool* compiled);
+  Module load_or_compile(DeviceState& ds, const ModuleSpec& spec,
+                         bool* compiled);
+  std::mutex mutex_;
+  std::map<std::string, Module> modules_;
+  int compiled_ = 0;
+};
+
+// Dimension plan for strided launches: drop length-1 dims, merge contiguous
+// neighbours (as the CPU engine does), at most 8 dims. strides[k] is the
+// element stride of operand k (outputs first, as the caller orders them).
+struct Plan {
+  int ndim = 0;
+  int64_t shape[8];
+  int64_t strides[5][8];
+};
+bool make_plan(const Shape& shape, const std::vector<Strides>& st, Plan& p);
+
+// Matches ax::Strided<N> in device/common.cuh.
+template <int N>
+struct StridedArg {
+  int ndim;
+  int64_t shape[8];
+  int64_t strides[N][8];
+};
+template <int N>
+StridedArg<N> strided_arg(const Plan& p) {
+  StridedArg<N> a{};
+  a.ndim = p.ndim;
+  for (int d = 0; d < p.ndim; ++d) {
+    a.shape[d] = p.shape[d];
+    for (int k = 0; k < N; ++k) a.strides[k][d] = p.strides[k][d];
+  }
+  return a;
+}
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(int count) : devices_(count) {}
+  bool init();
+
+  // Sets the device's context current and returns its state.
+  DeviceState& state(int i);
+  Jit& jit() { return jit_; }
+
+  // Grid-stride launch of `fn` over n elements with 256-thread blocks.
+  void launch(DeviceState& ds, CUfunction fn, int64_t n, void** args);
+  // Launch with an explicit configuration.
+  void launch(DeviceState& ds, CUfunction fn, unsigned grid_x,
+              unsigned grid_y, unsigned grid_z, unsigned block_x,
+              unsigned block_y, unsigned shared_bytes, void** args);
+  // The kernel `expr` of module `spec`, cached per device under
+  // spec.key + expr.
+  CUfunction kernel(DeviceState& ds, const ModuleSpec& spec,
+                    const std::string& expr);
+  // A temporary device buffer that lives until the Array is dropped
+  // (stream-ordered, so it may be released right after the launches that use
+  // it).
+  Array scratch(int64_t nbytes, Device dev);
+  // `a` on `dev` (copied when it lives elsewhere, e.g. a CPU scalar).
+  static Array on_device(const Array& a, Device dev);
+
+  void* allocate(size_t nbytes, int idx) override;
+  void deallocate(void* ptr, size_t nbytes, int idx) override;
+  void copy(void* dst, Device dst_dev, const void* src, Device src_dev,
+            size_t n) override;
+  void synchronize(int idx) override;
+  int device_count() override { return static_cast<int>(devices_.size()); }
+  std::string device_name(int idx) override { return state(idx).name; }
+  MemoryStats memory_stats(int idx) override;
+  void reset_peak_memory_stats(int idx) override;
+  void empty_cache(int idx) override;
+  void set_memory_limit(int idx, int64_t bytes) override;
+  void eval(Primitive& p, std::span<const Array> inputs,
+            std::span<Array> outputs) override;
+
+ private:
+  std::vector<DeviceState> devices_;
+  Jit jit_;
+};
+
+// The process's CUDA backend (valid once the plugin registered it).
+CudaBackend& backend();
+
+// Registry: each family file registers, at load time,
+//   AX_CUDA_EVAL(Reduce, eval_reduce);   // void eval_reduce(CudaBackend&,
+//                                        //   Reduce&, inputs, outputs)
+//   AX_CUDA_MODULES(reduce_modules);     // std::vector<ModuleSpec>()
+using EvalFn = void (*)(CudaBackend&, Primitive&, std::span<const Array>,
+                        std::span<Array>);
+using ModulesFn = std::vector<ModuleSpec> (*)();
+struct EvalRegistration {
+  EvalRegistration(const std::type_info& type, EvalFn fn);
+};
+struct ModulesRegistration {
+  explicit ModulesRegistration(ModulesFn fn);
+};
+// Every module of every family (for selfcheck and precompile).
+std::vector<ModuleSpec> all_modules();
+
+#define AX_CUDA_CAT2(a, b) a##b
+#define AX_CUDA_CAT(a, b) AX_CUDA_CAT2(a, b)
+#define AX_CUDA_EVAL(Prim, fn)                                              \
+  static ::arrax::cuda::EvalRegistration AX_CUDA_CAT(ax_eval_reg_, Prim)(  \
+      typeid(::arrax::Prim),                                                \
+      [](::arrax::cuda::CudaBackend& b, ::arrax::Primitive& p,              \
+         std::span<const ::arrax::Array> in, std::span<::arrax::Array> out) { \
+        fn(b, static_cast<::arrax::Prim&>(p), in, out);                     \
+      })
+#define AX_CUDA_MODULES(fn)                                                 \
+  static ::arrax::cuda::ModulesRegistration AX_CUDA_CAT(ax_mod_reg_,        \
+                                                        __LINE__)(fn)
+
+}  // namespace arrax::cuda

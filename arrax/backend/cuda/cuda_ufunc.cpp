@@ -1,0 +1,261 @@
+// CUDA evaluation of the elementwise primitives: Ufunc (the ufunc table),
+// Copy (casting copies of any strided view) and Select (3-argument where).
+#include "arrax/backend/cpu/iter.h"
+#include "arrax/backend/cuda/cuda_internal.h"
+#include "arrax/errors.h"
+#include "arrax/ops.h"
+#include "arrax/primitives.h"
+
+namespace arrax::cuda {
+
+namespace {
+
+const std::string kUfuncSource = "#include \"ufunc.cuh\"\n";
+
+std::string ufunc_out_type(const UfuncInfo& info, Dtype loop) {
+  switch (info.out) {
+    case UfuncOut::Bool: return "bool";
+    case UfuncOut::Real: return device_type(real_dtype(loop));
+    default: return device_type(loop);
+  }
+}
+
+// Ufuncs with a device functor in device/ufunc.cuh.
+bool device_has(const char* name) {
+  static const char* const names[] = {
+      "add", "subtract", "multiply", "divide", "negative", "positive",
+      "floor_divide", "remainder", "divmod", "fmod", "power", "float_power",
+      "absolute", "fabs", "sign", "reciprocal", "square", "conjugate",
+      "equal", "not_equal", "less", "less_equal", "greater",
+      "greater_equal", "logical_and", "logical_or", "logical_xor",
+      "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "invert",
+      "left_shift", "right_shift", "exp", "log", "sqrt", "sin", "cos",
+      "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+      "arcsinh", "arccosh", "arctanh", "cbrt", "floor", "ceil", "trunc",
+      "rint", "exp2", "expm1", "log2", "log10", "log1p", "arctan2",
+      "hypot", "deg2rad", "radians", "rad2deg", "degrees", "maximum",
+      "minimum", "fmax", "fmin", "clip", "isnan", "isinf", "isfinite",
+      "signbit", "copysign", "nextafter", "logaddexp", "logaddexp2",
+      "heaviside"};
+  for (const char* n : names)
+    if (std::string(n) == name) return true;
+  return false;
+}
+
+// [contiguous, strided] name expressions of one ufunc loop.
+std::vector<std::string> ufunc_exprs(const UfuncInfo& info, Dtype loop) {
+  std::string F = std::string("ax::f::") + info.name;
+  std::string T = device_type(loop);
+  std::string O = ufunc_out_type(info, loop);
+  std::string targs = "<" + F + ", " + T + ", " + O;
+  std::vector<std::string> e;
+  if (info.nout == 1)
+    e.push_back("&ax::ew" + std::to_string(info.nin) + targs + ">");
+  e.push_back("&ax::ewnd" + targs + ", " + std::to_string(info.nin) + ", " +
+              std::to_string(info.nout) + ">");
+  return e;
+}
+
+// One module per loop dtype holding every ufunc that runs in it.
+ModuleSpec ufunc_module(Dtype loop) {
+  ModuleSpec m{std::string("ufunc_") + dtype_name(loop), kUfuncSource, {}};
+  for (int i = 0; i < kNumUfuncs; ++i) {
+    const UfuncInfo& info = ufunc_info(static_cast<UfuncId>(i));
+    if (!(info.types & type_bit(loop)) || !device_has(info.name)) continue;
+    for (auto& e : ufunc_exprs(info, loop)) m.exprs.push_back(e);
+  }
+  return m;
+}
+
+std::string cast_expr(Dtype to, Dtype from, int variant) {
+  std::string args = std::string("<") + device_type(to) + ", " +
+                     device_type(from) + ">";
+  return (variant == 0 ? "&ax::cast_contig" : "&ax::cast_nd") + args;
+}
+
+// One module per destination dtype, with every source dtype.
+ModuleSpec cast_module(Dtype to) {
+  ModuleSpec m{std::string("cast_to_") + dtype_name(to), kUfuncSource, {}};
+  for (int f = 0; f < kNumDtypes; ++f)
+    for (int variant = 0; variant < 2; ++variant)
+      m.exprs.push_back(cast_expr(to, static_cast<Dtype>(f), variant));
+  return m;
+}
+
+ModuleSpec select_module(int64_t itemsize) {
+  return {"select_" + std::to_string(itemsize), kUfuncSource,
+          {std::string("&ax::select_nd<") + device_bits_type(itemsize) + ">"}};
+}
+
+void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
+                std::span<Array> outputs) {
+  const UfuncInfo& info = ufunc_info(u.id());
+  Dtype loop = u.loop_dtype();
+  if (!device_has(info.name))
+    throw NotImplementedError(std::string("[") + info.name +
+                              "] is not implemented on cuda yet");
+  DeviceState& ds = b.state(outputs[0].device().index);
+  int64_t n = outputs[0].size();
+  if (n == 0) return;
+  // Scalars may live on the host (Python numbers): copy them over.
+  Array moved[3];
+  for (int i = 0; i < info.nin; ++i)
+    moved[i] = CudaBackend::on_device(inputs[i], outputs[0].device());
+  inputs = std::span<const Array>(moved, info.nin);
+  auto kernel = [&](int variant) {
+    CUfunction& fn = ds.ufunc_fns[(static_cast<int>(u.id()) * kNumDtypes +
+                                   static_cast<int>(loop)) * 3 + variant];
+    if (!fn) {
+      auto names = ufunc_exprs(info, loop);
+      fn = b.jit().function(ds, ufunc_module(loop),
+                            variant == 0 ? names[0] : names.back());
+    }
+    return fn;
+  };
+
+  // Contiguous fast path: outputs contiguous, inputs contiguous or scalar.
+  bool contig = info.nout == 1 && outputs[0].is_c_contiguous();
+  int64_t steps[3] = {1, 1, 1};
+  for (int i = 0; i < info.nin && contig; ++i) {
+    const Array& a = inputs[i];
+    if (a.size() == 1 && n != 1)
+      steps[i] = 0;
+    else if (!(a.is_c_contiguous() && a.size() == n))
+      contig = false;
+  }
+  if (contig) {
+    CUfunction fn = kernel(0);
+    void* o = outputs[0].data();
+    void* ptr[3] = {nullptr, nullptr, nullptr};
+    for (int i = 0; i < info.nin; ++i) ptr[i] = inputs[i].data();
+    void* args[8];
+    int k = 0;
+    args[k++] = &o;
+    for (int i = 0; i < info.nin; ++i) args[k++] = &ptr[i];
+    args[k++] = &n;
+    for (int i = 0; i < info.nin; ++i) args[k++] = &steps[i];
+    b.launch(ds, fn, n, args);
+    return;
+  }
+  std::vector<Strides> st;
+  for (auto& o : outputs)
+    st.push_back(cpu::broadcast_strides(o, outputs[0].shape()));
+  for (auto& a : inputs)
+    st.push_back(cpu::broadcast_strides(a, outputs[0].shape()));
+  Plan plan;
+  if (!make_plan(outputs[0].shape(), st, plan))
+    throw NotImplementedError(std::string("[") + info.name +
+                              "] more than 8 non-mergeable dimensions on cuda");
+  CUfunction fn = kernel(1);
+  void* ptrs[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  ptrs[0] = outputs[0].data();
+  if (info.nout == 2) ptrs[1] = outputs[1].data();
+  for (int i = 0; i < info.nin; ++i) ptrs[2 + i] = inputs[i].data();
+  int nops = info.nin + info.nout;
+  auto run = [&](auto arg) {
+    void* args[] = {&arg, &ptrs[0], &ptrs[1], &ptrs[2], &ptrs[3], &ptrs[4],
+                    &n};
+    b.launch(ds, fn, n, args);
+  };
+  switch (nops) {
+    case 2: run(strided_arg<2>(plan)); break;
+    case 3: run(strided_arg<3>(plan)); break;
+    default: run(strided_arg<4>(plan)); break;
+  }
+}
+
+void eval_copy(CudaBackend& b, Copy&, std::span<const Array> inputs,
+               std::span<Array> outputs) {
+  Array& dst = outputs[0];
+  DeviceState& ds = b.state(dst.device().index);
+  int64_t n = dst.size();
+  if (n == 0) return;
+  // A CPU scalar broadcast into a device array: move it over first.
+  Array s = CudaBackend::on_device(inputs[0], dst.device());
+  auto kernel = [&](int variant) {
+    CUfunction& fn = ds.cast_fns[(static_cast<int>(dst.dtype()) * kNumDtypes +
+                                  static_cast<int>(s.dtype())) * 2 + variant];
+    if (!fn)
+      fn = b.jit().function(ds, cast_module(dst.dtype()),
+                            cast_expr(dst.dtype(), s.dtype(), variant));
+    return fn;
+  };
+  bool same = s.dtype() == dst.dtype();
+  if (dst.is_c_contiguous() && s.is_c_contiguous() && s.size() == n && same) {
+    check(driver().cuMemcpyDtoDAsync(reinterpret_cast<CUdeviceptr>(dst.data()),
+                                     reinterpret_cast<CUdeviceptr>(s.data()),
+                                     n * dst.itemsize(), ds.stream),
+          "cuMemcpyDtoDAsync");
+    return;
+  }
+  if (dst.is_c_contiguous() &&
+      ((s.is_c_contiguous() && s.size() == n) || s.size() == 1)) {
+    int64_t step = s.size() == 1 && n != 1 ? 0 : 1;
+    CUfunction fn = kernel(0);
+    void* o = dst.data();
+    void* i = s.data();
+    void* args[] = {&o, &i, &n, &step};
+    b.launch(ds, fn, n, args);
+    return;
+  }
+  std::vector<Strides> st = {cpu::broadcast_strides(dst, dst.shape()),
+                             cpu::broadcast_strides(s, dst.shape())};
+  Plan plan;
+  if (!make_plan(dst.shape(), st, plan))
+    throw NotImplementedError(
+        "[copy] more than 8 non-mergeable dimensions on cuda");
+  auto a = strided_arg<2>(plan);
+  CUfunction fn = kernel(1);
+  void* o = dst.data();
+  void* i = s.data();
+  void* args[] = {&a, &o, &i, &n};
+  b.launch(ds, fn, n, args);
+}
+
+void eval_select(CudaBackend& b, Select&, std::span<const Array> in,
+                 std::span<Array> outputs) {
+  Array& out = outputs[0];
+  DeviceState& ds = b.state(out.device().index);
+  int64_t n = out.size();
+  if (n == 0) return;
+  std::vector<Strides> st = {cpu::broadcast_strides(out, out.shape())};
+  Array ops[3];
+  for (int k = 0; k < 3; ++k) {
+    ops[k] = CudaBackend::on_device(in[k], out.device());
+    st.push_back(cpu::broadcast_strides(ops[k], out.shape()));
+  }
+  Plan plan;
+  if (!make_plan(out.shape(), st, plan))
+    throw NotImplementedError(
+        "[where] more than 8 non-mergeable dimensions on cuda");
+  auto a = strided_arg<4>(plan);
+  ModuleSpec spec = select_module(out.itemsize());
+  CUfunction fn = b.kernel(ds, spec, spec.exprs[0]);
+  void* o = out.data();
+  void* c = ops[0].data();
+  void* x = ops[1].data();
+  void* y = ops[2].data();
+  void* args[] = {&a, &o, &c, &x, &y, &n};
+  b.launch(ds, fn, n, args);
+}
+
+std::vector<ModuleSpec> modules() {
+  std::vector<ModuleSpec> v;
+  for (int d = 0; d < kNumDtypes; ++d) {
+    ModuleSpec m = ufunc_module(static_cast<Dtype>(d));
+    if (!m.exprs.empty()) v.push_back(std::move(m));
+  }
+  for (int d = 0; d < kNumDtypes; ++d)
+    v.push_back(cast_module(static_cast<Dtype>(d)));
+  for (int64_t s : {1, 2, 4, 8, 16}) v.push_back(select_module(s));
+  return v;
+}
+
+}  // namespace
+
+AX_CUDA_EVAL(Ufunc, eval_ufunc);
+AX_CUDA_EVAL(Copy, eval_copy);
+AX_CUDA_EVAL(Select, eval_select);
+AX_CUDA_MODULES(modules);
+
+}  // namespace arrax::cuda
