@@ -33,6 +33,20 @@ class CpuBackend final : public Backend {
   }
 };
 
+}  // namespace
+
+void* Backend::create_stream(int, int) {
+  throw ValueError("[cuda] streams need a CUDA device");
+}
+void* Backend::create_event(int, bool) {
+  throw ValueError("[cuda] events need a CUDA device");
+}
+float Backend::event_elapsed_ms(int, void*, void*) {
+  throw ValueError("[cuda] events need a CUDA device");
+}
+
+namespace {
+
 Backend* g_backends[2] = {nullptr, nullptr};
 
 // Loads libarrax_cuda.so from the directory of libarrax.so, once. The plugin

@@ -38,6 +38,29 @@ class ARRAX_API Backend {
   virtual void empty_cache(int device_index) {}
   // Bytes the allocator may hold on a device (0: no limit).
   virtual void set_memory_limit(int device_index, int64_t bytes) {}
+
+  // Streams and events, as opaque driver handles (CUstream, CUevent). Each
+  // device has a current stream (process-wide, not per thread) on which all
+  // work is enqueued; the CPU backend has none. See Note [CUDA streams].
+  virtual void* current_stream(int device_index) { return nullptr; }
+  virtual void* default_stream(int device_index) { return nullptr; }
+  virtual void set_current_stream(int device_index, void* stream) {}
+  virtual void* create_stream(int device_index, int priority);
+  virtual void destroy_stream(int device_index, void* stream) {}
+  virtual void stream_synchronize(int device_index, void* stream) {}
+  virtual bool stream_query(int device_index, void* stream) { return true; }
+  virtual void stream_wait_event(int device_index, void* stream, void* event) {}
+  virtual void* create_event(int device_index, bool timing);
+  virtual void destroy_event(int device_index, void* event) {}
+  virtual void record_event(int device_index, void* event, void* stream) {}
+  virtual void event_synchronize(int device_index, void* event) {}
+  virtual bool event_query(int device_index, void* event) { return true; }
+  virtual float event_elapsed_ms(int device_index, void* start, void* end);
+  // Compiles (or loads from the disk cache) every kernel module for a
+  // device; returns how many had to be compiled.
+  virtual int precompile(int device_index) { return 0; }
+  // Kernel modules this process compiled (not loaded from the disk cache).
+  virtual int compiled_modules() { return 0; }
 };
 
 // The backend for a device kind; throws for a kind that is not available.

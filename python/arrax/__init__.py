@@ -11,6 +11,7 @@ import numpy as _numpy
 from arrax import _core
 from arrax._core import ndarray, result_type, promote_types, can_cast  # noqa: F401
 from arrax._core import default_device, set_default_device  # noqa: F401
+from arrax._device import device  # noqa: F401
 from arrax._dtypes import *  # noqa: F403
 from arrax._ufuncs import *  # noqa: F403
 from arrax._reductions import *  # noqa: F403

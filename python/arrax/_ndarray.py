@@ -436,6 +436,13 @@ def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
     asks for a copy."""
     if stream is not None and self._device_str == "cpu":
         raise ValueError("[__dlpack__] stream must be None for CPU arrays")
+    if self._device_str != "cpu" and stream != -1:
+        # The consumer's stream (None and 1: the legacy default stream, 2:
+        # the per-thread one, else a CUstream handle) waits for the work
+        # enqueued on arrax's current stream.
+        if stream == 0:
+            raise ValueError("[__dlpack__] stream 0 is ambiguous on CUDA")
+        _sync_consumer_stream(self, 1 if stream is None else int(stream))
     arr = self
     copied = False
     if dl_device is not None and tuple(dl_device) != self.__dlpack_device__():
@@ -456,6 +463,39 @@ def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
     return _core._to_dlpack(arr, versioned, copied)
 
 
+def _sync_consumer_stream(arr, consumer):
+    from arrax import cuda
+
+    idx = int(arr._device_str.split(":")[1])
+    ev = cuda.Event(device=idx)
+    ev.record()
+    _core.cuda._stream_wait_event(idx, consumer, ev._handle)
+
+
+def _cuda_array_interface(self):
+    """The CUDA Array Interface (version 3) of a GPU array; CPU and
+    bfloat16 arrays have none (AttributeError, so hasattr() is False)."""
+    dev = self._device_str
+    if dev == "cpu":
+        raise AttributeError(
+            "__cuda_array_interface__: a CPU array has no CUDA array interface"
+        )
+    if self.dtype == _BF16:
+        raise AttributeError(
+            "__cuda_array_interface__: bfloat16 has no typestr in the CUDA "
+            "array interface (use __dlpack__)"
+        )
+    idx = int(dev.split(":")[1])
+    return {
+        "shape": self.shape,
+        "typestr": self.dtype.str,
+        "data": (self._data_ptr if self.size else 0, False),
+        "version": 3,
+        "strides": None if self._c_contiguous else self.strides,
+        "stream": _core.cuda._current_stream(idx),
+    }
+
+
 def from_dlpack(x, /, *, device=None, copy=None):
     """An arrax array viewing the memory of `x`, any object with
     ``__dlpack__`` (NumPy, PyTorch, CuPy, JAX arrays) or a DLPack capsule.
@@ -468,6 +508,10 @@ def from_dlpack(x, /, *, device=None, copy=None):
         arr = _core._reinterpret(from_dlpack(x.view(numpy.uint16)), _BF16)
     elif hasattr(x, "__dlpack__"):
         kw = {} if copy is None else {"copy": copy}
+        dl_dev = x.__dlpack_device__() if hasattr(x, "__dlpack_device__") else None
+        if dl_dev is not None and dl_dev[0] in (2, 13):
+            # The producer makes arrax's current stream wait for its work.
+            kw["stream"] = _core.cuda._current_stream(int(dl_dev[1]))
         try:
             cap = x.__dlpack__(max_version=(1, 0), **kw)
         except TypeError:
@@ -513,6 +557,7 @@ _PROPERTIES = {
     "flags": property(_flags),
     "base": property(_base),
     "data": property(_data),
+    "__cuda_array_interface__": property(_cuda_array_interface),
     "flat": property(_flat_get, _flat_set),
 }
 _METHODS = {

@@ -225,6 +225,15 @@ Array to_array(nb::handle h, const char* op) {
   if (nb::isinstance<Array>(h)) return nb::cast<Array>(h);
   Array out;
   if (scalar_to_array(h, out)) return out;
+  // GPU arrays of other libraries (PyTorch, CuPy, JAX): zero-copy through
+  // DLPack, on the producer's device.
+  if (nb::hasattr(h, "__dlpack_device__") && !nb::isinstance<nb::type_object>(h)) {
+    nb::object dev = h.attr("__dlpack_device__")();
+    int kind = nb::cast<int>(dev[0]);
+    if (kind == 2 || kind == 13)  // kDLCUDA, kDLCUDAManaged
+      return nb::cast<Array>(
+          nb::module_::import_("arrax._ndarray").attr("from_dlpack")(h));
+  }
   nb::object arr;
   try {
     arr = numpy().attr("asarray")(h);

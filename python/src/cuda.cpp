@@ -59,6 +59,60 @@ void init_cuda(nb::module_& m) {
           cuda().set_memory_limit(index_of(d), bytes);
         },
         nb::arg("bytes"), nb::arg("device") = nb::none());
+
+  // Streams and events as integer handles (CUstream / CUevent); the Python
+  // classes in arrax/cuda.py own them.
+  auto h = [](void* p) { return reinterpret_cast<uintptr_t>(p); };
+  auto p = [](uintptr_t v) { return reinterpret_cast<void*>(v); };
+  c.def("_current_stream",
+        [h](nb::handle d) { return h(cuda().current_stream(index_of(d))); },
+        nb::arg("device") = nb::none());
+  c.def("_default_stream",
+        [h](nb::handle d) { return h(cuda().default_stream(index_of(d))); },
+        nb::arg("device") = nb::none());
+  c.def("_set_current_stream", [p](int d, uintptr_t s) {
+    cuda().set_current_stream(d, p(s));
+  });
+  c.def("_create_stream", [h](int d, int priority) {
+    return h(cuda().create_stream(d, priority));
+  });
+  c.def("_destroy_stream",
+        [p](int d, uintptr_t s) { cuda().destroy_stream(d, p(s)); });
+  c.def("_stream_synchronize", [p](int d, uintptr_t s) {
+    nb::gil_scoped_release release;
+    cuda().stream_synchronize(d, p(s));
+  });
+  c.def("_stream_query",
+        [p](int d, uintptr_t s) { return cuda().stream_query(d, p(s)); });
+  c.def("_stream_wait_event", [p](int d, uintptr_t s, uintptr_t e) {
+    cuda().stream_wait_event(d, p(s), p(e));
+  });
+  c.def("_create_event",
+        [h](int d, bool timing) { return h(cuda().create_event(d, timing)); });
+  c.def("_destroy_event",
+        [p](int d, uintptr_t e) { cuda().destroy_event(d, p(e)); });
+  c.def("_record_event", [p](int d, uintptr_t e, uintptr_t s) {
+    cuda().record_event(d, p(e), p(s));
+  });
+  c.def("_event_synchronize", [p](int d, uintptr_t e) {
+    nb::gil_scoped_release release;
+    cuda().event_synchronize(d, p(e));
+  });
+  c.def("_event_query",
+        [p](int d, uintptr_t e) { return cuda().event_query(d, p(e)); });
+  c.def("_event_elapsed_ms", [p](int d, uintptr_t a, uintptr_t b) {
+    return cuda().event_elapsed_ms(d, p(a), p(b));
+  });
+  c.def("_device_index", [](nb::handle d) { return index_of(d); },
+        nb::arg("device") = nb::none());
+  c.def("_precompile", [](nb::handle d) {
+    nb::gil_scoped_release release;
+    return cuda().precompile(index_of(d));
+  }, nb::arg("device") = nb::none());
+  c.def("_compiled_modules", [] {
+    return backend_available(Device::Type::CUDA) ? cuda().compiled_modules()
+                                                 : 0;
+  });
 }
 
 }  // namespace arrax::py

@@ -177,7 +177,8 @@ void init_ops(nb::module_& m) {
         if (!device.is_none()) {
           Device d = to_device(device);
           if (!(a.device() == d)) a = arrax::to_device(ascontiguousarray(a), d);
-        } else if (!was_array && !default_device().is_cpu()) {
+        } else if (!was_array && !(a.device() == default_device()) &&
+                   a.device().is_cpu()) {
           a = arrax::to_device(ascontiguousarray(a), default_device());
         }
         if (!dtype.is_none()) {

@@ -72,3 +72,127 @@ def test_allocator_counters_and_oom_recovery():
     # The process keeps working.
     g = arrax.asarray(numpy.arange(4.0), device="cuda")
     assert float((g * 2).sum()) == 12.0
+
+
+def test_device_context_manager_restores():
+    before = arrax.default_device()
+    with arrax.device("cpu"):
+        assert arrax.default_device() == "cpu"
+        assert str(arrax.zeros(3).device) == "cpu"
+    assert arrax.default_device() == before
+
+
+def test_cpu_array_has_no_cuda_array_interface():
+    a = arrax.ones(3, device="cpu")
+    assert not hasattr(a, "__cuda_array_interface__")
+
+
+@cuda
+def test_scalar_operands_by_value_and_unaligned_views():
+    for dt in ("float32", "float64", "int8", "float16", "complex64", "bool"):
+        a = xp.rand((1001,), dt)
+        g = arrax.asarray(a, device="cuda")
+        # Offset views are not 16-byte aligned: the scalar path runs.
+        for sl in (slice(None), slice(1, None), slice(3, 1000)):
+            if dt == "bool":
+                xp.assert_close(numpy.asarray(g[sl] | True), a[sl] | True)
+            else:
+                xp.assert_close(numpy.asarray(g[sl] * 2), a[sl] * 2)
+                xp.assert_close(numpy.asarray(3 - g[sl]), 3 - a[sl])
+                xp.assert_close(numpy.asarray(g[sl] + g[sl]), a[sl] + a[sl])
+    # a one-element device array broadcast
+    a = xp.rand((1000,), "float32")
+    one = arrax.asarray(numpy.float32([2.5]), device="cuda")
+    xp.assert_close(numpy.asarray(arrax.asarray(a, device="cuda") * one), a * 2.5)
+    xp.assert_close(
+        numpy.asarray(arrax.clip(arrax.asarray(a, device="cuda"), 0.2, 0.7)),
+        numpy.clip(a, 0.2, 0.7),
+    )
+
+
+@cuda
+def test_streams_and_events():
+    s = arrax.cuda.Stream()
+    assert arrax.cuda.current_stream() == arrax.cuda.default_stream()
+    a = arrax.asarray(numpy.arange(1 << 20, dtype=numpy.float32), device="cuda")
+    start = arrax.cuda.Event(enable_timing=True)
+    end = arrax.cuda.Event(enable_timing=True)
+    with arrax.cuda.stream(s):
+        assert arrax.cuda.current_stream() == s
+        start.record()
+        b = a * 2 + 1
+        end.record()
+    assert arrax.cuda.current_stream() == arrax.cuda.default_stream()
+    end.synchronize()
+    assert end.query() and s.query()
+    assert start.elapsed_time(end) >= 0.0
+    s.synchronize()
+    # Work on the default stream after the block sees b complete.
+    assert float(b[-1]) == float((1 << 20) - 1) * 2 + 1
+    s2 = arrax.cuda.Stream()
+    s2.wait_stream(s)
+    with s2:
+        c = b - 1
+    del b
+    s2.synchronize()
+    xp.assert_close(numpy.asarray(c), numpy.arange(1 << 20, dtype=numpy.float32) * 2)
+
+
+@cuda
+def test_precompile_and_cache_hits_across_processes(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, ARRAX_CACHE_DIR=str(tmp_path))
+    code = (
+        "import arrax, numpy; g = arrax.asarray(numpy.ones(4), device='cuda');"
+        "float((g + 1)[0]); print(arrax.cuda.compiled_modules())"
+    )
+    first = subprocess.run([sys.executable, "-c", code], env=env,
+                           capture_output=True, text=True, check=True)
+    assert int(first.stdout.split()[-1]) >= 1
+    second = subprocess.run([sys.executable, "-c", code], env=env,
+                            capture_output=True, text=True, check=True)
+    assert int(second.stdout.split()[-1]) == 0  # compiled nothing
+    assert "compiling" not in second.stderr
+
+
+@cuda
+def test_dlpack_and_cuda_array_interface_with_torch():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch without CUDA")
+    t = torch.arange(12, dtype=torch.float32, device="cuda").reshape(3, 4)
+    a = arrax.from_dlpack(t)
+    assert str(a.device) == "cuda:0" and a.shape == (3, 4)
+    a[0, 0] = 42.0  # zero-copy: torch sees the write
+    arrax.cuda.synchronize()
+    assert float(t[0, 0]) == 42.0
+    b = arrax.asarray(t.T)  # a GPU object converts without a host copy
+    assert b._data_ptr == t.data_ptr()
+    back = torch.from_dlpack(a * 2)
+    assert back.device.type == "cuda"
+    assert torch.equal(back.cpu(), (t * 2).cpu())
+    cai = (a + 1).__cuda_array_interface__
+    assert cai["version"] == 3 and cai["shape"] == (3, 4)
+    assert cai["typestr"] == "<f4" and cai["stream"] not in (None, 0)
+    ts = torch.as_tensor(a, device="cuda")
+    assert ts.data_ptr() == a._data_ptr
+
+
+@cuda
+def test_dlpack_and_cuda_array_interface_with_cupy():
+    cp = pytest.importorskip("cupy")
+    c = cp.arange(10, dtype=cp.float64)
+    a = arrax.from_dlpack(c)
+    assert a._data_ptr == c.data.ptr
+    a += 1
+    arrax.cuda.synchronize()
+    assert float(c[0]) == 1.0
+    g = arrax.asarray(numpy.arange(6.0).reshape(2, 3), device="cuda")[:, ::2]
+    v = cp.asarray(g)  # through __cuda_array_interface__, strided
+    assert v.data.ptr == g._data_ptr
+    numpy.testing.assert_array_equal(cp.asnumpy(v), numpy.arange(6.0).reshape(2, 3)[:, ::2])
+    w = cp.from_dlpack(g)
+    numpy.testing.assert_array_equal(cp.asnumpy(w), numpy.arange(6.0).reshape(2, 3)[:, ::2])

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <typeinfo>
+#include <unordered_map>
 #include <vector>
 
 #include "arrax/array.h"
@@ -64,6 +65,10 @@ struct DeviceState {
       std::vector<CUfunction>(kNumUfuncs * kNumDtypes * 3, nullptr);
   std::vector<CUfunction> cast_fns =
       std::vector<CUfunction>(kNumDtypes * kNumDtypes * 2, nullptr);
+  // Note [Small-block cache]: bins of 512-byte multiples up to 1 MiB.
+  std::vector<std::vector<void*>> small_bins =
+      std::vector<std::vector<void*>>(2048);
+  int64_t small_cached = 0;
   // Per-family caches, keyed by a family-chosen string.
   std::map<std::string, CUfunction> fn_cache;
 };
@@ -99,6 +104,15 @@ class Jit {
                       const std::vector<std::string>& opts,
                       std::vector<std::string>& lowered, std::string& blob);
   static std::vector<std::string> options(int arch);
+  // The disk-cache file of a module.
+  static std::string cache_path(int arch, const ModuleSpec& spec);
+  // Reads the module from the disk cache, or compiles it and writes it
+  // there (thread-safe: precompile runs it on several threads). Returns
+  // true when it compiled.
+  static bool ensure_cached(int arch, const ModuleSpec& spec,
+                            std::vector<std::string>& lowered,
+                            std::string& blob);
+  void count_compiled(int n) { compiled_ += n; }
   // Modules compiled (not loaded from disk) by this process.
   int compiled() const { return compiled_; }
 
@@ -144,6 +158,10 @@ StridedArg<N> strided_arg(const Plan& p) {
   return a;
 }
 
+constexpr size_t kSmallBlock = size_t(1) << 20;
+inline size_t small_bin(size_t n) { return (n + 511) / 512 - 1; }
+inline size_t small_size(size_t n) { return (n + 511) / 512 * 512; }
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int count) : devices_(count) {}
@@ -184,9 +202,33 @@ class CudaBackend final : public Backend {
   void eval(Primitive& p, std::span<const Array> inputs,
             std::span<Array> outputs) override;
 
+  void* current_stream(int idx) override { return state(idx).stream; }
+  void* default_stream(int idx) override { return state(idx).default_stream; }
+  void set_current_stream(int idx, void* stream) override;
+  void* create_stream(int idx, int priority) override;
+  void destroy_stream(int idx, void* stream) override;
+  void stream_synchronize(int idx, void* stream) override;
+  bool stream_query(int idx, void* stream) override;
+  void stream_wait_event(int idx, void* stream, void* event) override;
+  void* create_event(int idx, bool timing) override;
+  void destroy_event(int idx, void* event) override;
+  void record_event(int idx, void* event, void* stream) override;
+  void event_synchronize(int idx, void* event) override;
+  bool event_query(int idx, void* event) override;
+  float event_elapsed_ms(int idx, void* start, void* end) override;
+  int precompile(int idx) override;
+  int compiled_modules() override { return jit_.compiled(); }
+  // Returns the small-block cache to the driver's pool.
+  void release_small(DeviceState& ds);
+
  private:
   std::vector<DeviceState> devices_;
   Jit jit_;
+  // Allocations made on a stream other than the device's default one, so
+  // that each is freed on the stream it was allocated on. See Note [CUDA
+  // streams].
+  std::mutex stream_alloc_mutex_;
+  std::unordered_map<void*, CUstream> stream_allocs_;
 };
 
 // The process's CUDA backend (valid once the plugin registered it).

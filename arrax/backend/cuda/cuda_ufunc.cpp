@@ -1,5 +1,7 @@
 // CUDA evaluation of the elementwise primitives: Ufunc (the ufunc table),
 // Copy (casting copies of any strided view) and Select (3-argument where).
+#include <cstring>
+
 #include "arrax/backend/cpu/iter.h"
 #include "arrax/backend/cuda/cuda_internal.h"
 #include "arrax/errors.h"
@@ -50,7 +52,7 @@ std::vector<std::string> ufunc_exprs(const UfuncInfo& info, Dtype loop) {
   std::string targs = "<" + F + ", " + T + ", " + O;
   std::vector<std::string> e;
   if (info.nout == 1)
-    e.push_back("&ax::ew" + std::to_string(info.nin) + targs + ">");
+    e.push_back("&ax::ewv" + targs + ", " + std::to_string(info.nin) + ">");
   e.push_back("&ax::ewnd" + targs + ", " + std::to_string(info.nin) + ", " +
               std::to_string(info.nout) + ">");
   return e;
@@ -87,6 +89,16 @@ ModuleSpec select_module(int64_t itemsize) {
           {std::string("&ax::select_nd<") + device_bits_type(itemsize) + ">"}};
 }
 
+// Matches ax::Arg<T> of device/ufunc.cuh for every T (value at offset 16).
+struct alignas(8) ArgBuf {
+  void* p = nullptr;
+  int32_t mode = 0;
+  int32_t pad = 0;
+  unsigned char v[16] = {};
+};
+
+int64_t loop_itemsize(Dtype dt) { return itemsize(dt); }
+
 void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
                 std::span<Array> outputs) {
   const UfuncInfo& info = ufunc_info(u.id());
@@ -97,11 +109,6 @@ void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
   DeviceState& ds = b.state(outputs[0].device().index);
   int64_t n = outputs[0].size();
   if (n == 0) return;
-  // Scalars may live on the host (Python numbers): copy them over.
-  Array moved[3];
-  for (int i = 0; i < info.nin; ++i)
-    moved[i] = CudaBackend::on_device(inputs[i], outputs[0].device());
-  inputs = std::span<const Array>(moved, info.nin);
   auto kernel = [&](int variant) {
     CUfunction& fn = ds.ufunc_fns[(static_cast<int>(u.id()) * kNumDtypes +
                                    static_cast<int>(loop)) * 3 + variant];
@@ -113,30 +120,42 @@ void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
     return fn;
   };
 
-  // Contiguous fast path: outputs contiguous, inputs contiguous or scalar.
+  // Contiguous fast path (Note [Elementwise operands]): output contiguous,
+  // inputs contiguous, CPU scalars (passed by value) or one-element device
+  // arrays.
+  const Device dev = outputs[0].device();
   bool contig = info.nout == 1 && outputs[0].is_c_contiguous();
-  int64_t steps[3] = {1, 1, 1};
+  ArgBuf args_in[3] = {};
+  bool aligned = (reinterpret_cast<uintptr_t>(outputs[0].data()) & 15) == 0;
   for (int i = 0; i < info.nin && contig; ++i) {
     const Array& a = inputs[i];
-    if (a.size() == 1 && n != 1)
-      steps[i] = 0;
-    else if (!(a.is_c_contiguous() && a.size() == n))
+    if (a.size() == 1 && a.device().is_cpu() && a.itemsize() <= 16) {
+      args_in[i].mode = 1;
+      std::memcpy(args_in[i].v, a.data(), a.itemsize());
+    } else if (a.size() == 1 && n != 1 && a.device() == dev) {
+      args_in[i].mode = 2;
+      args_in[i].p = a.data();
+    } else if (a.device() == dev && a.is_c_contiguous() && a.size() == n) {
+      args_in[i].p = a.data();
+      aligned = aligned && (reinterpret_cast<uintptr_t>(a.data()) & 15) == 0;
+    } else {
       contig = false;
+    }
   }
   if (contig) {
     CUfunction fn = kernel(0);
     void* o = outputs[0].data();
-    void* ptr[3] = {nullptr, nullptr, nullptr};
-    for (int i = 0; i < info.nin; ++i) ptr[i] = inputs[i].data();
-    void* args[8];
-    int k = 0;
-    args[k++] = &o;
-    for (int i = 0; i < info.nin; ++i) args[k++] = &ptr[i];
-    args[k++] = &n;
-    for (int i = 0; i < info.nin; ++i) args[k++] = &steps[i];
-    b.launch(ds, fn, n, args);
+    int vec = aligned ? 1 : 0;
+    void* args[] = {&o, &args_in[0], &args_in[1], &args_in[2], &n, &vec};
+    int64_t per_thread = aligned ? std::max<int64_t>(1, 16 / loop_itemsize(loop)) : 4;
+    b.launch(ds, fn, (n + per_thread - 1) / per_thread, args);
     return;
   }
+  // Scalars may live on the host (Python numbers): copy them over.
+  Array moved[3];
+  for (int i = 0; i < info.nin; ++i)
+    moved[i] = CudaBackend::on_device(inputs[i], dev);
+  inputs = std::span<const Array>(moved, info.nin);
   std::vector<Strides> st;
   for (auto& o : outputs)
     st.push_back(cpu::broadcast_strides(o, outputs[0].shape()));

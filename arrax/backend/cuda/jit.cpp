@@ -136,32 +136,40 @@ bool Jit::warm(DeviceState& ds, const ModuleSpec& spec) {
   return compiled;
 }
 
-Jit::Module Jit::load_or_compile(DeviceState& ds, const ModuleSpec& spec,
-                                 bool* was_compiled) {
+std::string Jit::cache_path(int arch, const ModuleSpec& spec) {
   int major = 0, minor = 0;
   nvrtc().nvrtcVersion(&major, &minor);
-  std::vector<std::string> opts = options(ds.arch);
   uint64_t h = fnv1a(spec.source);
   for (auto& e : spec.exprs) h = fnv1a(e, h);
-  for (auto& o : opts) h = fnv1a(o, h);
+  for (auto& o : options(arch)) h = fnv1a(o, h);
   h = fnv1a(std::to_string(major) + "." + std::to_string(minor), h);
   h ^= headers_checksum();
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
-  std::string dir = cache_dir();
-  std::string path = dir + "/" + hex + ".axk";
+  return cache_dir() + "/" + hex + ".axk";
+}
 
+bool Jit::ensure_cached(int arch, const ModuleSpec& spec,
+                        std::vector<std::string>& lowered,
+                        std::string& blob) {
+  std::string path = cache_path(arch, spec);
+  if (read_cache(path, spec.exprs.size(), lowered, blob)) return false;
+  std::fprintf(stderr, "arrax: compiling CUDA kernels for %s (sm_%d)...\n",
+               spec.key.c_str(), arch);
+  compile(spec.source, spec.exprs, options(arch), lowered, blob);
+  AX_TRACE("compiled %s: %zu bytes, %zu kernels", spec.key.c_str(),
+           blob.size(), lowered.size());
+  write_cache(cache_dir(), path, lowered, blob);
+  return true;
+}
+
+Jit::Module Jit::load_or_compile(DeviceState& ds, const ModuleSpec& spec,
+                                 bool* was_compiled) {
   std::string blob;
   std::vector<std::string> lowered;
-  if (!read_cache(path, spec.exprs.size(), lowered, blob)) {
-    std::fprintf(stderr, "arrax: compiling CUDA kernels for %s (sm_%d)...\n",
-                 spec.key.c_str(), ds.arch);
-    compile(spec.source, spec.exprs, opts, lowered, blob);
+  if (ensure_cached(ds.arch, spec, lowered, blob)) {
     ++compiled_;
     if (was_compiled) *was_compiled = true;
-    AX_TRACE("compiled %s: %zu bytes, %zu kernels", spec.key.c_str(),
-             blob.size(), lowered.size());
-    write_cache(dir, path, lowered, blob);
   }
   Module m;
   AX_TRACE("loading module %s (%zu bytes)", spec.key.c_str(), blob.size());

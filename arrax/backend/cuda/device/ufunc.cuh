@@ -543,59 +543,98 @@ __device__ __forceinline__ O store(R r) {
 // which keeps enough bytes in flight to approach the copy bandwidth.
 constexpr int kUnroll = 4;
 
-template <typename F, typename T, typename O>
-__global__ void ew1(O* __restrict__ out, const T* __restrict__ a, i64 n,
-                    i64 sa) {
-  F f;
-  const i64 stride = (i64)gridDim.x * blockDim.x;
-  for (i64 base = blockIdx.x * (i64)blockDim.x + threadIdx.x; base < n;
-       base += stride * kUnroll) {
-    T av[kUnroll];
-#pragma unroll
-    for (int k = 0; k < kUnroll; ++k) {
-      i64 i = base + k * stride;
-      if (i < n) av[k] = a[i * sa];
-    }
-#pragma unroll
-    for (int k = 0; k < kUnroll; ++k) {
-      i64 i = base + k * stride;
-      if (i < n) out[i] = store<O>(f(load(av[k])));
-    }
-  }
+// Note [Elementwise operands]: a contiguous launch passes each input as an
+// Arg: an array (mode 0, read at i), a value passed with the launch (mode 1:
+// a CPU scalar, so no host-to-device copy and no synchronization), or a
+// one-element device array broadcast (mode 2). Layout matches ArgBuf in
+// cuda_ufunc.cpp: pointer at 0, mode at 8, value at 16.
+template <typename T>
+struct Arg {
+  const T* p;
+  int mode;
+  int pad;
+  T v;
+};
+
+template <typename T>
+__device__ __forceinline__ T arg_scalar(const Arg<T>& a) {
+  return a.mode == 1 ? a.v : (a.mode == 2 ? a.p[0] : a.v);
 }
 
-template <typename F, typename T, typename O>
-__global__ void ew2(O* __restrict__ out, const T* __restrict__ a,
-                    const T* __restrict__ b, i64 n, i64 sa, i64 sb) {
+template <int V, typename T>
+struct alignas(sizeof(T) * V) Vec {
+  T x[V];
+};
+
+template <typename F, typename T, int NIN>
+struct Apply;
+template <typename F, typename T>
+struct Apply<F, T, 1> {
+  static __device__ __forceinline__ auto run(F& f, T a, T, T) {
+    return f(load(a));
+  }
+};
+template <typename F, typename T>
+struct Apply<F, T, 2> {
+  static __device__ __forceinline__ auto run(F& f, T a, T b, T) {
+    return f(load(a), load(b));
+  }
+};
+template <typename F, typename T>
+struct Apply<F, T, 3> {
+  static __device__ __forceinline__ auto run(F& f, T a, T b, T c) {
+    return f(load(a), load(b), load(c));
+  }
+};
+
+// Contiguous output, inputs contiguous or scalar. With `vec`, every array
+// operand and the output are 16-byte aligned: each thread moves whole
+// 16-byte vectors (Note [Elementwise unrolling] for the scalar path).
+template <typename F, typename T, typename O, int NIN>
+__global__ void ewv(O* __restrict__ out, Arg<T> a, Arg<T> b, Arg<T> c, i64 n,
+                    int vec) {
   F f;
+  constexpr int V = sizeof(T) >= 16 ? 1 : 16 / sizeof(T);
+  const T as = arg_scalar(a), bs = arg_scalar(b), cs = arg_scalar(c);
+  const i64 tid = blockIdx.x * (i64)blockDim.x + threadIdx.x;
   const i64 stride = (i64)gridDim.x * blockDim.x;
-  for (i64 base = blockIdx.x * (i64)blockDim.x + threadIdx.x; base < n;
-       base += stride * kUnroll) {
-    T av[kUnroll], bv[kUnroll];
+  i64 done = 0;
+  if (vec && V > 1) {
+    const i64 nv = n / V;
+    for (i64 j = tid; j < nv; j += stride) {
+      Vec<V, T> va, vb, vc;
+      if (a.mode == 0) va = reinterpret_cast<const Vec<V, T>*>(a.p)[j];
+      if (NIN > 1 && b.mode == 0)
+        vb = reinterpret_cast<const Vec<V, T>*>(b.p)[j];
+      if (NIN > 2 && c.mode == 0)
+        vc = reinterpret_cast<const Vec<V, T>*>(c.p)[j];
+      Vec<V, O> vo;
+#pragma unroll
+      for (int k = 0; k < V; ++k)
+        vo.x[k] = store<O>(Apply<F, T, NIN>::run(
+            f, a.mode ? as : va.x[k], b.mode ? bs : vb.x[k],
+            c.mode ? cs : vc.x[k]));
+      reinterpret_cast<Vec<V, O>*>(out)[j] = vo;
+    }
+    done = nv * V;
+  }
+  for (i64 base = done + tid; base < n; base += stride * kUnroll) {
+    T av[kUnroll], bv[kUnroll], cv[kUnroll];
 #pragma unroll
     for (int k = 0; k < kUnroll; ++k) {
       i64 i = base + k * stride;
       if (i < n) {
-        av[k] = a[i * sa];
-        bv[k] = b[i * sb];
+        av[k] = a.mode ? as : a.p[i];
+        if (NIN > 1) bv[k] = b.mode ? bs : b.p[i];
+        if (NIN > 2) cv[k] = c.mode ? cs : c.p[i];
       }
     }
 #pragma unroll
     for (int k = 0; k < kUnroll; ++k) {
       i64 i = base + k * stride;
-      if (i < n) out[i] = store<O>(f(load(av[k]), load(bv[k])));
+      if (i < n) out[i] = store<O>(Apply<F, T, NIN>::run(f, av[k], bv[k], cv[k]));
     }
   }
-}
-
-template <typename F, typename T, typename O>
-__global__ void ew3(O* __restrict__ out, const T* __restrict__ a,
-                    const T* __restrict__ b, const T* __restrict__ c, i64 n,
-                    i64 sa, i64 sb, i64 sc) {
-  F f;
-  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
-       i += (i64)gridDim.x * blockDim.x)
-    out[i] = store<O>(f(load(a[i * sa]), load(b[i * sb]), load(c[i * sc])));
 }
 
 // Any strides: operands are (out0, [out1,] in0, [in1, [in2]]).
