@@ -472,6 +472,20 @@ def _sync_consumer_stream(arr, consumer):
     _core.cuda._stream_wait_event(idx, consumer, ev._handle)
 
 
+def _view(self, dtype=None, type=None):
+    """a.view(dtype): the same memory read as another dtype (NumPy's
+    rules: a different item size rescales the contiguous last axis)."""
+    import builtins
+
+    if type is not None and not (
+        isinstance(type, builtins.type) and issubclass(type, ndarray)
+    ):
+        raise TypeError("[view] type must be a subtype of arrax.ndarray")
+    if isinstance(dtype, builtins.type) and issubclass(dtype, ndarray):
+        dtype = None
+    return _core._reinterpret(self, self.dtype if dtype is None else dtype)
+
+
 def _cuda_array_interface(self):
     """The CUDA Array Interface (version 3) of a GPU array; CPU and
     bfloat16 arrays have none (AttributeError, so hasattr() is False)."""
@@ -564,6 +578,7 @@ _METHODS = {
     "item": _item,
     "tolist": _tolist,
     "to_device": _to_device,
+    "view": _view,
     "__repr__": _repr,
     "__str__": _str,
     "__format__": _format,

@@ -82,11 +82,43 @@ nb::object storage_owner(const Array& a) {
 // Same bytes, another dtype of the same itemsize (bfloat16 <-> uint16).
 Array reinterpret(const Array& a, nb::handle dtype) {
   Dtype dt = to_dtype(dtype, "view");
-  if (itemsize(dt) != a.itemsize())
-    throw ValueError(std::string("[view] cannot reinterpret ") +
-                     dtype_name(a.dtype()) + " as " + dtype_name(dt) +
-                     ": item sizes differ");
-  return Array::view_of(a.storage(), a.shape(), a.strides(), a.offset(), dt);
+  const int64_t old_size = a.itemsize(), new_size = itemsize(dt);
+  if (new_size == old_size)
+    return Array::view_of(a.storage(), a.shape(), a.strides(), a.offset(), dt);
+  // NumPy's rule: the last axis must be contiguous and its length in bytes
+  // a multiple of the new item size; it is rescaled, the others kept.
+  if (a.ndim() == 0)
+    throw ValueError(
+        "[view] Changing the dtype of a 0d array is only supported if the "
+        "itemsize is unchanged");
+  const int last = a.ndim() - 1;
+  if (a.shape()[last] != 1 && a.strides()[last] != 1)
+    throw ValueError(
+        "[view] To change to a dtype of a different size, the last axis "
+        "must be contiguous");
+  const int64_t bytes = a.shape()[last] * old_size;
+  if (bytes % new_size != 0)
+    throw ValueError(
+        "[view] When changing to a " +
+        std::string(new_size > old_size ? "larger" : "smaller") +
+        " dtype, its size must be a divisor of the total size in bytes of "
+        "the last axis of the array.");
+  Shape shape = a.shape();
+  shape[last] = bytes / new_size;
+  Strides strides(a.ndim());
+  for (int d = 0; d < last; ++d) {
+    int64_t b = a.strides()[d] * old_size;
+    if (b % new_size != 0)
+      throw ValueError("[view] the strides of " + shape_str(a.shape()) +
+                       " are not multiples of the new item size");
+    strides[d] = b / new_size;
+  }
+  strides[last] = 1;
+  int64_t off = a.offset() * old_size;
+  if (off % new_size != 0)
+    throw ValueError(
+        "[view] the view's offset is not a multiple of the new item size");
+  return Array::view_of(a.storage(), shape, strides, off / new_size, dt);
 }
 
 // ---- DLPack ----------------------------------------------------------------

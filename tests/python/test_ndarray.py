@@ -745,3 +745,40 @@ def test_flat_edges_match_numpy(shape):
     with pytest.raises(StopIteration):
         next(it)
     xp.assert_close(host(a.flat[...]), n.flat[...])
+
+
+@pytest.mark.parametrize(
+    "src,dst",
+    [("float32", "uint32"), ("float64", "uint8"), ("uint8", "float32"),
+     ("int16", "complex64"), ("complex128", "float64"), ("float32", "int16"),
+     ("uint16", "bfloat16")],
+)
+@pytest.mark.parametrize("index", [(Ellipsis,), (slice(None, None, -1),), (0,),
+                                   (Ellipsis, slice(None, None, 2))])
+def test_view_dtype_matches_numpy(src, dst, index):
+    import ml_dtypes  # noqa: F401  (bfloat16 for NumPy)
+
+    base = (numpy.arange(192) % 251).astype("uint8").view(src).reshape(2, 3, -1)
+    na = base[index]
+    ga = arrax.asarray(base)[index]
+    try:
+        expected = na.view(xp.npdtype(dst))
+    except ValueError:
+        with pytest.raises(ValueError, match=r"^\[view\]"):
+            ga.view(dst)
+        return
+    got = ga.view(dst)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    numpy.testing.assert_array_equal(
+        numpy.ascontiguousarray(numpy.asarray(got)).view("uint8"),
+        numpy.ascontiguousarray(expected).view("uint8"))
+    # a view: writes reach the base
+    if got.size:
+        got[(0,) * got.ndim] = got[(0,) * got.ndim]
+
+
+def test_view_of_0d_needs_same_itemsize():
+    a = arrax.asarray(numpy.float64(1.5))
+    assert float(a.view("int64")) == float(numpy.float64(1.5).view("int64"))
+    with pytest.raises(ValueError, match=r"^\[view\]"):
+        a.view("int32")

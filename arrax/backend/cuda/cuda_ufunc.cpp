@@ -147,7 +147,10 @@ void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
     void* o = outputs[0].data();
     int vec = aligned ? 1 : 0;
     void* args[] = {&o, &args_in[0], &args_in[1], &args_in[2], &n, &vec};
-    int64_t per_thread = aligned ? std::max<int64_t>(1, 16 / loop_itemsize(loop)) : 4;
+    // Matches ewv: vectors of 16 bytes, kVecUnroll (4) per thread; the
+    // scalar path kUnroll (4) elements per thread.
+    int64_t per_thread =
+        aligned ? std::max<int64_t>(1, 16 / loop_itemsize(loop)) * 4 : 4;
     b.launch(ds, fn, (n + per_thread - 1) / per_thread, args);
     return;
   }

@@ -548,6 +548,8 @@ constexpr int kUnroll = 4;
 // a CPU scalar, so no host-to-device copy and no synchronization), or a
 // one-element device array broadcast (mode 2). Layout matches ArgBuf in
 // cuda_ufunc.cpp: pointer at 0, mode at 8, value at 16.
+constexpr int kVecUnroll = 4;
+
 template <typename T>
 struct Arg {
   const T* p;
@@ -600,21 +602,36 @@ __global__ void ewv(O* __restrict__ out, Arg<T> a, Arg<T> b, Arg<T> c, i64 n,
   const i64 stride = (i64)gridDim.x * blockDim.x;
   i64 done = 0;
   if (vec && V > 1) {
+    // Each block moves tiles of kVecUnroll vectors per thread, all loads
+    // issued before any math, so enough bytes are in flight per SM.
     const i64 nv = n / V;
-    for (i64 j = tid; j < nv; j += stride) {
-      Vec<V, T> va, vb, vc;
-      if (a.mode == 0) va = reinterpret_cast<const Vec<V, T>*>(a.p)[j];
-      if (NIN > 1 && b.mode == 0)
-        vb = reinterpret_cast<const Vec<V, T>*>(b.p)[j];
-      if (NIN > 2 && c.mode == 0)
-        vc = reinterpret_cast<const Vec<V, T>*>(c.p)[j];
-      Vec<V, O> vo;
+    const i64 tile = (i64)blockDim.x * kVecUnroll;
+    for (i64 t0 = blockIdx.x * tile; t0 < nv; t0 += (i64)gridDim.x * tile) {
+      Vec<V, T> va[kVecUnroll], vb[kVecUnroll], vc[kVecUnroll];
 #pragma unroll
-      for (int k = 0; k < V; ++k)
-        vo.x[k] = store<O>(Apply<F, T, NIN>::run(
-            f, a.mode ? as : va.x[k], b.mode ? bs : vb.x[k],
-            c.mode ? cs : vc.x[k]));
-      reinterpret_cast<Vec<V, O>*>(out)[j] = vo;
+      for (int u = 0; u < kVecUnroll; ++u) {
+        const i64 j = t0 + u * (i64)blockDim.x + threadIdx.x;
+        if (j < nv) {
+          if (a.mode == 0) va[u] = reinterpret_cast<const Vec<V, T>*>(a.p)[j];
+          if (NIN > 1 && b.mode == 0)
+            vb[u] = reinterpret_cast<const Vec<V, T>*>(b.p)[j];
+          if (NIN > 2 && c.mode == 0)
+            vc[u] = reinterpret_cast<const Vec<V, T>*>(c.p)[j];
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < kVecUnroll; ++u) {
+        const i64 j = t0 + u * (i64)blockDim.x + threadIdx.x;
+        if (j < nv) {
+          Vec<V, O> vo;
+#pragma unroll
+          for (int k = 0; k < V; ++k)
+            vo.x[k] = store<O>(Apply<F, T, NIN>::run(
+                f, a.mode ? as : va[u].x[k], b.mode ? bs : vb[u].x[k],
+                c.mode ? cs : vc[u].x[k]));
+          reinterpret_cast<Vec<V, O>*>(out)[j] = vo;
+        }
+      }
     }
     done = nv * V;
   }
