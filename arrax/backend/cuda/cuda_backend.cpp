@@ -513,7 +513,21 @@ Array CudaBackend::on_device(const Array& a, Device dev) {
 int selfcheck(int arch, std::string& err) {
   std::vector<std::string> opts = Jit::options(arch);
   int modules = 0;
+  // ARRAX_SELFCHECK_FILTER=key1,key2: only modules whose key contains one
+  // of these (for quick iteration on one family).
+  std::vector<std::string> filters;
+  if (const char* f = std::getenv("ARRAX_SELFCHECK_FILTER")) {
+    std::string all = f;
+    for (size_t p = 0, q; p <= all.size(); p = q + 1) {
+      q = all.find(',', p);
+      if (q == std::string::npos) q = all.size();
+      if (q > p) filters.push_back(all.substr(p, q - p));
+    }
+  }
   for (const ModuleSpec& m : all_modules()) {
+    bool keep = filters.empty();
+    for (auto& f : filters) keep = keep || m.key.find(f) != std::string::npos;
+    if (!keep) continue;
     std::vector<std::string> lowered;
     std::string blob;
     try {

@@ -47,6 +47,8 @@ bool device_has(const char* name) {
 // [contiguous, strided] name expressions of one ufunc loop.
 std::vector<std::string> ufunc_exprs(const UfuncInfo& info, Dtype loop) {
   std::string F = std::string("ax::f::") + info.name;
+  if (F == "ax::f::nextafter" && loop == Dtype::Float16) F = "ax::f::nextafter_f16";
+  if (F == "ax::f::nextafter" && loop == Dtype::BFloat16) F = "ax::f::nextafter_bf16";
   std::string T = device_type(loop);
   std::string O = ufunc_out_type(info, loop);
   std::string targs = "<" + F + ", " + T + ", " + O;
@@ -99,10 +101,46 @@ struct alignas(8) ArgBuf {
 
 int64_t loop_itemsize(Dtype dt) { return itemsize(dt); }
 
+ModuleSpec ldexp_module() {
+  ModuleSpec m{"ldexp", kUfuncSource, {}};
+  for (Dtype d : {Dtype::Float16, Dtype::BFloat16, Dtype::Float32,
+                  Dtype::Float64})
+    m.exprs.push_back(std::string("&ax::ldexp_nd<") + device_type(d) + ">");
+  return m;
+}
+
+// ldexp's second input is int64 (UfuncIn::FloatInt): its own kernel.
+void eval_ldexp(CudaBackend& b, Dtype loop, std::span<const Array> inputs,
+                Array& out) {
+  DeviceState& ds = b.state(out.device().index);
+  int64_t n = out.size();
+  if (n == 0) return;
+  Array x = CudaBackend::on_device(inputs[0], out.device());
+  Array e = CudaBackend::on_device(inputs[1], out.device());
+  std::vector<Strides> st = {cpu::broadcast_strides(out, out.shape()),
+                             cpu::broadcast_strides(x, out.shape()),
+                             cpu::broadcast_strides(e, out.shape())};
+  Plan plan;
+  if (!make_plan(out.shape(), st, plan))
+    throw NotImplementedError(
+        "[ldexp] more than 8 non-mergeable dimensions on cuda");
+  auto arg = strided_arg<3>(plan);
+  ModuleSpec spec = ldexp_module();
+  CUfunction fn = b.kernel(
+      ds, spec, std::string("&ax::ldexp_nd<") + device_type(loop) + ">");
+  void* o = out.data();
+  void* xp = x.data();
+  void* ep = e.data();
+  void* args[] = {&arg, &o, &xp, &ep, &n};
+  b.launch(ds, fn, n, args);
+}
+
 void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
                 std::span<Array> outputs) {
   const UfuncInfo& info = ufunc_info(u.id());
   Dtype loop = u.loop_dtype();
+  if (info.in == UfuncIn::FloatInt)
+    return eval_ldexp(b, loop, inputs, outputs[0]);
   if (!device_has(info.name))
     throw NotImplementedError(std::string("[") + info.name +
                               "] is not implemented on cuda yet");
@@ -270,6 +308,7 @@ std::vector<ModuleSpec> modules() {
   for (int d = 0; d < kNumDtypes; ++d)
     v.push_back(cast_module(static_cast<Dtype>(d)));
   for (int64_t s : {1, 2, 4, 8, 16}) v.push_back(select_module(s));
+  v.push_back(ldexp_module());
   return v;
 }
 

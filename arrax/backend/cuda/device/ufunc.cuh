@@ -192,9 +192,21 @@ struct fabs {
 struct sign {
   AX_T T operator()(T a) const {
     if constexpr (AX_IS(is_complex)) {
-      if (a.re == 0 && a.im == 0) return a;
+      // NumPy 2 (as the CPU loop): z / |z|, with the limits at infinity.
+      auto re = a.re, im = a.im;
       auto n = m_abs(a);
-      return T(a.re / n, a.im / n);
+      using R = decltype(re);
+      const R one = R(1), zero = R(0), nan = zero / zero;
+      if (m_isnan(n)) return T(nan, nan);
+      if (m_isinf(n)) {
+        if (m_isinf(re)) {
+          if (m_isinf(im)) return T(nan, nan);
+          return T(re > zero ? one : -one, zero);
+        }
+        return T(zero, im > zero ? one : -one);
+      }
+      if (n == zero) return T(zero, zero);
+      return T(re / n, im / n);
     } else if constexpr (AX_IS(is_float)) {
       if (m_isnan(a)) return a;
       return a > T(0) ? T(1) : (a < T(0) ? T(-1) : T(0));
@@ -209,10 +221,16 @@ struct sign {
 struct reciprocal {
   AX_T T operator()(T a) const {
     if constexpr (AX_IS(is_int)) {
-      if (a == T(0)) return T(0);
-      if constexpr (traits<T>::is_signed)
-        if (a == T(-1)) return T(-1);
-      return static_cast<T>(T(1) / a);
+      // As the CPU loop (NumPy's (T)(1.0 / a) on x86): 1 / 0 is INT_MIN for
+      // 32- and 64-bit signed integers, 0 otherwise.
+      if constexpr (traits<T>::is_signed) {
+        if (a == T(0))
+          return sizeof(T) >= 4 ? static_cast<T>(T(1) << (sizeof(T) * 8 - 1))
+                                : T(0);
+        return a == T(1) ? T(1) : (a == T(-1) ? T(-1) : T(0));
+      } else {
+        return a == T(1) ? T(1) : T(0);
+      }
     } else if constexpr (AX_IS(is_complex)) {
       return T(1) / a;
     } else {
@@ -496,6 +514,31 @@ struct copysign {
 struct nextafter {
   AX_T T operator()(T a, T b) const { return m_nextafter(a, b); }
 };
+// The 16-bit loops compute in float; these step the 16-bit pattern (the
+// host picks them for float16 and bfloat16 loops).
+template <typename H>
+struct nextafter16 {
+  __device__ __forceinline__ float operator()(float a, float b) const {
+    if (m_isnan(a) || m_isnan(b)) return a + b;
+    if (a == b) return b;
+    H h;
+    if constexpr (is_same<H, half>::value)
+      h = to_half(a);
+    else
+      h = to_bf16(a);
+    u16 bits = h.bits;
+    if (a == 0.0f)
+      bits = static_cast<u16>((b < 0.0f ? 0x8000 : 0) | 1);
+    else if ((a < b) == (a > 0.0f))
+      bits = static_cast<u16>(bits + 1);
+    else
+      bits = static_cast<u16>(bits - 1);
+    h.bits = bits;
+    return to_float(h);
+  }
+};
+typedef nextafter16<half> nextafter_f16;
+typedef nextafter16<bf16> nextafter_bf16;
 struct logaddexp {
   AX_T T operator()(T x, T y) const {
     if (x == y) return x + T(0.6931471805599453);
@@ -680,6 +723,28 @@ __global__ void ewnd(Strided<NIN + NOUT> s, O* o0, O* o1, const T* a,
       o0[off[0]] =
           store<O>(f(load(a[off[1]]), load(b[off[2]]), load(c[off[3]])));
     }
+  }
+}
+
+// ldexp: a float operand and an int64 exponent (UfuncIn::FloatInt), any
+// strides; exponents are clamped as the CPU loop does.
+__device__ __forceinline__ float m_ldexp_(float x, int e) { return ldexpf(x, e); }
+__device__ __forceinline__ double m_ldexp_(double x, int e) { return ::ldexp(x, e); }
+template <typename T>
+__global__ void ldexp_nd(Strided<3> s, T* out, const T* a, const i64* e,
+                         i64 n) {
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 off[3] = {};
+    i64 r = i;
+    for (int d = s.ndim - 1; d >= 0; --d) {
+      i64 idx = r % s.shape[d];
+      r /= s.shape[d];
+      for (int k = 0; k < 3; ++k) off[k] += idx * s.strides[k][d];
+    }
+    i64 ev = e[off[2]];
+    int ei = ev > 100000 ? 100000 : (ev < -100000 ? -100000 : (int)ev);
+    out[off[0]] = store<T>(m_ldexp_(load(a[off[1]]), ei));
   }
 }
 
