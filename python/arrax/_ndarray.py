@@ -65,6 +65,28 @@ def _to_device(self, device, /, *, stream=None):
     return _core.asarray(self, device=device)
 
 
+def _to(self, *args, device=None, dtype=None, copy=False, non_blocking=False):
+    """PyTorch-style ``x.to(device)``, ``x.to(dtype)``, ``x.to(device,
+    dtype)``: the array itself when nothing changes (unless `copy`)."""
+    for a in args:
+        if isinstance(a, Device) or (
+            isinstance(a, str) and (a == "cpu" or a.startswith("cuda"))
+        ):
+            device = a
+        else:
+            dtype = a
+    out = self
+    if device is not None:
+        moved = _core.asarray(out, device=device)
+        if not moved._same_array(out):
+            out = moved
+    if dtype is not None and out.dtype != dtype:
+        out = out.astype(dtype)
+    if copy and out is self:
+        out = out.copy()
+    return out
+
+
 # ---- flags ---------------------------------------------------------------------
 
 
@@ -578,6 +600,7 @@ _METHODS = {
     "item": _item,
     "tolist": _tolist,
     "to_device": _to_device,
+    "to": _to,
     "view": _view,
     "__repr__": _repr,
     "__str__": _str,

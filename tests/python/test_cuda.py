@@ -196,3 +196,16 @@ def test_dlpack_and_cuda_array_interface_with_cupy():
     numpy.testing.assert_array_equal(cp.asnumpy(v), numpy.arange(6.0).reshape(2, 3)[:, ::2])
     w = cp.from_dlpack(g)
     numpy.testing.assert_array_equal(cp.asnumpy(w), numpy.arange(6.0).reshape(2, 3)[:, ::2])
+
+
+def test_to_moves_and_casts():
+    a = arrax.arange(4.0, device="cpu")
+    assert a.to("cpu") is a
+    b = a.to("float32")
+    assert b.dtype == numpy.float32 and str(b.device) == "cpu"
+    c = a.to("cpu", copy=True)
+    assert c is not a and not c._shares_storage(a)
+    if arrax.cuda.is_available():
+        g = a.to("cuda", arrax.float32)
+        assert str(g.device) == "cuda:0" and g.dtype == numpy.float32
+        xp.assert_close(numpy.asarray(g.to("cpu")), numpy.arange(4.0, dtype="float32"))
