@@ -10,9 +10,10 @@
 // pass, in the iteration order of the broadcast index shape B), then a copy
 // kernel moves one "rest" block per offset. Scatter keeps NumPy's "last
 // write wins" for repeated indices: each destination position claims the
-// largest b that targets it (atomicMax into a zeroed table over the indexed
-// dimensions), and only that b writes; see Note [Last write wins on the
-// device] in device/index.cuh.
+// largest b that targets it (atomicMax into a table over the indexed
+// dimensions, or a hash table of about 2 * nb slots when that would be
+// large), and only that b writes; see Note [Last write wins on the device]
+// in device/index.cuh.
 //
 // Note [Index errors cost one sync]
 // In raise mode an out-of-bounds index must become an IndexError with the
@@ -68,6 +69,9 @@ ModuleSpec index_module() {
   for (const char* mode : {"0", "1", "2"})
     m.exprs.push_back(std::string("&ax::idx::index_offsets<") + mode + ">");
   m.exprs.push_back("&ax::idx::scatter_claim");
+  m.exprs.push_back("&ax::idx::scatter_keep");
+  m.exprs.push_back("&ax::idx::scatter_claim_hash");
+  m.exprs.push_back("&ax::idx::scatter_keep_hash");
   m.exprs.push_back("&ax::idx::mask_count");
   m.exprs.push_back("&ax::idx::scan_counts");
   m.exprs.push_back("&ax::idx::mask_rank");
@@ -344,17 +348,44 @@ void eval_scatter(CudaBackend& b, Scatter& sc, std::span<const Array> inputs,
   for (int d = k; d < dst.ndim(); ++d) rest_size *= dst.shape()[d];
   for (int d = 0; d < k; ++d) npos *= dst.shape()[d];
   if (rest_size > 0 && npos > 0) {
+    // See Note [Last write wins on the device] in device/index.cuh.
     ModuleSpec common = index_module();
-    Array win = b.scratch(npos * 8, dev);
-    check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(win.data()),
-                                   0, npos * 8, ds.stream),
-          "cuMemsetD8Async");
-    void* w = win.data();
     void* e = err.valid() ? err.data() : nullptr;
-    {
-      CUfunction fn = b.kernel(ds, common, "&ax::idx::scatter_claim");
-      void* args[] = {&lin, &nb, &w, &e};
-      b.launch(ds, fn, nb, args);
+    Array keep = b.scratch(nb, dev);
+    void* kp = keep.data();
+    Array table;
+    if (npos <= std::max<int64_t>(4 * nb, int64_t(1) << 16)) {
+      table = b.scratch(npos * 8, dev);
+      check(driver().cuMemsetD8Async(
+                reinterpret_cast<CUdeviceptr>(table.data()), 0, npos * 8,
+                ds.stream),
+            "cuMemsetD8Async");
+      void* w = table.data();
+      CUfunction claim = b.kernel(ds, common, "&ax::idx::scatter_claim");
+      void* a1[] = {&lin, &nb, &w, &e};
+      b.launch(ds, claim, nb, a1);
+      CUfunction keep_fn = b.kernel(ds, common, "&ax::idx::scatter_keep");
+      void* a2[] = {&lin, &nb, &w, &kp, &e};
+      b.launch(ds, keep_fn, nb, a2);
+    } else {
+      uint64_t cap = 1;
+      while (cap < static_cast<uint64_t>(2 * nb)) cap <<= 1;
+      uint64_t cap_mask = cap - 1;
+      table = b.scratch(static_cast<int64_t>(cap) * 16, dev);
+      void* keys = table.data();
+      void* vals = static_cast<char*>(table.data()) + cap * 8;
+      check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(keys),
+                                     0xFF, cap * 8, ds.stream),
+            "cuMemsetD8Async");
+      check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(vals), 0,
+                                     cap * 8, ds.stream),
+            "cuMemsetD8Async");
+      CUfunction claim = b.kernel(ds, common, "&ax::idx::scatter_claim_hash");
+      void* a1[] = {&lin, &nb, &keys, &vals, &cap_mask, &e};
+      b.launch(ds, claim, nb, a1);
+      CUfunction keep_fn = b.kernel(ds, common, "&ax::idx::scatter_keep_hash");
+      void* a2[] = {&lin, &nb, &keys, &vals, &cap_mask, &kp, &e};
+      b.launch(ds, keep_fn, nb, a2);
     }
     Strides vb = cpu::broadcast_strides(value, value.shape());
     Strides vb_b(vb.begin(), vb.begin() + nbd);
@@ -369,7 +400,7 @@ void eval_scatter(CudaBackend& b, Scatter& sc, std::span<const Array> inputs,
     void* d = dst.data();
     void* v = value.data();
     int64_t nr = rest_size;
-    void* args[] = {&bva, &rsa, &d, &v, &off, &lin, &w, &nb, &nr, &e};
+    void* args[] = {&bva, &rsa, &d, &v, &off, &kp, &nb, &nr, &e};
     b.launch(ds, fn, nb * nr, args);
   }
   raise_index_error(ds, err, bshape, idx, dst.shape().data(), sc.axes(),

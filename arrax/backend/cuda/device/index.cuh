@@ -113,9 +113,13 @@ __global__ void gather_rows(Strided<1> bo, Strided<2> rs, T* out,
   }
 }
 
-// Note [Last write wins on the device]: every destination position claims
-// the largest b that targets it (win holds b + 1, 0 for none); only that b
-// writes. So repeated indices keep the last value in C order, as NumPy.
+// Note [Last write wins on the device]: every destination position (lin,
+// the C-order position in the indexed dims) claims the largest b that
+// targets it, and only that b writes, so repeated indices keep the last
+// value in C order, as in NumPy. The claims go to a direct table over the
+// positions (win holds b + 1, 0 for none) when it is small, else to an
+// open-addressing hash table of about 2 * nb slots (keys: lin, all ones when
+// empty; vals: b + 1). keep[b] then says whether b writes.
 __global__ void scatter_claim(const i64* lin, i64 nb,
                               unsigned long long* win, const u64* err) {
   if (has_error(err)) return;
@@ -124,19 +128,68 @@ __global__ void scatter_claim(const i64* lin, i64 nb,
     atomicMax(win + lin[b], static_cast<unsigned long long>(b + 1));
 }
 
-// dst[off[b] + r] = value[b, r] for the winning b of each position: bv walks
-// B in value, rs the rest dims in (dst, value).
+__global__ void scatter_keep(const i64* lin, i64 nb,
+                             const unsigned long long* win, u8* keep,
+                             const u64* err) {
+  if (has_error(err)) return;
+  for (i64 b = blockIdx.x * (i64)blockDim.x + threadIdx.x; b < nb;
+       b += (i64)gridDim.x * blockDim.x)
+    keep[b] = win[lin[b]] == static_cast<unsigned long long>(b + 1);
+}
+
+__device__ __forceinline__ u64 slot_hash(u64 x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return x;
+}
+
+__global__ void scatter_claim_hash(const i64* lin, i64 nb,
+                                   unsigned long long* keys,
+                                   unsigned long long* vals, u64 cap_mask,
+                                   const u64* err) {
+  if (has_error(err)) return;
+  for (i64 b = blockIdx.x * (i64)blockDim.x + threadIdx.x; b < nb;
+       b += (i64)gridDim.x * blockDim.x) {
+    const unsigned long long key = static_cast<unsigned long long>(lin[b]);
+    u64 h = slot_hash(key) & cap_mask;
+    while (true) {
+      unsigned long long prev = atomicCAS(keys + h, ~0ull, key);
+      if (prev == ~0ull || prev == key) {
+        atomicMax(vals + h, static_cast<unsigned long long>(b + 1));
+        break;
+      }
+      h = (h + 1) & cap_mask;
+    }
+  }
+}
+
+__global__ void scatter_keep_hash(const i64* lin, i64 nb,
+                                  const unsigned long long* keys,
+                                  const unsigned long long* vals,
+                                  u64 cap_mask, u8* keep, const u64* err) {
+  if (has_error(err)) return;
+  for (i64 b = blockIdx.x * (i64)blockDim.x + threadIdx.x; b < nb;
+       b += (i64)gridDim.x * blockDim.x) {
+    const unsigned long long key = static_cast<unsigned long long>(lin[b]);
+    u64 h = slot_hash(key) & cap_mask;
+    while (keys[h] != key) h = (h + 1) & cap_mask;
+    keep[b] = vals[h] == static_cast<unsigned long long>(b + 1);
+  }
+}
+
+// dst[off[b] + r] = value[b, r] for the b that keep: bv walks B in value,
+// rs the rest dims in (dst, value).
 template <typename T>
 __global__ void scatter_rows(Strided<1> bv, Strided<2> rs, T* dst,
-                             const T* value, const i64* off, const i64* lin,
-                             const unsigned long long* win, i64 nb, i64 nr,
-                             const u64* err) {
+                             const T* value, const i64* off, const u8* keep,
+                             i64 nb, i64 nr, const u64* err) {
   if (has_error(err)) return;
   const i64 n = nb * nr;
   for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
        i += (i64)gridDim.x * blockDim.x) {
     i64 b = i / nr, r = i - b * nr;
-    if (win[lin[b]] != static_cast<unsigned long long>(b + 1)) continue;
+    if (!keep[b]) continue;
     i64 vb[1], ro[2];
     unravel<1>(bv, b, vb);
     unravel<2>(rs, r, ro);
