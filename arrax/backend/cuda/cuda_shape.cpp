@@ -17,10 +17,11 @@
 // Note [Host fallbacks]
 // Two cases run the CPU kernel on host copies and move the result over:
 // linspace's Log and Geom modes (pow/log10 on the device would not round
-// like the host's libm, and these outputs are small) and np.pad's statistic
-// modes (maximum, minimum, mean, median), whose per-line statistics and
-// sorting are sequential on the CPU too. Both are correct for every dtype;
-// they cost a device-to-host and a host-to-device copy.
+// like the host's libm, and these outputs are small) and np.pad's median
+// mode (a per-line selection). Both are correct for every dtype; they cost
+// a device-to-host and a host-to-device copy. The other statistic modes
+// (maximum, minimum, mean) run on the device, one thread per line with the
+// CPU's sequential loops.
 #include <cstring>
 
 #include "arrax/backend/cpu/iter.h"
@@ -324,14 +325,14 @@ struct PadArgsHost {  // matches ax::shp::PadArgs
   int64_t base, step, L, lp, n, rp, nlines;
   int mode, odd;
   double a_re, a_im, b_re, b_im;
+  int64_t ll, rl;
 };
 
 void eval_pad(CudaBackend& b, Pad& p, std::span<const Array> inputs,
               std::span<Array> outputs) {
   const PadOptions& o = p.options();
   const auto& widths = p.widths();
-  if (o.mode == PadMode::Maximum || o.mode == PadMode::Minimum ||
-      o.mode == PadMode::Mean || o.mode == PadMode::Median) {
+  if (o.mode == PadMode::Median) {
     host_eval(b, p, inputs, outputs);
     return;
   }
@@ -375,6 +376,9 @@ void eval_pad(CudaBackend& b, Pad& p, std::span<const Array> inputs,
     case PadMode::Symmetric: mode_id = 2; break;
     case PadMode::Wrap: mode_id = 3; break;
     case PadMode::LinearRamp: mode_id = 4; break;
+    case PadMode::Maximum: mode_id = 5; break;
+    case PadMode::Minimum: mode_id = 6; break;
+    case PadMode::Mean: mode_id = 7; break;
     default:
       throw NotImplementedError("[pad] mode not implemented on cuda");
   }
@@ -411,6 +415,11 @@ void eval_pad(CudaBackend& b, Pad& p, std::span<const Array> inputs,
     a.nlines = nlines;
     a.mode = mode_id;
     a.odd = o.odd ? 1 : 0;
+    if (mode_id >= 5) {
+      auto [ls, rs] = o.stat_length[d];
+      a.ll = ls < 0 || ls > a.n ? a.n : ls;
+      a.rl = rs < 0 || rs > a.n ? a.n : rs;
+    }
     if (o.mode == PadMode::LinearRamp) {
       a.a_re = o.values[d].first.real();
       a.a_im = o.values[d].first.imag();

@@ -256,8 +256,87 @@ enum PadModeId : int {
   kReflect = 1,
   kSymmetric = 2,
   kWrap = 3,
-  kLinearRamp = 4
+  kLinearRamp = 4,
+  kMaximum = 5,
+  kMinimum = 6,
+  kMean = 7
 };
+
+// ---- statistic modes (maximum, minimum, mean), as backend/cpu/pad.cpp ------
+
+// The type NumPy computes means in: float64 for integers, bool and float32,
+// float32 for the 16-bit floats, the complex type itself.
+template <typename T>
+struct stat_type {
+  typedef double type;
+};
+template <>
+struct stat_type<half> {
+  typedef float type;
+};
+template <>
+struct stat_type<bf16> {
+  typedef float type;
+};
+template <typename R>
+struct stat_type<complex<R>> {
+  typedef complex<R> type;
+};
+
+template <typename T>
+__device__ __forceinline__ bool stat_less(T a, T b) {
+  if constexpr (traits<T>::is_complex)
+    return a.re < b.re || (a.re == b.re && a.im < b.im);
+  else
+    return load(a) < load(b);
+}
+
+template <typename T>
+__device__ __forceinline__ bool stat_nan(T v) {
+  if constexpr (traits<T>::is_complex)
+    return isnan(v.re) || isnan(v.im);
+  else if constexpr (traits<T>::is_int || traits<T>::is_bool)
+    return false;
+  else
+    return isnan(load(v));
+}
+
+// Rounds half to even for integer dtypes (NumPy's _round_if_needed).
+template <typename T, typename S>
+__device__ __forceinline__ T stat_to(S v) {
+  if constexpr (traits<T>::is_int)
+    return convert<T>::from(rint(static_cast<double>(v)));
+  else
+    return convert<T>::from(v);
+}
+
+// The statistic of cnt elements from lo of a line (element stride st).
+template <typename T>
+__device__ T line_stat(const T* l, i64 st, i64 lo, i64 cnt, int mode) {
+  typedef typename stat_type<T>::type S;
+  if (mode == kMaximum || mode == kMinimum) {
+    T best = l[lo * st];
+    for (i64 i = lo + 1; i < lo + cnt; ++i) {
+      T v = l[i * st];
+      if (stat_nan(best)) break;
+      if (stat_nan(v)) {
+        best = v;
+        break;
+      }
+      if (mode == kMaximum ? stat_less(best, v) : stat_less(v, best))
+        best = v;
+    }
+    return best;
+  }
+  // Mean: a sequential sum, as the CPU.
+  S sum = S(0);
+  for (i64 i = lo; i < lo + cnt; ++i)
+    sum = add_rn(sum, convert<S>::from(l[i * st]));
+  typedef typename real_of<S>::type R;
+  if (cnt == 0) return stat_to<T>(S(static_cast<R>(__longlong_as_double(
+                    0x7ff8000000000000ll))));
+  return stat_to<T>(div_rn(sum, static_cast<R>(static_cast<double>(cnt))));
+}
 
 template <typename T>
 __device__ __forceinline__ T odd_reflect(T edge, T v) {
@@ -319,6 +398,7 @@ struct PadArgs {
   i64 nlines;
   int mode, odd;
   double a_re, a_im, b_re, b_im;  // linear_ramp end values
+  i64 ll, rl;                     // statistic modes: the lengths used
 };
 
 template <typename T>
@@ -406,6 +486,15 @@ __global__ void pad_lines(Strided<1> ls, T* out, PadArgs a,
           right -= chunk;
         }
       }
+    } else if (a.mode == kMaximum || a.mode == kMinimum ||
+               a.mode == kMean) {
+      const T* src = l + lp * st;
+      T x = line_stat<T>(src, st, 0, a.ll, a.mode);
+      T y = (a.ll == n && a.rl == n) ? x
+                                     : line_stat<T>(src, st, n - a.rl, a.rl,
+                                                    a.mode);
+      for (i64 i = 0; i < lp; ++i) AX_L(i) = x;
+      for (i64 i = L - rp; i < L; ++i) AX_L(i) = y;
     } else if (a.mode == kWrap) {
       const i64 original_period = n;
       i64 left = lp, right = rp;
