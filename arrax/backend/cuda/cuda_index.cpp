@@ -151,6 +151,32 @@ ModuleSpec at_module(Dtype loop) {
   return m;
 }
 
+// The module specs, built once (the kernel cache is keyed by spec.key).
+const ModuleSpec& index_spec() {
+  static const ModuleSpec m = index_module();
+  return m;
+}
+int size_slot(int64_t isz) {
+  return isz == 1 ? 0 : isz == 2 ? 1 : isz == 4 ? 2 : isz == 8 ? 3 : 4;
+}
+const ModuleSpec& move_spec(int64_t isz) {
+  static const std::vector<ModuleSpec> v = [] {
+    std::vector<ModuleSpec> r;
+    for (int64_t s : {1, 2, 4, 8, 16}) r.push_back(move_module(s));
+    return r;
+  }();
+  return v[size_slot(isz)];
+}
+const ModuleSpec& at_spec(Dtype dt) {
+  static const std::vector<ModuleSpec> v = [] {
+    std::vector<ModuleSpec> r;
+    for (int d = 0; d < kNumDtypes; ++d)
+      r.push_back(at_module(static_cast<Dtype>(d)));
+    return r;
+  }();
+  return v[static_cast<int>(dt)];
+}
+
 // ---- helpers -----------------------------------------------------------------
 
 Plan plan_of(const Shape& shape, const std::vector<Strides>& st,
@@ -224,7 +250,7 @@ Array index_offsets(CudaBackend& b, DeviceState& ds, Device dev,
   // lin multipliers: C-order strides of the indexed dims.
   std::vector<int64_t> linm(k, 1);
   for (int j = k - 2; j >= 0; --j) linm[j] = linm[j + 1] * dims[j + 1];
-  ModuleSpec spec = index_module();
+  const ModuleSpec& spec = index_spec();
   CUfunction fn = b.kernel(
       ds, spec, std::string("&ax::idx::index_offsets<") + mode_arg(mode) + ">");
   for (int j0 = 0; j0 < k; j0 += 4) {
@@ -307,7 +333,7 @@ void eval_gather(CudaBackend& b, Gather& g, std::span<const Array> inputs,
     Strides rs(src.strides().begin() + k, src.strides().end());
     auto bo = strided_arg<1>(plan_of(bshape, {out_b}, g.op()));
     auto rsa = strided_arg<2>(plan_of(rshape, {ro, rs}, g.op()));
-    ModuleSpec spec = move_module(src.itemsize());
+    const ModuleSpec& spec = move_spec(src.itemsize());
     CUfunction fn = b.kernel(ds, spec, bits_expr("gather_rows", src.itemsize()));
     void* o = out.data();
     void* s = src.data();
@@ -349,7 +375,7 @@ void eval_scatter(CudaBackend& b, Scatter& sc, std::span<const Array> inputs,
   for (int d = 0; d < k; ++d) npos *= dst.shape()[d];
   if (rest_size > 0 && npos > 0) {
     // See Note [Last write wins on the device] in device/index.cuh.
-    ModuleSpec common = index_module();
+    const ModuleSpec& common = index_spec();
     void* e = err.valid() ? err.data() : nullptr;
     Array keep = b.scratch(nb, dev);
     void* kp = keep.data();
@@ -394,7 +420,7 @@ void eval_scatter(CudaBackend& b, Scatter& sc, std::span<const Array> inputs,
     Strides rv(vb.begin() + nbd, vb.end());
     auto bva = strided_arg<1>(plan_of(bshape, {vb_b}, sc.op()));
     auto rsa = strided_arg<2>(plan_of(rshape, {rd, rv}, sc.op()));
-    ModuleSpec spec = move_module(dst.itemsize());
+    const ModuleSpec& spec = move_spec(dst.itemsize());
     CUfunction fn =
         b.kernel(ds, spec, bits_expr("scatter_rows", dst.itemsize()));
     void* d = dst.data();
@@ -422,7 +448,7 @@ Array mask_ranks(CudaBackend& b, DeviceState& ds, const Array& mask) {
   nblk = std::max<int64_t>((n + chunk - 1) / chunk, 1);
   Array counts = b.scratch((nblk + 1) * 8, dev);
   Array rank = b.scratch(n * 8, dev);
-  ModuleSpec spec = index_module();
+  const ModuleSpec& spec = index_spec();
   const void* mk = mask.data();
   void* c = counts.data();
   void* r = rank.data();
@@ -468,7 +494,7 @@ void eval_masked_gather(CudaBackend& b, MaskedGather& g,
   auto sm = strided_arg<1>(
       plan_of(head(src.shape(), k), {head(src.strides(), k)}, "masked_gather"));
   auto rsa = strided_arg<2>(plan_of(rshape, {ro, rs}, "masked_gather"));
-  ModuleSpec spec = move_module(src.itemsize());
+  const ModuleSpec& spec = move_spec(src.itemsize());
   CUfunction fn = b.kernel(ds, spec, bits_expr("masked_gather", src.itemsize()));
   void* o = out.data();
   void* s = src.data();
@@ -501,7 +527,7 @@ void eval_masked_scatter(CudaBackend& b, MaskedScatter&,
   auto dm = strided_arg<1>(
       plan_of(head(dst.shape(), k), {head(dst.strides(), k)}, "masked_scatter"));
   auto rsa = strided_arg<2>(plan_of(rshape, {rd, rv}, "masked_scatter"));
-  ModuleSpec spec = move_module(dst.itemsize());
+  const ModuleSpec& spec = move_spec(dst.itemsize());
   CUfunction fn =
       b.kernel(ds, spec, bits_expr("masked_scatter", dst.itemsize()));
   void* d = dst.data();
@@ -530,7 +556,7 @@ void eval_nonzero(CudaBackend& b, Nonzero& nz, std::span<const Array> inputs,
   Array target = out.is_c_contiguous()
                      ? out
                      : Array::empty(out.shape(), Dtype::Int64, dev);
-  ModuleSpec spec = index_module();
+  const ModuleSpec& spec = index_spec();
   CUfunction fn = b.kernel(ds, spec, "&ax::idx::nonzero_coords");
   void* mk = mask.data();
   void* r = rank.data();
@@ -577,13 +603,13 @@ void eval_ufunc_at(CudaBackend& b, UfuncAt& u, std::span<const Array> inputs,
   void* p = pos.data();
   void* e = err.data();
   {
-    ModuleSpec common = index_module();
+    const ModuleSpec& common = index_spec();
     CUfunction fn = b.kernel(ds, common, "&ax::idx::at_check");
     void* args[] = {&p, &n, &size, &e};
     b.launch(ds, fn, n, args);
   }
   bool atomic = at_order_free(u.id(), loop);
-  ModuleSpec spec = at_module(loop);
+  const ModuleSpec& spec = at_spec(loop);
   CUfunction fn = b.kernel(ds, spec, at_expr(u.id(), loop, atomic));
   void* tp = t.data();
   void* vp = vals.valid() ? vals.data() : nullptr;

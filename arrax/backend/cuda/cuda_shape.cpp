@@ -67,6 +67,25 @@ ModuleSpec typed_module(Dtype dt) {
   return m;
 }
 
+// The module specs, built once (the kernel cache is keyed by spec.key).
+const ModuleSpec& move_spec(int64_t isz) {
+  static const std::vector<ModuleSpec> v = [] {
+    std::vector<ModuleSpec> r;
+    for (int64_t s : {1, 2, 4, 8, 16}) r.push_back(move_module(s));
+    return r;
+  }();
+  return v[isz == 1 ? 0 : isz == 2 ? 1 : isz == 4 ? 2 : isz == 8 ? 3 : 4];
+}
+const ModuleSpec& typed_spec(Dtype dt) {
+  static const std::vector<ModuleSpec> v = [] {
+    std::vector<ModuleSpec> r;
+    for (int d = 0; d < kNumDtypes; ++d)
+      r.push_back(typed_module(static_cast<Dtype>(d)));
+    return r;
+  }();
+  return v[static_cast<int>(dt)];
+}
+
 // ---- helpers -----------------------------------------------------------------
 
 Plan plan_of(const Shape& shape, const std::vector<Strides>& st,
@@ -173,7 +192,7 @@ void eval_tri(CudaBackend& b, Tri& t, std::span<const Array>,
   DeviceState& ds = b.state(out.device().index);
   int64_t isz = out.itemsize();
   ItemBytes one = item_of(1.0, out.dtype()), zero = item_of(0.0, out.dtype());
-  ModuleSpec spec = move_module(isz);
+  const ModuleSpec& spec = move_spec(isz);
   CUfunction fn = b.kernel(ds, spec, bits_expr("tri_fill", isz));
   void* o = out.data();
   int64_t s0 = out.strides()[0], s1 = out.strides()[1];
@@ -194,7 +213,7 @@ void eval_trimask(CudaBackend& b, TriMask& t, std::span<const Array> inputs,
   Strides bst(out.strides().begin(), out.strides().end() - 2);
   auto bs = strided_arg<1>(plan_of(bshape, {bst}, t.name()));
   int64_t isz = out.itemsize();
-  ModuleSpec spec = move_module(isz);
+  const ModuleSpec& spec = move_spec(isz);
   CUfunction fn = b.kernel(ds, spec, bits_expr("tri_zero", isz));
   void* o = out.data();
   int64_t k = t.k();
@@ -238,7 +257,7 @@ void eval_repeat(CudaBackend& b, Repeat& r, std::span<const Array> inputs,
   Array target =
       out.is_c_contiguous() ? out : Array::empty(out.shape(), out.dtype(), dev);
   int64_t isz = out.itemsize();
-  ModuleSpec spec = move_module(isz);
+  const ModuleSpec& spec = move_spec(isz);
   CUfunction fn = b.kernel(ds, spec, bits_expr("repeat_items", isz));
   void* o = target.data();
   void* s = in.data();
@@ -260,7 +279,7 @@ void eval_arange(CudaBackend& b, Arange& a, std::span<const Array> inputs,
   DeviceState& ds = b.state(dev.index);
   Array first = CudaBackend::on_device(inputs[0], dev);
   Array second = CudaBackend::on_device(inputs[1], dev);
-  ModuleSpec spec = typed_module(out.dtype());
+  const ModuleSpec& spec = typed_spec(out.dtype());
   CUfunction fn = b.kernel(ds, spec, typed_expr("arange_fill", out.dtype()));
   void* o = out.data();
   int64_t stride = out.strides()[0];
@@ -302,7 +321,7 @@ void eval_linspace(CudaBackend& b, Linspace& l, std::span<const Array> inputs,
   Array all = b.scratch(flag_off + 16, dev);
   void* cp = all.data();
   void* flag = static_cast<char*>(all.data()) + flag_off;
-  ModuleSpec spec = typed_module(ydt);
+  const ModuleSpec& spec = typed_spec(ydt);
   {
     CUfunction fn = b.kernel(ds, spec, typed_expr("linspace_prep", ydt));
     void* sp = s.data();
@@ -384,7 +403,7 @@ void eval_pad(CudaBackend& b, Pad& p, std::span<const Array> inputs,
   }
   DeviceState& ds = b.state(dev.index);
   Dtype dt = out.dtype();
-  ModuleSpec spec = typed_module(dt);
+  const ModuleSpec& spec = typed_spec(dt);
   CUfunction lines_fn = b.kernel(ds, spec, typed_expr("pad_lines", dt));
   Array flags = b.scratch(8, dev);
   for (int d = 0; d < nd; ++d) {
