@@ -25,6 +25,10 @@ class ARRAX_API Gather : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
 
+  const std::vector<int>& axes() const { return axes_; }
+  IndexMode mode() const { return mode_; }
+  const char* op() const { return op_; }
+
  private:
   std::vector<int> axes_;
   IndexMode mode_;
@@ -50,6 +54,10 @@ class ARRAX_API Scatter : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
 
+  const std::vector<int>& axes() const { return axes_; }
+  IndexMode mode() const { return mode_; }
+  const char* op() const { return op_; }
+
  private:
   Shape dst_shape_;
   Dtype dtype_;
@@ -68,6 +76,8 @@ class ARRAX_API MaskedGather : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+
+  int64_t count() const { return count_; }
 
  private:
   int64_t count_;
@@ -107,6 +117,8 @@ class ARRAX_API Nonzero : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+
+  int64_t count() const { return count_; }
 
  private:
   int64_t count_;

@@ -48,6 +48,8 @@ class ARRAX_API UfuncAt : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
 
+  UfuncId id() const { return id_; }
+
  private:
   UfuncId id_;
 };

@@ -1,0 +1,649 @@
+// CUDA evaluation of the advanced-indexing primitives
+// (arrax/primitives_index.h): Gather, Scatter, MaskedGather, MaskedScatter,
+// Nonzero, and the in-place ufunc.at (UfuncAt). Kernels are in
+// device/index.cuh.
+//
+// Note [CUDA gather and scatter]
+// Indexing moves bytes, so the kernels are instantiated per item size (one
+// module per size serves every dtype). An index tuple becomes an element
+// offset per broadcast position b (index_offsets, up to 4 index arrays per
+// pass, in the iteration order of the broadcast index shape B), then a copy
+// kernel moves one "rest" block per offset. Scatter keeps NumPy's "last
+// write wins" for repeated indices: each destination position claims the
+// largest b that targets it (atomicMax into a table over the indexed
+// dimensions, or a hash table of about 2 * nb slots when that would be
+// large), and only that b writes; see Note [Last write wins on the device]
+// in device/index.cuh.
+//
+// Note [Index errors cost one sync]
+// In raise mode an out-of-bounds index must become an IndexError with the
+// CPU's message, and the device must never read or write out of bounds. The
+// offset kernel records the first bad (b, j) in C order (atomicMin of
+// b * k + j into an 8-byte scratch cell initialized to all ones) and uses
+// index 0 instead; the copy kernels that follow on the stream read the cell
+// first and do nothing when it is set, so a failing scatter leaves the
+// destination untouched, as on the CPU. The host then synchronizes once,
+// reads the cell, and on error reads the offending index value back to
+// build the message. Wrap and clip cannot fail and stay asynchronous.
+// ufunc.at works the same way with the first bad position k: elements
+// before k are applied (as the CPU's sequential loop does), none after.
+//
+// Note [Masks on the device]
+// A boolean mask becomes rank[m] (the number of true elements before m) by
+// a three-kernel scan: per-block counts of fixed chunks, one block scanning
+// the counts, then each block scanning its chunk tile by tile. Masked
+// gathers, scatters and nonzero then run over every mask position (and rest
+// element) and act where the mask is true, so no result size has to be read
+// back (the op already knows the count).
+#include <cstring>
+
+#include "arrax/backend/cpu/iter.h"
+#include "arrax/backend/cuda/cuda_internal.h"
+#include "arrax/errors.h"
+#include "arrax/primitives.h"
+#include "arrax/primitives_index.h"
+#include "arrax/primitives_ufuncs.h"
+
+namespace arrax::cuda {
+
+namespace {
+
+const std::string kIndexSource = "#include \"index.cuh\"\n";
+const std::string kAtSource =
+    "#include \"ufunc.cuh\"\n#include \"index.cuh\"\n";
+constexpr uint64_t kNoError = ~uint64_t(0);
+constexpr int kScanThreads = 256;
+
+const char* mode_arg(IndexMode m) {
+  switch (m) {
+    case IndexMode::Raise: return "0";
+    case IndexMode::Wrap: return "1";
+    default: return "2";
+  }
+}
+
+// ---- modules ----------------------------------------------------------------
+
+ModuleSpec index_module() {
+  ModuleSpec m{"index_common", kIndexSource, {}};
+  for (const char* mode : {"0", "1", "2"})
+    m.exprs.push_back(std::string("&ax::idx::index_offsets<") + mode + ">");
+  m.exprs.push_back("&ax::idx::scatter_claim");
+  m.exprs.push_back("&ax::idx::scatter_keep");
+  m.exprs.push_back("&ax::idx::scatter_claim_hash");
+  m.exprs.push_back("&ax::idx::scatter_keep_hash");
+  m.exprs.push_back("&ax::idx::mask_count");
+  m.exprs.push_back("&ax::idx::scan_counts");
+  m.exprs.push_back("&ax::idx::mask_rank");
+  m.exprs.push_back("&ax::idx::nonzero_coords");
+  m.exprs.push_back("&ax::idx::at_check");
+  return m;
+}
+
+std::string bits_expr(const char* kernel, int64_t isz) {
+  return std::string("&ax::idx::") + kernel + "<" + device_bits_type(isz) +
+         ">";
+}
+
+ModuleSpec move_module(int64_t isz) {
+  ModuleSpec m{"index_move_" + std::to_string(isz), kIndexSource, {}};
+  for (const char* k :
+       {"gather_rows", "scatter_rows", "masked_gather", "masked_scatter"})
+    m.exprs.push_back(bits_expr(k, isz));
+  return m;
+}
+
+// ufunc.at: ufuncs with a device functor (device/ufunc.cuh) that write their
+// loop dtype.
+bool at_device_has(const char* name) {
+  static const char* const names[] = {
+      "add", "subtract", "multiply", "divide", "negative", "positive",
+      "floor_divide", "remainder", "fmod", "power", "float_power",
+      "absolute", "fabs", "sign", "reciprocal", "square", "conjugate",
+      "logical_and", "logical_or", "logical_xor", "logical_not",
+      "bitwise_and", "bitwise_or", "bitwise_xor", "invert", "left_shift",
+      "right_shift", "exp", "log", "sqrt", "sin", "cos", "tan", "arcsin",
+      "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh",
+      "arctanh", "cbrt", "floor", "ceil", "trunc", "rint", "exp2", "expm1",
+      "log2", "log10", "log1p", "arctan2", "hypot", "deg2rad", "radians",
+      "rad2deg", "degrees", "maximum", "minimum", "fmax", "fmin",
+      "copysign", "nextafter", "logaddexp", "logaddexp2", "heaviside"};
+  for (const char* n : names)
+    if (std::strcmp(n, name) == 0) return true;
+  return false;
+}
+
+bool at_supported(UfuncId id, Dtype loop) {
+  const UfuncInfo& info = ufunc_info(id);
+  return info.nout == 1 && (info.nin == 1 || info.nin == 2) &&
+         info.in != UfuncIn::FloatInt && (info.types & type_bit(loop)) &&
+         at_device_has(info.name) && ufunc_out_dtype(id, loop) == loop;
+}
+
+// Integer and bool ops whose result does not depend on the order of
+// application: parallel CAS loops are exact for them.
+bool at_order_free(UfuncId id, Dtype loop) {
+  if (!(is_integer(loop) || loop == Dtype::Bool)) return false;
+  static const char* const names[] = {
+      "add", "multiply", "maximum", "minimum", "fmax", "fmin",
+      "bitwise_and", "bitwise_or", "bitwise_xor", "logical_and",
+      "logical_or"};
+  for (const char* n : names)
+    if (std::strcmp(n, ufunc_info(id).name) == 0) return true;
+  return false;
+}
+
+std::string at_expr(UfuncId id, Dtype loop, bool atomic) {
+  const UfuncInfo& info = ufunc_info(id);
+  return std::string(atomic ? "&ax::idx::at_atomic<" : "&ax::idx::at_serial<") +
+         "ax::f::" + info.name + ", " + device_type(loop) + ", " +
+         std::to_string(info.nin) + ">";
+}
+
+ModuleSpec at_module(Dtype loop) {
+  ModuleSpec m{std::string("ufunc_at_") + dtype_name(loop), kAtSource, {}};
+  for (int i = 0; i < kNumUfuncs; ++i) {
+    UfuncId id = static_cast<UfuncId>(i);
+    if (!at_supported(id, loop)) continue;
+    m.exprs.push_back(at_expr(id, loop, false));
+    if (at_order_free(id, loop)) m.exprs.push_back(at_expr(id, loop, true));
+  }
+  return m;
+}
+
+// The module specs, built once (the kernel cache is keyed by spec.key).
+const ModuleSpec& index_spec() {
+  static const ModuleSpec m = index_module();
+  return m;
+}
+int size_slot(int64_t isz) {
+  return isz == 1 ? 0 : isz == 2 ? 1 : isz == 4 ? 2 : isz == 8 ? 3 : 4;
+}
+const ModuleSpec& move_spec(int64_t isz) {
+  static const std::vector<ModuleSpec> v = [] {
+    std::vector<ModuleSpec> r;
+    for (int64_t s : {1, 2, 4, 8, 16}) r.push_back(move_module(s));
+    return r;
+  }();
+  return v[size_slot(isz)];
+}
+const ModuleSpec& at_spec(Dtype dt) {
+  static const std::vector<ModuleSpec> v = [] {
+    std::vector<ModuleSpec> r;
+    for (int d = 0; d < kNumDtypes; ++d)
+      r.push_back(at_module(static_cast<Dtype>(d)));
+    return r;
+  }();
+  return v[static_cast<int>(dt)];
+}
+
+// ---- helpers -----------------------------------------------------------------
+
+Plan plan_of(const Shape& shape, const std::vector<Strides>& st,
+             const char* op) {
+  Plan p;
+  if (!make_plan(shape, st, p))
+    throw NotImplementedError(std::string("[") + op +
+                              "] more than 8 non-mergeable dimensions on cuda");
+  return p;
+}
+
+// An error cell (see Note [Index errors cost one sync]).
+Array error_cell(CudaBackend& b, DeviceState& ds, Device dev) {
+  Array cell = b.scratch(8, dev);
+  check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(cell.data()),
+                                 0xFF, 8, ds.stream),
+        "cuMemsetD8Async");
+  return cell;
+}
+
+uint64_t read_cell(DeviceState& ds, const Array& cell) {
+  uint64_t v = kNoError;
+  check(driver().cuMemcpyDtoHAsync(&v, reinterpret_cast<CUdeviceptr>(
+                                           cell.data()),
+                                   8, ds.stream),
+        "cuMemcpyDtoHAsync");
+  check(driver().cuStreamSynchronize(ds.stream), "cuStreamSynchronize");
+  return v;
+}
+
+int64_t read_i64(DeviceState& ds, const void* p) {
+  int64_t v = 0;
+  check(driver().cuMemcpyDtoHAsync(&v, reinterpret_cast<CUdeviceptr>(p), 8,
+                                   ds.stream),
+        "cuMemcpyDtoHAsync");
+  check(driver().cuStreamSynchronize(ds.stream), "cuStreamSynchronize");
+  return v;
+}
+
+struct IndexPassArg {  // matches ax::idx::IndexPass
+  const int64_t* ix[4];
+  int64_t dims[4];
+  int64_t strides[4];
+  int64_t lin[4];
+  int k;
+  int j0;
+  int ktotal;
+};
+
+// The element offsets (and, when `lin` is given, the C-order positions in
+// the indexed dims) of every index tuple over `bshape`. Returns the error
+// cell in raise mode (an invalid Array otherwise). idx are on the device.
+Array index_offsets(CudaBackend& b, DeviceState& ds, Device dev,
+                    const Shape& bshape, std::span<const Array> idx,
+                    const int64_t* dims, const int64_t* strides,
+                    IndexMode mode, int64_t* off, int64_t* lin) {
+  int64_t nb = shape_size(bshape);
+  int k = static_cast<int>(idx.size());
+  Array err;
+  if (mode == IndexMode::Raise) err = error_cell(b, ds, dev);
+  if (k == 0) {
+    check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(off), 0,
+                                   nb * 8, ds.stream),
+          "cuMemsetD8Async");
+    if (lin)
+      check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(lin), 0,
+                                     nb * 8, ds.stream),
+            "cuMemsetD8Async");
+    return err;
+  }
+  // lin multipliers: C-order strides of the indexed dims.
+  std::vector<int64_t> linm(k, 1);
+  for (int j = k - 2; j >= 0; --j) linm[j] = linm[j + 1] * dims[j + 1];
+  const ModuleSpec& spec = index_spec();
+  CUfunction fn = b.kernel(
+      ds, spec, std::string("&ax::idx::index_offsets<") + mode_arg(mode) + ">");
+  for (int j0 = 0; j0 < k; j0 += 4) {
+    int kk = std::min(4, k - j0);
+    std::vector<Strides> st;
+    IndexPassArg a{};
+    for (int j = 0; j < kk; ++j) {
+      st.push_back(cpu::broadcast_strides(idx[j0 + j], bshape));
+      a.ix[j] = static_cast<const int64_t*>(idx[j0 + j].data());
+      a.dims[j] = dims[j0 + j];
+      a.strides[j] = strides[j0 + j];
+      a.lin[j] = linm[j0 + j];
+    }
+    for (int j = kk; j < 4; ++j) st.push_back(st[0]);
+    a.k = kk;
+    a.j0 = j0;
+    a.ktotal = k;
+    auto s = strided_arg<4>(plan_of(bshape, st, "index"));
+    int accumulate = j0 > 0;
+    void* e = err.valid() ? err.data() : nullptr;
+    void* args[] = {&s, &a, &off, &lin, &accumulate, &e, &nb};
+    b.launch(ds, fn, nb, args);
+  }
+  return err;
+}
+
+// Raises the CPU's IndexError when the error cell is set (one sync).
+void raise_index_error(DeviceState& ds, const Array& err, const Shape& bshape,
+                       std::span<const Array> idx, const int64_t* dims,
+                       const std::vector<int>& axes, const char* op) {
+  if (!err.valid()) return;
+  uint64_t key = read_cell(ds, err);
+  if (key == kNoError) return;
+  int k = static_cast<int>(idx.size());
+  int64_t bpos = static_cast<int64_t>(key / k);
+  int j = static_cast<int>(key % k);
+  Strides st = cpu::broadcast_strides(idx[j], bshape);
+  int64_t off = 0, r = bpos;
+  for (int d = static_cast<int>(bshape.size()) - 1; d >= 0; --d) {
+    off += (r % bshape[d]) * st[d];
+    r /= bshape[d];
+  }
+  int64_t value = read_i64(ds, static_cast<const int64_t*>(idx[j].data()) + off);
+  throw IndexError(std::string("[") + op + "] index " + std::to_string(value) +
+                   " is out of bounds for axis " + std::to_string(axes[j]) +
+                   " with size " + std::to_string(dims[j]));
+}
+
+// ---- gather / scatter -----------------------------------------------------------
+
+void eval_gather(CudaBackend& b, Gather& g, std::span<const Array> inputs,
+                 std::span<Array> outputs) {
+  Array& out = outputs[0];
+  Device dev = out.device();
+  DeviceState& ds = b.state(dev.index);
+  Array src = CudaBackend::on_device(inputs[0], dev);
+  int k = static_cast<int>(inputs.size()) - 1;
+  int rest_nd = src.ndim() - k;
+  int nbd = out.ndim() - rest_nd;
+  Shape bshape(out.shape().begin(), out.shape().begin() + nbd);
+  Strides out_b(out.strides().begin(), out.strides().begin() + nbd);
+  int64_t nb = shape_size(bshape);
+  if (nb == 0) return;
+  for (int j = 0; j < k; ++j)
+    if (src.shape()[j] == 0 && g.mode() != IndexMode::Raise)
+      throw IndexError(std::string("[") + g.op() +
+                       "] cannot do a non-empty take from an empty axes.");
+  std::vector<Array> idx;
+  for (int j = 0; j < k; ++j)
+    idx.push_back(CudaBackend::on_device(inputs[1 + j], dev));
+  int64_t rest_size = 1;
+  for (int d = k; d < src.ndim(); ++d) rest_size *= src.shape()[d];
+  Array offs = b.scratch(nb * 8, dev);
+  int64_t* off = static_cast<int64_t*>(offs.data());
+  Array err = index_offsets(b, ds, dev, bshape, idx, src.shape().data(),
+                            src.strides().data(), g.mode(), off, nullptr);
+  if (rest_size > 0) {
+    Shape rshape(src.shape().begin() + k, src.shape().end());
+    Strides ro(out.strides().begin() + nbd, out.strides().end());
+    Strides rs(src.strides().begin() + k, src.strides().end());
+    auto bo = strided_arg<1>(plan_of(bshape, {out_b}, g.op()));
+    auto rsa = strided_arg<2>(plan_of(rshape, {ro, rs}, g.op()));
+    const ModuleSpec& spec = move_spec(src.itemsize());
+    CUfunction fn = b.kernel(ds, spec, bits_expr("gather_rows", src.itemsize()));
+    void* o = out.data();
+    void* s = src.data();
+    void* e = err.valid() ? err.data() : nullptr;
+    int64_t nr = rest_size;
+    void* args[] = {&bo, &rsa, &o, &s, &off, &nb, &nr, &e};
+    b.launch(ds, fn, nb * nr, args);
+  }
+  raise_index_error(ds, err, bshape, idx, src.shape().data(), g.axes(),
+                    g.op());
+}
+
+void eval_scatter(CudaBackend& b, Scatter& sc, std::span<const Array> inputs,
+                  std::span<Array> outputs) {
+  Array& dst = outputs[0];
+  Device dev = dst.device();
+  DeviceState& ds = b.state(dev.index);
+  Array value = CudaBackend::on_device(inputs[0], dev);
+  int k = static_cast<int>(inputs.size()) - 1;
+  int rest_nd = dst.ndim() - k;
+  int nbd = value.ndim() - rest_nd;
+  Shape bshape(value.shape().begin(), value.shape().begin() + nbd);
+  int64_t nb = shape_size(bshape);
+  if (nb == 0) return;
+  for (int j = 0; j < k; ++j)
+    if (dst.shape()[j] == 0 && sc.mode() != IndexMode::Raise)
+      throw IndexError(std::string("[") + sc.op() +
+                       "] cannot replace elements of an empty array");
+  std::vector<Array> idx;
+  for (int j = 0; j < k; ++j)
+    idx.push_back(CudaBackend::on_device(inputs[1 + j], dev));
+  Array offs = b.scratch(nb * 16, dev);
+  int64_t* off = static_cast<int64_t*>(offs.data());
+  int64_t* lin = off + nb;
+  Array err = index_offsets(b, ds, dev, bshape, idx, dst.shape().data(),
+                            dst.strides().data(), sc.mode(), off, lin);
+  int64_t rest_size = 1, npos = 1;
+  for (int d = k; d < dst.ndim(); ++d) rest_size *= dst.shape()[d];
+  for (int d = 0; d < k; ++d) npos *= dst.shape()[d];
+  if (rest_size > 0 && npos > 0) {
+    // See Note [Last write wins on the device] in device/index.cuh.
+    const ModuleSpec& common = index_spec();
+    void* e = err.valid() ? err.data() : nullptr;
+    Array keep = b.scratch(nb, dev);
+    void* kp = keep.data();
+    Array table;
+    if (npos <= std::max<int64_t>(4 * nb, int64_t(1) << 16)) {
+      table = b.scratch(npos * 8, dev);
+      check(driver().cuMemsetD8Async(
+                reinterpret_cast<CUdeviceptr>(table.data()), 0, npos * 8,
+                ds.stream),
+            "cuMemsetD8Async");
+      void* w = table.data();
+      CUfunction claim = b.kernel(ds, common, "&ax::idx::scatter_claim");
+      void* a1[] = {&lin, &nb, &w, &e};
+      b.launch(ds, claim, nb, a1);
+      CUfunction keep_fn = b.kernel(ds, common, "&ax::idx::scatter_keep");
+      void* a2[] = {&lin, &nb, &w, &kp, &e};
+      b.launch(ds, keep_fn, nb, a2);
+    } else {
+      uint64_t cap = 1;
+      while (cap < static_cast<uint64_t>(2 * nb)) cap <<= 1;
+      uint64_t cap_mask = cap - 1;
+      table = b.scratch(static_cast<int64_t>(cap) * 16, dev);
+      void* keys = table.data();
+      void* vals = static_cast<char*>(table.data()) + cap * 8;
+      check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(keys),
+                                     0xFF, cap * 8, ds.stream),
+            "cuMemsetD8Async");
+      check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(vals), 0,
+                                     cap * 8, ds.stream),
+            "cuMemsetD8Async");
+      CUfunction claim = b.kernel(ds, common, "&ax::idx::scatter_claim_hash");
+      void* a1[] = {&lin, &nb, &keys, &vals, &cap_mask, &e};
+      b.launch(ds, claim, nb, a1);
+      CUfunction keep_fn = b.kernel(ds, common, "&ax::idx::scatter_keep_hash");
+      void* a2[] = {&lin, &nb, &keys, &vals, &cap_mask, &kp, &e};
+      b.launch(ds, keep_fn, nb, a2);
+    }
+    Strides vb = cpu::broadcast_strides(value, value.shape());
+    Strides vb_b(vb.begin(), vb.begin() + nbd);
+    Shape rshape(dst.shape().begin() + k, dst.shape().end());
+    Strides rd(dst.strides().begin() + k, dst.strides().end());
+    Strides rv(vb.begin() + nbd, vb.end());
+    auto bva = strided_arg<1>(plan_of(bshape, {vb_b}, sc.op()));
+    auto rsa = strided_arg<2>(plan_of(rshape, {rd, rv}, sc.op()));
+    const ModuleSpec& spec = move_spec(dst.itemsize());
+    CUfunction fn =
+        b.kernel(ds, spec, bits_expr("scatter_rows", dst.itemsize()));
+    void* d = dst.data();
+    void* v = value.data();
+    int64_t nr = rest_size;
+    void* args[] = {&bva, &rsa, &d, &v, &off, &kp, &nb, &nr, &e};
+    b.launch(ds, fn, nb * nr, args);
+  }
+  raise_index_error(ds, err, bshape, idx, dst.shape().data(), sc.axes(),
+                    sc.op());
+}
+
+// ---- masks ---------------------------------------------------------------------
+
+// rank[m] for every position of the C-contiguous bool `mask` (on the
+// device); see Note [Masks on the device].
+Array mask_ranks(CudaBackend& b, DeviceState& ds, const Array& mask) {
+  Device dev = mask.device();
+  int64_t n = mask.size();
+  int64_t nblk = std::min<int64_t>((n + kScanThreads - 1) / kScanThreads,
+                                   int64_t(ds.sm_count) * 8);
+  nblk = std::max<int64_t>(nblk, 1);
+  int64_t chunk = (n + nblk - 1) / nblk;
+  chunk = (chunk + kScanThreads - 1) / kScanThreads * kScanThreads;
+  nblk = std::max<int64_t>((n + chunk - 1) / chunk, 1);
+  Array counts = b.scratch((nblk + 1) * 8, dev);
+  Array rank = b.scratch(n * 8, dev);
+  const ModuleSpec& spec = index_spec();
+  const void* mk = mask.data();
+  void* c = counts.data();
+  void* r = rank.data();
+  {
+    CUfunction fn = b.kernel(ds, spec, "&ax::idx::mask_count");
+    void* args[] = {&mk, &n, &chunk, &c};
+    b.launch(ds, fn, static_cast<unsigned>(nblk), 1, 1, kScanThreads, 1, 0,
+             args);
+  }
+  {
+    CUfunction fn = b.kernel(ds, spec, "&ax::idx::scan_counts");
+    void* args[] = {&c, &nblk};
+    b.launch(ds, fn, 1, 1, 1, kScanThreads, 1, 0, args);
+  }
+  {
+    CUfunction fn = b.kernel(ds, spec, "&ax::idx::mask_rank");
+    void* args[] = {&mk, &n, &chunk, &c, &r};
+    b.launch(ds, fn, static_cast<unsigned>(nblk), 1, 1, kScanThreads, 1, 0,
+             args);
+  }
+  return rank;
+}
+
+// The first k entries of a shape or strides.
+Shape head(const Shape& s, int k) { return Shape(s.begin(), s.begin() + k); }
+
+void eval_masked_gather(CudaBackend& b, MaskedGather& g,
+                        std::span<const Array> inputs,
+                        std::span<Array> outputs) {
+  Array& out = outputs[0];
+  Device dev = out.device();
+  if (g.count() == 0 || out.size() == 0) return;
+  DeviceState& ds = b.state(dev.index);
+  Array src = CudaBackend::on_device(inputs[0], dev);
+  Array mask = CudaBackend::on_device(inputs[1], dev);
+  int k = mask.ndim();
+  int64_t nm = mask.size();
+  Array rank = mask_ranks(b, ds, mask);
+  Shape rshape(src.shape().begin() + k, src.shape().end());
+  int64_t nr = shape_size(rshape);
+  Strides ro(out.strides().begin() + 1, out.strides().end());
+  Strides rs(src.strides().begin() + k, src.strides().end());
+  auto sm = strided_arg<1>(
+      plan_of(head(src.shape(), k), {head(src.strides(), k)}, "masked_gather"));
+  auto rsa = strided_arg<2>(plan_of(rshape, {ro, rs}, "masked_gather"));
+  const ModuleSpec& spec = move_spec(src.itemsize());
+  CUfunction fn = b.kernel(ds, spec, bits_expr("masked_gather", src.itemsize()));
+  void* o = out.data();
+  void* s = src.data();
+  void* mk = mask.data();
+  void* r = rank.data();
+  int64_t count = g.count(), ostride = out.strides()[0];
+  void* args[] = {&sm, &rsa, &o, &s, &mk, &r, &count, &ostride, &nm, &nr};
+  b.launch(ds, fn, nm * nr, args);
+}
+
+void eval_masked_scatter(CudaBackend& b, MaskedScatter&,
+                         std::span<const Array> inputs,
+                         std::span<Array> outputs) {
+  Array& dst = outputs[0];
+  Device dev = dst.device();
+  DeviceState& ds = b.state(dev.index);
+  Array value = CudaBackend::on_device(inputs[0], dev);
+  Array mask = CudaBackend::on_device(inputs[1], dev);
+  int k = mask.ndim();
+  int64_t nm = mask.size();
+  Shape rshape(dst.shape().begin() + k, dst.shape().end());
+  int64_t nr = shape_size(rshape);
+  if (nm == 0 || nr == 0 || value.size() == 0) return;
+  Array rank = mask_ranks(b, ds, mask);
+  Strides vb = cpu::broadcast_strides(value, value.shape());
+  int vnd = value.ndim();
+  Strides rd(dst.strides().begin() + k, dst.strides().end());
+  Strides rv(vb.end() - (dst.ndim() - k), vb.end());
+  int64_t vstride = vnd > dst.ndim() - k ? vb[0] : 0;
+  auto dm = strided_arg<1>(
+      plan_of(head(dst.shape(), k), {head(dst.strides(), k)}, "masked_scatter"));
+  auto rsa = strided_arg<2>(plan_of(rshape, {rd, rv}, "masked_scatter"));
+  const ModuleSpec& spec = move_spec(dst.itemsize());
+  CUfunction fn =
+      b.kernel(ds, spec, bits_expr("masked_scatter", dst.itemsize()));
+  void* d = dst.data();
+  void* v = value.data();
+  void* mk = mask.data();
+  void* r = rank.data();
+  void* args[] = {&dm, &rsa, &d, &v, &mk, &r, &vstride, &nm, &nr};
+  b.launch(ds, fn, nm * nr, args);
+}
+
+void eval_nonzero(CudaBackend& b, Nonzero& nz, std::span<const Array> inputs,
+                  std::span<Array> outputs) {
+  Array& out = outputs[0];
+  Device dev = out.device();
+  Array mask = CudaBackend::on_device(inputs[0], dev);
+  int nd = mask.ndim();
+  if (nz.count() == 0 || nd == 0) return;
+  DeviceState& ds = b.state(dev.index);
+  int64_t nm = mask.size();
+  Array rank = mask_ranks(b, ds, mask);
+  Array shape_host = Array::empty(Shape{int64_t(nd)}, Dtype::Int64, Device::cpu());
+  for (int d = 0; d < nd; ++d) shape_host.data<int64_t>()[d] = mask.shape()[d];
+  Array shape = CudaBackend::on_device(shape_host, dev);
+  // The output is a fresh C-contiguous (count, nd) array; write through a
+  // temporary when it is not.
+  Array target = out.is_c_contiguous()
+                     ? out
+                     : Array::empty(out.shape(), Dtype::Int64, dev);
+  const ModuleSpec& spec = index_spec();
+  CUfunction fn = b.kernel(ds, spec, "&ax::idx::nonzero_coords");
+  void* mk = mask.data();
+  void* r = rank.data();
+  void* sh = shape.data();
+  int64_t count = nz.count();
+  void* o = target.data();
+  void* args[] = {&mk, &r, &sh, &nd, &count, &o, &nm};
+  b.launch(ds, fn, nm, args);
+  if (!target.is(out)) {
+    Copy c(Dtype::Int64, out.shape());
+    Array in[1] = {target};
+    b.eval(c, in, outputs);
+  }
+}
+
+// ---- ufunc.at ----------------------------------------------------------------
+
+void eval_ufunc_at(CudaBackend& b, UfuncAt& u, std::span<const Array> inputs,
+                   std::span<Array> outputs) {
+  Array& t = outputs[0];
+  Device dev = t.device();
+  DeviceState& ds = b.state(dev.index);
+  const UfuncInfo& info = ufunc_info(u.id());
+  Dtype loop = t.dtype();
+  std::string name = info.name;
+  if (!at_supported(u.id(), loop))
+    throw NotImplementedError("[" + name + ".at] is not implemented on cuda " +
+                              "for " + dtype_name(loop));
+  Array pos = CudaBackend::on_device(inputs[1], dev);
+  Array vals;
+  if (inputs.size() > 2) vals = CudaBackend::on_device(inputs[2], dev);
+  int64_t n = pos.size(), size = t.size();
+  if (n == 0) return;
+  if (t.ndim() > 8)
+    throw NotImplementedError("[" + name +
+                              ".at] more than 8 dimensions on cuda");
+  StridedArg<1> ts{};
+  ts.ndim = t.ndim();
+  for (int d = 0; d < t.ndim(); ++d) {
+    ts.shape[d] = t.shape()[d];
+    ts.strides[0][d] = t.strides()[d];
+  }
+  Array err = error_cell(b, ds, dev);
+  void* p = pos.data();
+  void* e = err.data();
+  {
+    const ModuleSpec& common = index_spec();
+    CUfunction fn = b.kernel(ds, common, "&ax::idx::at_check");
+    void* args[] = {&p, &n, &size, &e};
+    b.launch(ds, fn, n, args);
+  }
+  bool atomic = at_order_free(u.id(), loop);
+  const ModuleSpec& spec = at_spec(loop);
+  CUfunction fn = b.kernel(ds, spec, at_expr(u.id(), loop, atomic));
+  void* tp = t.data();
+  void* vp = vals.valid() ? vals.data() : nullptr;
+  void* args[] = {&ts, &tp, &p, &vp, &n, &e};
+  if (atomic)
+    b.launch(ds, fn, n, args);
+  else
+    b.launch(ds, fn, 1, 1, 1, 32, 1, 0, args);
+  uint64_t bad = read_cell(ds, err);
+  if (bad != kNoError) {
+    int64_t flat = read_i64(ds, static_cast<const int64_t*>(pos.data()) + bad);
+    throw IndexError("[" + name + ".at] index " + std::to_string(flat) +
+                     " is out of bounds for size " + std::to_string(size));
+  }
+}
+
+std::vector<ModuleSpec> modules() {
+  std::vector<ModuleSpec> v = {index_module()};
+  for (int64_t s : {1, 2, 4, 8, 16}) v.push_back(move_module(s));
+  for (int d = 0; d < kNumDtypes; ++d) {
+    ModuleSpec m = at_module(static_cast<Dtype>(d));
+    if (!m.exprs.empty()) v.push_back(std::move(m));
+  }
+  return v;
+}
+
+}  // namespace
+
+AX_CUDA_EVAL(Gather, eval_gather);
+AX_CUDA_EVAL(Scatter, eval_scatter);
+AX_CUDA_EVAL(MaskedGather, eval_masked_gather);
+AX_CUDA_EVAL(MaskedScatter, eval_masked_scatter);
+AX_CUDA_EVAL(Nonzero, eval_nonzero);
+AX_CUDA_EVAL(UfuncAt, eval_ufunc_at);
+AX_CUDA_MODULES(modules);
+
+}  // namespace arrax::cuda

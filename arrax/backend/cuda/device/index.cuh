@@ -1,0 +1,437 @@
+// Device kernels of advanced indexing (arrax/primitives_index.h): index
+// offsets with bounds checks, gathers and scatters of "rest" blocks, the
+// boolean-mask scan behind masked gathers/scatters and nonzero, and the
+// in-place ufunc.at. Data movement is dtype-blind (T is an unsigned type of
+// the item size, or ax::idx::Bytes16), so one module per item size serves
+// every dtype; ufunc.at is per dtype and also needs ufunc.cuh.
+// See Note [CUDA gather and scatter] in backend/cuda/cuda_index.cpp.
+#pragma once
+#include "common.cuh"
+
+namespace ax {
+namespace idx {
+
+// 16-byte items (complex128), moved as two 8-byte words (complex128 arrays
+// are 8-byte aligned).
+struct Bytes16 {
+  u64 lo, hi;
+};
+
+// The error cell holds the smallest failing key (C order); this value means
+// "no error".
+constexpr u64 kNoError = 0xFFFFFFFFFFFFFFFFull;
+
+__device__ __forceinline__ bool has_error(const u64* err) {
+  return err != nullptr && *(volatile const u64*)err != kNoError;
+}
+
+template <int N>
+__device__ __forceinline__ void unravel(const Strided<N>& s, i64 i,
+                                        i64* off) {
+#pragma unroll
+  for (int k = 0; k < N; ++k) off[k] = 0;
+  for (int d = s.ndim - 1; d >= 0; --d) {
+    i64 q = i / s.shape[d];
+    i64 r = i - q * s.shape[d];
+    i = q;
+#pragma unroll
+    for (int k = 0; k < N; ++k) off[k] += r * s.strides[k][d];
+  }
+}
+
+// Maps index v into [0, n) (M: 0 raise, 1 wrap, 2 clip); false when raise
+// finds it out of range. Same rules as the CPU backend.
+template <int M>
+__device__ __forceinline__ bool normalize(i64& v, i64 n) {
+  if constexpr (M == 0) {
+    if (v < 0) v += n;
+    return static_cast<u64>(v) < static_cast<u64>(n);
+  } else if constexpr (M == 1) {
+    v %= n;
+    if (v < 0) v += n;
+    return true;
+  } else {
+    v = v < 0 ? 0 : (v >= n ? n - 1 : v);
+    return true;
+  }
+}
+
+// Up to 4 index arrays per pass.
+struct IndexPass {
+  const i64* ix[4];
+  i64 dims[4];
+  i64 strides[4];  // element strides of the indexed array
+  i64 lin[4];      // multipliers of the C-order position in the indexed dims
+  int k;           // index arrays in this pass
+  int j0;          // global number of the first one
+  int ktotal;      // index arrays in all passes
+};
+
+// off[b] (+)= sum_j idx_j[b] * strides_j and lin[b] (+)= sum_j idx_j[b] *
+// lin_j for every b of the broadcast index shape (C order; s walks the index
+// arrays' broadcast strides). A bad index in raise mode is recorded as the
+// key b * ktotal + j (atomicMin: the first in C order) and treated as 0.
+template <int M>
+__global__ void index_offsets(Strided<4> s, IndexPass a, i64* off, i64* lin,
+                              int accumulate, u64* err, i64 nb) {
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < nb;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 o[4];
+    unravel<4>(s, i, o);
+    i64 acc = accumulate ? off[i] : 0;
+    i64 la = (accumulate && lin) ? lin[i] : 0;
+    for (int j = 0; j < a.k; ++j) {
+      i64 v = a.ix[j][o[j]];
+      if (!normalize<M>(v, a.dims[j])) {
+        atomicMin(reinterpret_cast<unsigned long long*>(err),
+                  static_cast<unsigned long long>(i) * a.ktotal + a.j0 + j);
+        v = 0;
+      }
+      acc += v * a.strides[j];
+      la += v * a.lin[j];
+    }
+    off[i] = acc;
+    if (lin) lin[i] = la;
+  }
+}
+
+// out[b, r] = src[off[b] + r]: bo walks B in out, rs walks the rest
+// dimensions in (out, src). Skipped entirely when an error was recorded.
+template <typename T>
+__global__ void gather_rows(Strided<1> bo, Strided<2> rs, T* out,
+                            const T* src, const i64* off, i64 nb, i64 nr,
+                            const u64* err) {
+  if (has_error(err)) return;
+  const i64 n = nb * nr;
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 b = i / nr, r = i - b * nr;
+    i64 ob[1], ro[2];
+    unravel<1>(bo, b, ob);
+    unravel<2>(rs, r, ro);
+    out[ob[0] + ro[0]] = src[off[b] + ro[1]];
+  }
+}
+
+// Note [Last write wins on the device]: every destination position (lin,
+// the C-order position in the indexed dims) claims the largest b that
+// targets it, and only that b writes, so repeated indices keep the last
+// value in C order, as in NumPy. The claims go to a direct table over the
+// positions (win holds b + 1, 0 for none) when it is small, else to an
+// open-addressing hash table of about 2 * nb slots (keys: lin, all ones when
+// empty; vals: b + 1). keep[b] then says whether b writes.
+__global__ void scatter_claim(const i64* lin, i64 nb,
+                              unsigned long long* win, const u64* err) {
+  if (has_error(err)) return;
+  for (i64 b = blockIdx.x * (i64)blockDim.x + threadIdx.x; b < nb;
+       b += (i64)gridDim.x * blockDim.x)
+    atomicMax(win + lin[b], static_cast<unsigned long long>(b + 1));
+}
+
+__global__ void scatter_keep(const i64* lin, i64 nb,
+                             const unsigned long long* win, u8* keep,
+                             const u64* err) {
+  if (has_error(err)) return;
+  for (i64 b = blockIdx.x * (i64)blockDim.x + threadIdx.x; b < nb;
+       b += (i64)gridDim.x * blockDim.x)
+    keep[b] = win[lin[b]] == static_cast<unsigned long long>(b + 1);
+}
+
+__device__ __forceinline__ u64 slot_hash(u64 x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return x;
+}
+
+__global__ void scatter_claim_hash(const i64* lin, i64 nb,
+                                   unsigned long long* keys,
+                                   unsigned long long* vals, u64 cap_mask,
+                                   const u64* err) {
+  if (has_error(err)) return;
+  for (i64 b = blockIdx.x * (i64)blockDim.x + threadIdx.x; b < nb;
+       b += (i64)gridDim.x * blockDim.x) {
+    const unsigned long long key = static_cast<unsigned long long>(lin[b]);
+    u64 h = slot_hash(key) & cap_mask;
+    while (true) {
+      unsigned long long prev = atomicCAS(keys + h, ~0ull, key);
+      if (prev == ~0ull || prev == key) {
+        atomicMax(vals + h, static_cast<unsigned long long>(b + 1));
+        break;
+      }
+      h = (h + 1) & cap_mask;
+    }
+  }
+}
+
+__global__ void scatter_keep_hash(const i64* lin, i64 nb,
+                                  const unsigned long long* keys,
+                                  const unsigned long long* vals,
+                                  u64 cap_mask, u8* keep, const u64* err) {
+  if (has_error(err)) return;
+  for (i64 b = blockIdx.x * (i64)blockDim.x + threadIdx.x; b < nb;
+       b += (i64)gridDim.x * blockDim.x) {
+    const unsigned long long key = static_cast<unsigned long long>(lin[b]);
+    u64 h = slot_hash(key) & cap_mask;
+    while (keys[h] != key) h = (h + 1) & cap_mask;
+    keep[b] = vals[h] == static_cast<unsigned long long>(b + 1);
+  }
+}
+
+// dst[off[b] + r] = value[b, r] for the b that keep: bv walks B in value,
+// rs the rest dims in (dst, value).
+template <typename T>
+__global__ void scatter_rows(Strided<1> bv, Strided<2> rs, T* dst,
+                             const T* value, const i64* off, const u8* keep,
+                             i64 nb, i64 nr, const u64* err) {
+  if (has_error(err)) return;
+  const i64 n = nb * nr;
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 b = i / nr, r = i - b * nr;
+    if (!keep[b]) continue;
+    i64 vb[1], ro[2];
+    unravel<1>(bv, b, vb);
+    unravel<2>(rs, r, ro);
+    dst[off[b] + ro[0]] = value[vb[0] + ro[1]];
+  }
+}
+
+// ---- boolean masks: rank[m] = number of true elements before m ------------
+
+// Exclusive scan of x over the block (blockDim.x a multiple of 32, at most
+// 1024); *total gets the block's sum. sh: 32 shared slots. Every thread of
+// the block must call it.
+__device__ __forceinline__ i64 block_exclusive_scan(i64 x, i64* total,
+                                                    i64* sh) {
+  const int lane = threadIdx.x & 31, w = threadIdx.x >> 5;
+  const int nw = blockDim.x >> 5;
+  i64 v = x;
+#pragma unroll
+  for (int o = 1; o < 32; o <<= 1) {
+    i64 y = __shfl_up_sync(0xffffffffu, v, o);
+    if (lane >= o) v += y;
+  }
+  if (lane == 31) sh[w] = v;
+  __syncthreads();
+  if (w == 0) {
+    i64 s = lane < nw ? sh[lane] : 0;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+      i64 y = __shfl_up_sync(0xffffffffu, s, o);
+      if (lane >= o) s += y;
+    }
+    sh[lane] = s;  // inclusive scan of the warp sums
+  }
+  __syncthreads();
+  i64 prefix = (w > 0 ? sh[w - 1] : 0) + v - x;
+  *total = sh[nw - 1];
+  __syncthreads();  // sh is reused by the next call
+  return prefix;
+}
+
+// counts[blk] = true elements of chunk blk ([blk * chunk, (blk+1) * chunk)).
+__global__ void mask_count(const u8* mask, i64 n, i64 chunk, i64* counts) {
+  __shared__ i64 sh[32];
+  const i64 lo = blockIdx.x * chunk;
+  const i64 hi = lo + chunk < n ? lo + chunk : n;
+  i64 c = 0;
+  for (i64 m = lo + threadIdx.x; m < hi; m += blockDim.x) c += mask[m] != 0;
+  i64 total;
+  block_exclusive_scan(c, &total, sh);
+  if (threadIdx.x == 0) counts[blockIdx.x] = total;
+}
+
+// counts[0..nblk) -> exclusive prefix sums in place; counts[nblk] = total.
+// One block.
+__global__ void scan_counts(i64* counts, i64 nblk) {
+  __shared__ i64 sh[32];
+  i64 carry = 0;
+  for (i64 base = 0; base < nblk; base += blockDim.x) {
+    i64 i = base + threadIdx.x;
+    i64 x = i < nblk ? counts[i] : 0;
+    i64 total;
+    i64 ex = block_exclusive_scan(x, &total, sh);
+    if (i < nblk) counts[i] = carry + ex;
+    carry += total;
+  }
+  if (threadIdx.x == 0) counts[nblk] = carry;
+}
+
+// rank[m] = number of true elements before m, chunk by chunk.
+__global__ void mask_rank(const u8* mask, i64 n, i64 chunk,
+                          const i64* starts, i64* rank) {
+  __shared__ i64 sh[32];
+  const i64 lo = blockIdx.x * chunk;
+  const i64 hi = lo + chunk < n ? lo + chunk : n;
+  i64 carry = starts[blockIdx.x];
+  for (i64 base = lo; base < hi; base += blockDim.x) {
+    i64 m = base + threadIdx.x;
+    i64 f = (m < hi && mask[m] != 0) ? 1 : 0;
+    i64 total;
+    i64 ex = block_exclusive_scan(f, &total, sh);
+    if (m < hi) rank[m] = carry + ex;
+    carry += total;
+  }
+}
+
+// out[rank[m], r] = src[m, r] for true mask[m] (rank < count): sm walks the
+// mask positions in src, rs the rest dims in (out, src).
+template <typename T>
+__global__ void masked_gather(Strided<1> sm, Strided<2> rs, T* out,
+                              const T* src, const u8* mask, const i64* rank,
+                              i64 count, i64 ostride, i64 nm, i64 nr) {
+  const i64 n = nm * nr;
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 m = i / nr, r = i - m * nr;
+    if (!mask[m]) continue;
+    i64 p = rank[m];
+    if (p >= count) continue;
+    i64 so[1], ro[2];
+    unravel<1>(sm, m, so);
+    unravel<2>(rs, r, ro);
+    out[p * ostride + ro[0]] = src[so[0] + ro[1]];
+  }
+}
+
+// dst[m, r] = value[rank[m], r] for true mask[m]: dm walks the mask
+// positions in dst, rs the rest dims in (dst, value).
+template <typename T>
+__global__ void masked_scatter(Strided<1> dm, Strided<2> rs, T* dst,
+                               const T* value, const u8* mask,
+                               const i64* rank, i64 vstride, i64 nm, i64 nr) {
+  const i64 n = nm * nr;
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 m = i / nr, r = i - m * nr;
+    if (!mask[m]) continue;
+    i64 d[1], ro[2];
+    unravel<1>(dm, m, d);
+    unravel<2>(rs, r, ro);
+    dst[d[0] + ro[0]] = value[rank[m] * vstride + ro[1]];
+  }
+}
+
+// out[rank[m], :] = the coordinates of true mask[m] (shape: nd dims).
+__global__ void nonzero_coords(const u8* mask, const i64* rank,
+                               const i64* shape, int nd, i64 count, i64* out,
+                               i64 nm) {
+  for (i64 m = blockIdx.x * (i64)blockDim.x + threadIdx.x; m < nm;
+       m += (i64)gridDim.x * blockDim.x) {
+    if (!mask[m]) continue;
+    i64 p = rank[m];
+    if (p >= count) continue;
+    i64 r = m;
+    for (int d = nd - 1; d >= 0; --d) {
+      i64 q = r / shape[d];
+      out[p * nd + d] = r - q * shape[d];
+      r = q;
+    }
+  }
+}
+
+// ---- ufunc.at ------------------------------------------------------------
+
+// Element offset of C-order flat index `flat` of the target (ts: its shape
+// and strides, not merged).
+__device__ __forceinline__ i64 flat_offset(const Strided<1>& ts, i64 flat) {
+  i64 off = 0;
+  for (int d = ts.ndim - 1; d >= 0; --d) {
+    i64 q = flat / ts.shape[d];
+    off += (flat - q * ts.shape[d]) * ts.strides[0][d];
+    flat = q;
+  }
+  return off;
+}
+
+// err = the first k whose position is out of [0, size).
+__global__ void at_check(const i64* pos, i64 n, i64 size, u64* err) {
+  for (i64 k = blockIdx.x * (i64)blockDim.x + threadIdx.x; k < n;
+       k += (i64)gridDim.x * blockDim.x) {
+    i64 p = pos[k];
+    if (p < 0 || p >= size)
+      atomicMin(reinterpret_cast<unsigned long long*>(err),
+                static_cast<unsigned long long>(k));
+  }
+}
+
+template <typename F, typename T, int NIN>
+__device__ __forceinline__ T at_apply(T cur, const T* v, i64 k) {
+  F f;
+  if constexpr (NIN == 2)
+    return convert<T>::from(f(load(cur), load(v[k])));
+  else
+    return convert<T>::from(f(load(cur)));
+}
+
+// Serialized: one thread applies every k < err in order, exactly as the CPU
+// loop does (for the ops where the order changes the rounding).
+template <typename F, typename T, int NIN>
+__global__ void at_serial(Strided<1> ts, T* t, const i64* pos, const T* v,
+                          i64 n, const u64* err) {
+  if (blockIdx.x != 0 || threadIdx.x != 0) return;
+  u64 stop = *err;
+  for (i64 k = 0; k < n; ++k) {
+    if (static_cast<u64>(k) >= stop) break;
+    T* e = t + flat_offset(ts, pos[k]);
+    *e = at_apply<F, T, NIN>(*e, v, k);
+  }
+}
+
+// Parallel with compare-and-swap loops, for the integer and bool ops whose
+// result does not depend on the order (add, multiply, min/max, bitwise).
+// 1- and 2-byte items CAS their aligned 4-byte word.
+template <typename F, typename T, int NIN>
+__global__ void at_atomic(Strided<1> ts, T* t, const i64* pos, const T* v,
+                          i64 n, const u64* err) {
+  const u64 stop = *err;
+  for (i64 k = blockIdx.x * (i64)blockDim.x + threadIdx.x; k < n;
+       k += (i64)gridDim.x * blockDim.x) {
+    if (static_cast<u64>(k) >= stop) continue;
+    T* e = t + flat_offset(ts, pos[k]);
+    typedef typename make_unsigned<T>::type U;  // bool stays bool
+    if constexpr (sizeof(T) == 8) {
+      unsigned long long* w = reinterpret_cast<unsigned long long*>(e);
+      unsigned long long old = *w, assumed;
+      do {
+        assumed = old;
+        T nv = at_apply<F, T, NIN>(static_cast<T>(assumed), v, k);
+        old = atomicCAS(w, assumed,
+                        static_cast<unsigned long long>(static_cast<U>(nv)));
+      } while (old != assumed);
+    } else if constexpr (sizeof(T) == 4) {
+      unsigned int* w = reinterpret_cast<unsigned int*>(e);
+      unsigned int old = *w, assumed;
+      do {
+        assumed = old;
+        T nv = at_apply<F, T, NIN>(static_cast<T>(assumed), v, k);
+        old = atomicCAS(w, assumed,
+                        static_cast<unsigned int>(static_cast<U>(nv)));
+      } while (old != assumed);
+    } else {
+      // 1 or 2 bytes inside an aligned word.
+      u64 addr = reinterpret_cast<u64>(e);
+      unsigned int* w = reinterpret_cast<unsigned int*>(addr & ~u64(3));
+      const unsigned shift = static_cast<unsigned>(addr & 3) * 8;
+      const unsigned mask = sizeof(T) == 1 ? 0xffu : 0xffffu;
+      unsigned int old = *w, assumed;
+      do {
+        assumed = old;
+        unsigned int cb = (assumed >> shift) & mask;
+        T cur;
+        if constexpr (traits<T>::is_bool)
+          cur = cb != 0;
+        else
+          cur = static_cast<T>(static_cast<U>(cb));
+        T nv = at_apply<F, T, NIN>(cur, v, k);
+        unsigned int nb = static_cast<unsigned int>(static_cast<U>(nv)) & mask;
+        unsigned int repl = (assumed & ~(mask << shift)) | (nb << shift);
+        old = atomicCAS(w, assumed, repl);
+      } while (old != assumed);
+    }
+  }
+}
+
+}  // namespace idx
+}  // namespace ax
