@@ -738,6 +738,61 @@ void reduce_kernel(const Array& x, Array& out, std::span<const int64_t> axes,
 
 // ---- arg reductions --------------------------------------------------------
 
+// The lane argmax of Arg::row_lanes with 32-byte AVX2 vectors and four
+// accumulators (picked at run time): finite data only, -1 otherwise.
+template <bool kMax, typename T>
+__attribute__((target("avx2"))) int64_t argext_avx2(const T* a, int64_t n) {
+  typedef T V __attribute__((vector_size(32)));
+  typedef std::conditional_t<std::is_same_v<T, float>, int32_t, int64_t> I;
+  typedef I IV __attribute__((vector_size(32)));
+  constexpr int W = 32 / sizeof(T);
+  constexpr int U = 4;
+  if (n < U * W) return -1;
+  V b[U], z = {};
+  IV idx[U], cur[U];
+  for (int u = 0; u < U; ++u) {
+    std::memcpy(&b[u], a + u * W, sizeof(V));
+    z += b[u] - b[u];
+    for (int k = 0; k < W; ++k) idx[u][k] = static_cast<I>(u * W + k);
+    cur[u] = idx[u] + static_cast<I>(U * W);
+  }
+  int64_t i = U * W;
+  for (; i + U * W <= n; i += U * W) {
+#pragma GCC unroll 4
+    for (int u = 0; u < U; ++u) {
+      V v;
+      std::memcpy(&v, a + i + u * W, sizeof(V));
+      z += v - v;
+      auto g = kMax ? v > b[u] : v < b[u];
+      b[u] = g ? v : b[u];
+      idx[u] = g ? cur[u] : idx[u];
+      cur[u] += static_cast<I>(U * W);
+    }
+  }
+  for (int k = 0; k < W; ++k)
+    if (z[k] != z[k]) return -1;
+  T best = b[0][0];
+  int64_t bi = idx[0][0];
+  for (int u = 0; u < U; ++u)
+    for (int k = 0; k < W; ++k) {
+      T v = b[u][k];
+      int64_t j = idx[u][k];
+      if ((kMax ? v > best : v < best) || (v == best && j < bi)) {
+        best = v;
+        bi = j;
+      }
+    }
+  for (; i < n; ++i) {
+    T v = a[i];
+    if (v != v || v - v != 0) return -1;
+    if (kMax ? v > best : v < best) {
+      best = v;
+      bi = i;
+    }
+  }
+  return bi;
+}
+
 template <ArgReduceOp OP, typename T>
 struct Arg {
   using C = compute_t<T>;
@@ -765,8 +820,16 @@ struct Arg {
   // Index of the best element of a row; -1 for an all-NaN row (nan-ops).
   static int64_t row(const char* p, int64_t n, int64_t s) {
     if constexpr (std::is_floating_point_v<T> && !kNan) {
-      if (s == sizeof(T) && n >= 512) return row_blocked(p, n);
+      if (s == sizeof(T) && n >= 64 && n < (int64_t(1) << 31)) {
+        static const bool avx2 = __builtin_cpu_supports("avx2");
+        int64_t r = avx2 ? argext_avx2<kMax, T>(reinterpret_cast<const T*>(p), n)
+                         : row_lanes(reinterpret_cast<const T*>(p), n);
+        if (r >= 0) return r;
+      }
     }
+    return row_scalar(p, n, s);
+  }
+  static int64_t row_scalar(const char* p, int64_t n, int64_t s) {
     C best = load(p);
     int64_t bi = 0;
     for (int64_t i = 1; i < n; ++i) {
@@ -782,39 +845,55 @@ struct Arg {
       if (is_nan(best)) return -1;
     return bi;
   }
-  // Contiguous float rows: a vectorized max over blocks, and a scan of a
-  // block only when it holds a new best (or a NaN).
-  static int64_t row_blocked(const char* p, int64_t n) {
-    const T* a = reinterpret_cast<const T*>(p);
-    constexpr int64_t B = 2048;
-    constexpr int W = Simd<T>::W;
-    T best = a[0];
-    int64_t bi = 0;
-    if (best != best) return 0;
-    for (int64_t i0 = 0; i0 < n; i0 += B) {
-      const int64_t len = std::min(B, n - i0);
-      T lanes[4 * W];
-      bool finite;
-      int64_t i = vminmax<kMax>(a + i0, len, a[i0], lanes, finite);
-      T m = a[i0];
-      if (finite) {
-        for (T v : lanes)
-          if (kMax ? v > m : v < m) m = v;
-      } else {
-        i = 0;
+  // Contiguous float rows (see Note [Explicit vectors]): per-lane best
+  // values and the index where each was first seen, two vectors at a time;
+  // the lanes then combine to the smallest index of the extreme value.
+  // Returns -1 when the row holds a NaN or infinity (the caller redoes it
+  // with the exact scalar rules).
+  static int64_t row_lanes(const T* a, int64_t n) {
+    using S = Simd<T>;
+    using V = typename S::V;
+    using IV = typename S::IndexV;
+    constexpr int W = S::W;
+    V b0 = vload<V>(a), b1 = vload<V>(a + W), z = (b0 - b0) + (b1 - b1);
+    IV i0, i1;
+    for (int k = 0; k < W; ++k) {
+      i0[k] = k;
+      i1[k] = W + k;
+    }
+    IV c0 = i0 + 2 * W, c1 = i1 + 2 * W;
+    int64_t i = 2 * W;
+    for (; i + 2 * W <= n; i += 2 * W) {
+      V v0 = vload<V>(a + i), v1 = vload<V>(a + i + W);
+      z += (v0 - v0) + (v1 - v1);
+      auto g0 = kMax ? v0 > b0 : v0 < b0;
+      auto g1 = kMax ? v1 > b1 : v1 < b1;
+      b0 = g0 ? v0 : b0;
+      b1 = g1 ? v1 : b1;
+      i0 = g0 ? c0 : i0;
+      i1 = g1 ? c1 : i1;
+      c0 += 2 * W;
+      c1 += 2 * W;
+    }
+    if (any_nan<V, W>(z)) return -1;
+    T best = b0[0];
+    int64_t bi = static_cast<int64_t>(i0[0]);
+    auto take = [&](T v, int64_t idx) {
+      if ((kMax ? v > best : v < best) || (v == best && idx < bi)) {
+        best = v;
+        bi = idx;
       }
-      for (; i < len; ++i) {
-        T v = a[i0 + i];
-        if (v != v) return i0 + i;  // the first NaN wins
-        if (kMax ? v > m : v < m) m = v;
-      }
-      if (kMax ? m > best : m < best) {
-        for (int64_t k = 0; k < len; ++k)
-          if (a[i0 + k] == m) {
-            best = m;
-            bi = i0 + k;
-            break;
-          }
+    };
+    for (int k = 0; k < W; ++k) {
+      take(b0[k], static_cast<int64_t>(i0[k]));
+      take(b1[k], static_cast<int64_t>(i1[k]));
+    }
+    for (; i < n; ++i) {
+      T v = a[i];
+      if (v != v || v - v != 0) return -1;
+      if (kMax ? v > best : v < best) {
+        best = v;
+        bi = i;
       }
     }
     return bi;
