@@ -3,6 +3,7 @@
 
 #include <unordered_map>
 
+#include "arrax/half.h"
 #include "common.h"
 
 namespace arrax::py {
@@ -202,9 +203,57 @@ nb::object to_numpy(const Array& a0) {
   return out;
 }
 
+// A NumPy scalar from one CPU element, built from the Python number by the
+// scalar type (about 0.2 us, against 2.5 us through a NumPy array); every
+// value converts exactly (float16/bfloat16/float32 values are doubles).
 nb::object to_numpy_scalar(const Array& a) {
-  nb::object arr = to_numpy(a);
-  return arr.attr("__getitem__")(nb::tuple());
+  if (!(a.device().is_cpu() && a.size() == 1)) {
+    nb::object arr = to_numpy(a);
+    return arr.attr("__getitem__")(nb::tuple());
+  }
+  static nb::object* types = new nb::object[kNumDtypes];  // leaked
+  const Dtype dt = a.dtype();
+  nb::object& type = types[static_cast<int>(dt)];
+  if (!type.is_valid()) type = dtype_object(dt).attr("type");
+  const void* p = a.data();
+  PyObject* v = nullptr;
+  switch (dt) {
+    case Dtype::Bool: v = PyBool_FromLong(*static_cast<const bool*>(p)); break;
+    case Dtype::Int8: v = PyLong_FromLong(*static_cast<const int8_t*>(p)); break;
+    case Dtype::Int16: v = PyLong_FromLong(*static_cast<const int16_t*>(p)); break;
+    case Dtype::Int32: v = PyLong_FromLong(*static_cast<const int32_t*>(p)); break;
+    case Dtype::Int64:
+      v = PyLong_FromLongLong(*static_cast<const int64_t*>(p));
+      break;
+    case Dtype::UInt8: v = PyLong_FromLong(*static_cast<const uint8_t*>(p)); break;
+    case Dtype::UInt16: v = PyLong_FromLong(*static_cast<const uint16_t*>(p)); break;
+    case Dtype::UInt32:
+      v = PyLong_FromUnsignedLong(*static_cast<const uint32_t*>(p));
+      break;
+    case Dtype::UInt64:
+      v = PyLong_FromUnsignedLongLong(*static_cast<const uint64_t*>(p));
+      break;
+    case Dtype::Float16:
+      v = PyFloat_FromDouble(float(*static_cast<const float16*>(p)));
+      break;
+    case Dtype::BFloat16:
+      v = PyFloat_FromDouble(float(*static_cast<const bfloat16*>(p)));
+      break;
+    case Dtype::Float32: v = PyFloat_FromDouble(*static_cast<const float*>(p)); break;
+    case Dtype::Float64: v = PyFloat_FromDouble(*static_cast<const double*>(p)); break;
+    case Dtype::Complex64: {
+      auto* c = static_cast<const float*>(p);
+      v = PyComplex_FromDoubles(c[0], c[1]);
+      break;
+    }
+    case Dtype::Complex128: {
+      auto* c = static_cast<const double*>(p);
+      v = PyComplex_FromDoubles(c[0], c[1]);
+      break;
+    }
+  }
+  if (!v) throw nb::python_error();
+  return type(nb::steal(v));
 }
 
 bool try_to_array(nb::handle h, Array& out) {
