@@ -149,8 +149,10 @@ Array Array::view_of(std::shared_ptr<Storage> storage, Shape shape,
 }
 
 Array Array::view(Shape shape, Strides strides, int64_t offset) const {
-  return Array(make_node(node_->storage, std::move(shape), std::move(strides),
-                         offset, node_->dtype));
+  Array v(make_node(node_->storage, std::move(shape), std::move(strides),
+                    offset, node_->dtype));
+  v.node_->readonly = node_->readonly;
+  return v;
 }
 
 Array Array::alias() const {

@@ -61,6 +61,10 @@ class ARRAX_API Array {
   int64_t nbytes() const { return size() * itemsize(); }
   Device device() const { return node_->storage->device; }
   bool is_weak() const { return node_->weak; }
+  // Read-only arrays refuse writes (dispatch_into raises ValueError); views
+  // made from one are read-only too.
+  bool is_readonly() const { return node_->readonly; }
+  void set_readonly(bool r) { node_->readonly = r; }
   void set_weak(bool w) { node_->weak = w; }
   bool is_c_contiguous() const { return node_->c_contiguous; }
   bool is_f_contiguous() const { return node_->f_contiguous; }
@@ -114,6 +118,7 @@ class ARRAX_API Array {
     int64_t size = 1;
     Dtype dtype = Dtype::Float64;
     bool weak = false;
+    bool readonly = false;  // NumPy's WRITEABLE flag, inverted
     bool c_contiguous = true;
     bool f_contiguous = true;
     std::shared_ptr<AutogradMeta> autograd;

@@ -100,6 +100,9 @@ void dispatch_into(std::shared_ptr<Primitive> p, std::span<const Array> inputs,
                        std::to_string(i) + " must have shape " +
                        shape_str(specs[i].shape) + " and dtype " +
                        dtype_name(specs[i].dtype));
+    if (outputs[i].is_readonly())
+      throw ValueError(std::string("[") + p->name() +
+                       "] assignment destination is read-only");
     if (!(outputs[i].device() == dev))
       throw ValueError(std::string("[") + p->name() +
                        "] output is on " + outputs[i].device().str() +

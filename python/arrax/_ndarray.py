@@ -93,10 +93,11 @@ def _to(self, *args, device=None, dtype=None, copy=False, non_blocking=False):
 class flagsobj:
     """NumPy's ``ndarray.flags``: mapping access (``flags['C_CONTIGUOUS']``,
     one-letter keys too) and attributes (``flags.c_contiguous``). A snapshot
-    taken when ``a.flags`` is read. arrax arrays are always writeable and
-    aligned; see Note [OWNDATA and base] for OWNDATA."""
+    taken when ``a.flags`` is read, except WRITEABLE, which can be set
+    (``a.flags.writeable = False``) and is read live. arrax arrays are
+    always aligned; see Note [OWNDATA and base] for OWNDATA."""
 
-    __slots__ = ("_c", "_f", "_own")
+    __slots__ = ("_c", "_f", "_own", "_arr")
 
     _KEYS = {
         "C": "C_CONTIGUOUS",
@@ -116,6 +117,7 @@ class flagsobj:
         self._c = arr._c_contiguous
         self._f = arr._f_contiguous
         self._own = _core._owns_data(arr)
+        self._arr = arr
 
     def _get(self, key):
         key = self._KEYS.get(key, key)
@@ -125,14 +127,18 @@ class flagsobj:
             return self._f
         if key == "OWNDATA":
             return self._own
-        if key in ("WRITEABLE", "ALIGNED", "BEHAVED"):
+        if key == "WRITEABLE":
+            return not _core._readonly(self._arr)
+        if key == "ALIGNED":
             return True
+        if key == "BEHAVED":
+            return not _core._readonly(self._arr)
         if key == "WRITEBACKIFCOPY":
             return False
         if key == "CARRAY":
-            return self._c
+            return self._c and not _core._readonly(self._arr)
         if key == "FARRAY":
-            return self._f and not self._c
+            return self._f and not self._c and not _core._readonly(self._arr)
         if key == "FNC":
             return self._f and not self._c
         if key == "FORC":
@@ -146,10 +152,11 @@ class flagsobj:
 
     def __setitem__(self, key, value):
         key = self._KEYS.get(key, key)
-        if key in ("WRITEABLE", "ALIGNED") and value:
+        if key == "ALIGNED" and value:
             return
         if key == "WRITEABLE":
-            raise ValueError("[flags] arrax arrays are always writeable")
+            _core._set_readonly(self._arr, not value)
+            return
         if key == "WRITEBACKIFCOPY" and not value:
             return
         raise ValueError(f"[flags] cannot set flag {key!r} on an arrax array")
@@ -537,7 +544,7 @@ def from_dlpack(x, /, *, device=None, copy=None):
     ``__dlpack__`` (NumPy, PyTorch, CuPy, JAX arrays) or a DLPack capsule.
     Zero-copy unless `copy` is true or `device` differs. NumPy arrays of
     ml_dtypes.bfloat16 (which NumPy cannot export) are taken as well.
-    Read-only memory is copied (arrax arrays are always writeable)."""
+    Read-only memory gives a read-only array."""
     if isinstance(x, ndarray):
         arr = x
     elif isinstance(x, numpy.ndarray) and x.dtype == _BF16:

@@ -194,7 +194,8 @@ nb::object to_numpy(const Array& a0) {
   iface["shape"] = nb::tuple(shape);
   iface["strides"] = nb::tuple(strides);
   iface["typestr"] = typestr;
-  iface["data"] = nb::make_tuple(reinterpret_cast<uintptr_t>(a.data()), false);
+  iface["data"] = nb::make_tuple(reinterpret_cast<uintptr_t>(a.data()),
+                                 a.is_readonly());
   iface["version"] = 3;
   nb::object holder = nb::module_::import_("arrax._interop").attr("_Holder")(
       iface, nb::cast(a));

@@ -289,7 +289,7 @@ nb::object getitem_py(const Array& a, nb::handle key) {
 // a[i, ...] = x for a Python float, or int within range, or bool, on the
 // CPU: one store. Anything else (and any error) takes the general path.
 bool set_element_fast(const Array& a, nb::handle key, nb::handle value) {
-  if (!a.device().is_cpu()) return false;
+  if (!a.device().is_cpu() || a.is_readonly()) return false;
   PyObject* o = value.ptr();
   bool is_float = PyFloat_CheckExact(o), is_int = PyLong_CheckExact(o);
   if (!is_float && !is_int && !PyBool_Check(o)) return false;

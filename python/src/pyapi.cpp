@@ -83,8 +83,11 @@ nb::object storage_owner(const Array& a) {
 Array reinterpret(const Array& a, nb::handle dtype) {
   Dtype dt = to_dtype(dtype, "view");
   const int64_t old_size = a.itemsize(), new_size = itemsize(dt);
-  if (new_size == old_size)
-    return Array::view_of(a.storage(), a.shape(), a.strides(), a.offset(), dt);
+  if (new_size == old_size) {
+    Array v = Array::view_of(a.storage(), a.shape(), a.strides(), a.offset(), dt);
+    v.set_readonly(a.is_readonly());
+    return v;
+  }
   // NumPy's rule: the last axis must be contiguous and its length in bytes
   // a multiple of the new item size; it is rescaled, the others kept.
   if (a.ndim() == 0)
@@ -118,7 +121,9 @@ Array reinterpret(const Array& a, nb::handle dtype) {
   if (off % new_size != 0)
     throw ValueError(
         "[view] the view's offset is not a multiple of the new item size");
-  return Array::view_of(a.storage(), shape, strides, off / new_size, dt);
+  Array v = Array::view_of(a.storage(), shape, strides, off / new_size, dt);
+  v.set_readonly(a.is_readonly());
+  return v;
 }
 
 // ---- DLPack ----------------------------------------------------------------
@@ -302,7 +307,8 @@ nb::object to_dlpack(const Array& a, bool versioned, bool copied) {
     t->version = {1, 0};
     t->manager_ctx = ctx;
     t->deleter = delete_versioned;
-    t->flags = copied ? kDLFlagIsCopied : 0;
+    t->flags = (copied ? kDLFlagIsCopied : 0) |
+               (a.is_readonly() ? kDLFlagReadOnly : 0);
     fill_tensor(t->dl_tensor, ctx);
     cap = PyCapsule_New(t, "dltensor_versioned", versioned_capsule_destructor);
     if (!cap) delete_versioned(t);
@@ -404,9 +410,7 @@ Array from_dlpack_capsule(nb::handle cap) {
   storage->deleter = release_import;
   storage->ctx = new ImportCtx{raw, versioned};
   Array a = Array::view_of(storage, shape, strides, 0, dt);
-  // arrax has no read-only arrays: copy read-only memory rather than let
-  // writes reach it.
-  if (flags & kDLFlagReadOnly) return copy(a);
+  if (flags & kDLFlagReadOnly) a.set_readonly(true);
   return a;
 }
 
@@ -500,7 +504,9 @@ int array_getbuffer(PyObject* self, Py_buffer* view, int flags) {
   view->obj = Py_NewRef(self);
   view->len = static_cast<Py_ssize_t>(a.nbytes());
   view->itemsize = a.itemsize();
-  view->readonly = 0;
+  if (a.is_readonly() && (flags & PyBUF_WRITABLE) == PyBUF_WRITABLE)
+    return set_buffer_error("[buffer] the array is read-only");
+  view->readonly = a.is_readonly() ? 1 : 0;
   view->ndim = nd;
   view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(fmt) : nullptr;
   view->shape = (flags & PyBUF_ND) == PyBUF_ND ? dims : nullptr;
@@ -529,6 +535,8 @@ void init_pyapi(nb::module_& m) {
   prop("imag", nb::cpp_function(&imag_get), nb::cpp_function(&imag_set));
 
   m.def("_owns_data", &owns_data);
+  m.def("_readonly", [](const Array& a) { return a.is_readonly(); });
+  m.def("_set_readonly", [](Array& a, bool r) { a.set_readonly(r); });
   m.def("_storage_owner", &storage_owner);
   m.def("_reinterpret", &reinterpret);
   m.def("_storage_nbytes", [](const Array& a) {

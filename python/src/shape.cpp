@@ -534,7 +534,11 @@ void init_shape(nb::module_& m) {
         throw ValueError(
             "[broadcast_to] all elements of broadcast shape must be "
             "non-negative");
-    return broadcast_to(to_array(a, "broadcast_to"), s);
+    // NumPy's broadcast_to returns a read-only view.
+    Array r = broadcast_to(to_array(a, "broadcast_to"), s);
+    r = r.alias();
+    r.set_readonly(true);
+    return r;
   });
   m.def("_broadcast_arrays", [](nb::args args) {
     Arrays in;

@@ -242,9 +242,12 @@ def test_flags_mapping_and_attributes():
         f["NOPE"]
     with pytest.raises(AttributeError):
         f.nope
+    a.flags.writeable = False
+    assert not a.flags.writeable and not a.flags.behaved
+    a.flags.writeable = True
+    assert a.flags.writeable
     with pytest.raises(ValueError):
-        a.flags.writeable = False
-    a.flags.writeable = True  # a no-op, as in NumPy
+        a.flags.owndata = False
 
 
 def test_base():
@@ -528,12 +531,14 @@ def test_dlpack_bfloat16_numpy():
 
 
 @cpu_only
-def test_dlpack_readonly_numpy_is_copied():
+def test_dlpack_readonly_numpy_stays_read_only():
     n = numpy.arange(4.0)
     n.flags.writeable = False
     a = arrax.from_dlpack(n)
-    assert a._data_ptr != n.ctypes.data
+    assert a._data_ptr == n.ctypes.data and not a.flags.writeable
     assert numpy.array_equal(host(a), n)
+    with pytest.raises(ValueError, match="read-only"):
+        a[0] = 1.0
 
 
 def test_dlpack_keeps_memory_alive():
@@ -782,3 +787,39 @@ def test_view_of_0d_needs_same_itemsize():
     assert float(a.view("int64")) == float(numpy.float64(1.5).view("int64"))
     with pytest.raises(ValueError, match=r"^\[view\]"):
         a.view("int32")
+
+
+def test_read_only_arrays_refuse_writes():
+    a = arrax.arange(6.0).reshape(2, 3)
+    a.flags.writeable = False
+    assert not a.flags.writeable and not a.flags["W"]
+    assert not a[0].flags.writeable and not a.T.flags.writeable
+    writes = [
+        lambda: a.__setitem__(0, 1.0),
+        lambda: a.__setitem__((0, 1), 1.0),
+        lambda: a[0].__setitem__(0, 5),
+        lambda: a.T.__setitem__((0, 0), 5),
+        lambda: a.__setitem__(a > 1, 0),
+        lambda: a.__setitem__([0], 0),
+        lambda: a.__iadd__(1),
+        lambda: arrax.add(a, 1, out=a),
+        lambda: a.fill(0),
+        lambda: arrax.copyto(a, 1.0),
+        lambda: arrax.put(a, [0], [1.0]),
+        lambda: arrax.add.at(a, [0], 1),
+    ]
+    for w in writes:
+        with pytest.raises(ValueError, match="read-only"):
+            w()
+    numpy.testing.assert_array_equal(numpy.asarray(a), numpy.arange(6.0).reshape(2, 3))
+    assert not numpy.asarray(a).flags.writeable
+    a.flags.writeable = True
+    a[0, 0] = 9.0
+    assert float(a[0, 0]) == 9.0
+
+
+def test_broadcast_to_is_read_only_like_numpy():
+    b = arrax.broadcast_to(arrax.arange(3.0), (2, 3))
+    assert b.flags.writeable == numpy.broadcast_to(numpy.arange(3.0), (2, 3)).flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        b[0, 0] = 1.0
