@@ -59,24 +59,19 @@ std::vector<std::string> candidate_dirs() {
   return dirs;
 }
 
-void* open_cublas(std::string& where) {
+// Opens libcublas and (first, from the same place) libcublasLt.
+void* open_cublas(std::string& where, void*& lt_handle) {
   const char* versions[] = {"13", "12"};
-  for (const char* v : versions) {
-    std::string lt = std::string("libcublasLt.so.") + v;
-    std::string lib = std::string("libcublas.so.") + v;
-    dlopen(lt.c_str(), RTLD_NOW | RTLD_GLOBAL);
-    if (void* h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL)) {
-      where = lib;
-      return h;
-    }
-  }
-  for (const std::string& dir : candidate_dirs())
+  std::vector<std::string> prefixes = {""};
+  for (const std::string& dir : candidate_dirs()) prefixes.push_back(dir + "/");
+  for (const std::string& pre : prefixes)
     for (const char* v : versions) {
-      std::string lt = dir + "/libcublasLt.so." + v;
-      std::string lib = dir + "/libcublas.so." + v;
-      dlopen(lt.c_str(), RTLD_NOW | RTLD_GLOBAL);
+      std::string lt = pre + "libcublasLt.so." + v;
+      std::string lib = pre + "libcublas.so." + v;
+      void* hl = dlopen(lt.c_str(), RTLD_NOW | RTLD_GLOBAL);
       if (void* h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL)) {
         where = lib;
+        lt_handle = hl;
         return h;
       }
     }
@@ -84,7 +79,8 @@ void* open_cublas(std::string& where) {
 }
 
 void load_cublas(Cublas& c) {
-  void* h = open_cublas(c.path);
+  void* hl = nullptr;
+  void* h = open_cublas(c.path, hl);
   if (!h) {
     c.error =
         "no libcublas.so.13 or .12 on the loader's path, in $CUDA_HOME/lib64, "
@@ -114,6 +110,25 @@ void load_cublas(Cublas& c) {
   ARRAX_CUBLAS_FN(cublasGetStatusString, false)
 #undef ARRAX_CUBLAS_FN
   c.loaded = ok;
+  if (!hl) return;
+  bool lt_ok = true;
+#define ARRAX_CUBLASLT_FN(name)                                 \
+  c.name = reinterpret_cast<decltype(c.name)>(dlsym(hl, #name)); \
+  lt_ok = lt_ok && c.name != nullptr;
+  ARRAX_CUBLASLT_FN(cublasLtCreate)
+  ARRAX_CUBLASLT_FN(cublasLtMatmulDescCreate)
+  ARRAX_CUBLASLT_FN(cublasLtMatmulDescDestroy)
+  ARRAX_CUBLASLT_FN(cublasLtMatmulDescSetAttribute)
+  ARRAX_CUBLASLT_FN(cublasLtMatrixLayoutCreate)
+  ARRAX_CUBLASLT_FN(cublasLtMatrixLayoutDestroy)
+  ARRAX_CUBLASLT_FN(cublasLtMatrixLayoutSetAttribute)
+  ARRAX_CUBLASLT_FN(cublasLtMatmulPreferenceCreate)
+  ARRAX_CUBLASLT_FN(cublasLtMatmulPreferenceDestroy)
+  ARRAX_CUBLASLT_FN(cublasLtMatmulPreferenceSetAttribute)
+  ARRAX_CUBLASLT_FN(cublasLtMatmulAlgoGetHeuristic)
+  ARRAX_CUBLASLT_FN(cublasLtMatmul)
+#undef ARRAX_CUBLASLT_FN
+  c.lt = lt_ok;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // cuBLAS, loaded with dlopen like the driver (driver.h), so that the plugin
 // loads where cuBLAS is missing; only a matrix product then fails, with
 // "[matmul] cuBLAS was not found (...)".
+#include <cublasLt.h>
 #include <cublas_v2.h>
 
 #include <string>
@@ -32,6 +33,43 @@ struct Cublas {
       cudaDataType, int, long long int, int, cublasComputeType_t,
       cublasGemmAlgo_t) = nullptr;
   const char* (*cublasGetStatusString)(cublasStatus_t) = nullptr;
+  // cuBLASLt (libcublasLt, loaded beside libcublas); `lt` is false where it
+  // is missing, and products then use cublasGemmEx alone.
+  bool lt = false;
+  cublasStatus_t (*cublasLtCreate)(cublasLtHandle_t*) = nullptr;
+  cublasStatus_t (*cublasLtMatmulDescCreate)(cublasLtMatmulDesc_t*,
+                                             cublasComputeType_t,
+                                             cudaDataType_t) = nullptr;
+  cublasStatus_t (*cublasLtMatmulDescDestroy)(cublasLtMatmulDesc_t) = nullptr;
+  cublasStatus_t (*cublasLtMatmulDescSetAttribute)(
+      cublasLtMatmulDesc_t, cublasLtMatmulDescAttributes_t, const void*,
+      size_t) = nullptr;
+  cublasStatus_t (*cublasLtMatrixLayoutCreate)(cublasLtMatrixLayout_t*,
+                                               cudaDataType, uint64_t,
+                                               uint64_t, int64_t) = nullptr;
+  cublasStatus_t (*cublasLtMatrixLayoutDestroy)(cublasLtMatrixLayout_t) =
+      nullptr;
+  cublasStatus_t (*cublasLtMatrixLayoutSetAttribute)(
+      cublasLtMatrixLayout_t, cublasLtMatrixLayoutAttribute_t, const void*,
+      size_t) = nullptr;
+  cublasStatus_t (*cublasLtMatmulPreferenceCreate)(
+      cublasLtMatmulPreference_t*) = nullptr;
+  cublasStatus_t (*cublasLtMatmulPreferenceDestroy)(
+      cublasLtMatmulPreference_t) = nullptr;
+  cublasStatus_t (*cublasLtMatmulPreferenceSetAttribute)(
+      cublasLtMatmulPreference_t, cublasLtMatmulPreferenceAttributes_t,
+      const void*, size_t) = nullptr;
+  cublasStatus_t (*cublasLtMatmulAlgoGetHeuristic)(
+      cublasLtHandle_t, cublasLtMatmulDesc_t, cublasLtMatrixLayout_t,
+      cublasLtMatrixLayout_t, cublasLtMatrixLayout_t, cublasLtMatrixLayout_t,
+      cublasLtMatmulPreference_t, int, cublasLtMatmulHeuristicResult_t[],
+      int*) = nullptr;
+  cublasStatus_t (*cublasLtMatmul)(
+      cublasLtHandle_t, cublasLtMatmulDesc_t, const void*, const void*,
+      cublasLtMatrixLayout_t, const void*, cublasLtMatrixLayout_t,
+      const void*, const void*, cublasLtMatrixLayout_t, void*,
+      cublasLtMatrixLayout_t, const cublasLtMatmulAlgo_t*, void*, size_t,
+      cudaStream_t) = nullptr;
 };
 
 // Loaded once (on first use, never at import); check `.loaded`.

@@ -2,8 +2,12 @@
 // cublasGemmStridedBatchedEx) for the float and complex dtypes, a tiled
 // kernel of our own (device/matmul.cuh) for integers and bool.
 #include <algorithm>
+#include <array>
 #include <climits>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -237,6 +241,164 @@ GemmTypes gemm_types(Dtype dt) {
                   dtype_name(dt));
 }
 
+// ---- cuBLASLt ------------------------------------------------------------
+
+// Note [cuBLASLt for real products]
+// Real float products go through cublasLtMatmul with the algorithm its
+// heuristic ranks first for the shapes, strides, pointer alignments and
+// workspace (as PyTorch does), cached per such key; complex ones, and any
+// product the heuristic has no algorithm for, use cublasGemmEx. Set
+// ARRAX_CUBLASLT=0 to use cublasGemmEx throughout.
+bool lt_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("ARRAX_CUBLASLT");
+    return !(v && std::string(v) == "0");
+  }();
+  return on && cublas().lt;
+}
+
+cublasLtHandle_t lt_handle(CudaBackend& b, int dev) {
+  static std::mutex mutex;
+  static std::vector<cublasLtHandle_t> handles;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (static_cast<int>(handles.size()) <= dev)
+    handles.resize(static_cast<size_t>(dev) + 1, nullptr);
+  if (!handles[dev]) {
+    b.state(dev);
+    cublasLtHandle_t h = nullptr;
+    check_cublas(cublas().cublasLtCreate(&h), "cublasLtCreate");
+    handles[dev] = h;
+  }
+  return handles[dev];
+}
+
+// The largest power of two (at most 256) dividing the address.
+uint32_t alignment(const void* p) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  uint32_t al = 256;
+  while (al > 1 && a % al != 0) al /= 2;
+  return al;
+}
+
+struct LtDescs {
+  cublasLtMatmulDesc_t op = nullptr;
+  cublasLtMatrixLayout_t x = nullptr, y = nullptr, c = nullptr;
+  cublasLtMatmulPreference_t pref = nullptr;
+  ~LtDescs() {
+    Cublas& cb = cublas();
+    if (pref) cb.cublasLtMatmulPreferenceDestroy(pref);
+    if (c) cb.cublasLtMatrixLayoutDestroy(c);
+    if (y) cb.cublasLtMatrixLayoutDestroy(y);
+    if (x) cb.cublasLtMatrixLayoutDestroy(x);
+    if (op) cb.cublasLtMatmulDescDestroy(op);
+  }
+};
+
+struct LtGemm {
+  int dev;
+  CUstream stream;
+  cudaDataType data;
+  cublasComputeType_t compute;
+  cublasOperation_t opx, opy;
+  int M, N, K;
+  const void* alpha;
+  const void* beta;
+  const void* px;
+  int ldx;
+  int64_t sx;
+  const void* py;
+  int ldy;
+  int64_t sy;
+  void* pc;
+  int ldc;
+  int64_t sc;
+  int batch;
+  void* ws;
+  size_t ws_bytes;
+};
+
+// Runs the product with cuBLASLt; false when cuBLASLt has no algorithm for
+// it (nothing was launched then).
+bool gemm_lt(CudaBackend& b, const LtGemm& g) {
+  Cublas& cb = cublas();
+  constexpr cublasStatus_t ok = CUBLAS_STATUS_SUCCESS;
+  cudaDataType scale =
+      g.compute == CUBLAS_COMPUTE_64F ? CUDA_R_64F : CUDA_R_32F;
+  LtDescs d;
+  if (cb.cublasLtMatmulDescCreate(&d.op, g.compute, scale) != ok) return false;
+  int32_t ta = g.opx, tb = g.opy;
+  cb.cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_TRANSA, &ta,
+                                    sizeof ta);
+  cb.cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_TRANSB, &tb,
+                                    sizeof tb);
+  bool nx = g.opx == CUBLAS_OP_N, ny = g.opy == CUBLAS_OP_N;
+  if (cb.cublasLtMatrixLayoutCreate(&d.x, g.data, nx ? g.M : g.K,
+                                    nx ? g.K : g.M, g.ldx) != ok ||
+      cb.cublasLtMatrixLayoutCreate(&d.y, g.data, ny ? g.K : g.N,
+                                    ny ? g.N : g.K, g.ldy) != ok ||
+      cb.cublasLtMatrixLayoutCreate(&d.c, g.data, g.M, g.N, g.ldc) != ok)
+    return false;
+  if (g.batch > 1) {
+    int32_t count = g.batch;
+    std::pair<cublasLtMatrixLayout_t, int64_t> ls[] = {
+        {d.x, g.sx}, {d.y, g.sy}, {d.c, g.sc}};
+    for (auto& [l, step] : ls) {
+      cb.cublasLtMatrixLayoutSetAttribute(
+          l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof count);
+      cb.cublasLtMatrixLayoutSetAttribute(
+          l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &step, sizeof step);
+    }
+  }
+  uint32_t ax = alignment(g.px), ay = alignment(g.py), ac = alignment(g.pc);
+  std::array<int64_t, 18> key = {
+      g.dev, g.data, g.compute, g.opx, g.opy, g.M, g.N, g.K, g.ldx, g.ldy,
+      g.ldc, g.sx, g.sy, g.sc, g.batch, ax, ay,
+      static_cast<int64_t>(ac) << 32 | static_cast<int64_t>(g.ws_bytes)};
+  static std::mutex mutex;
+  static std::map<std::array<int64_t, 18>, std::pair<bool, cublasLtMatmulAlgo_t>>
+      cache;
+  std::pair<bool, cublasLtMatmulAlgo_t> found{false, {}};
+  bool cached = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache.find(key);
+    if (it != cache.end()) {
+      found = it->second;
+      cached = true;
+    }
+  }
+  cublasLtHandle_t h = lt_handle(b, g.dev);
+  if (!cached) {
+    if (cb.cublasLtMatmulPreferenceCreate(&d.pref) != ok) return false;
+    uint64_t ws = g.ws_bytes;
+    cb.cublasLtMatmulPreferenceSetAttribute(
+        d.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
+    std::pair<cublasLtMatmulPreferenceAttributes_t, uint32_t> al[] = {
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, ax},
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, ay},
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, ac},
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, ac}};
+    for (auto& [attr, v] : al)
+      cb.cublasLtMatmulPreferenceSetAttribute(d.pref, attr, &v, sizeof v);
+    cublasLtMatmulHeuristicResult_t r{};
+    int count = 0;
+    if (cb.cublasLtMatmulAlgoGetHeuristic(h, d.op, d.x, d.y, d.c, d.c, d.pref,
+                                          1, &r, &count) == ok &&
+        count > 0 && r.state == ok && r.workspaceSize <= g.ws_bytes)
+      found = {true, r.algo};
+    std::lock_guard<std::mutex> lock(mutex);
+    if (cache.size() > 4096) cache.clear();
+    cache[key] = found;
+  }
+  if (!found.first) return false;
+  cublasStatus_t st = cb.cublasLtMatmul(
+      h, d.op, g.alpha, g.px, d.x, g.py, d.y, g.beta, g.pc, d.c, g.pc, d.c,
+      &found.second, g.ws, g.ws_bytes, g.stream);
+  if (st == CUBLAS_STATUS_NOT_SUPPORTED) return false;
+  check_cublas(st, "cublasLtMatmul");
+  return true;
+}
+
 // 32 MiB as PyTorch gives cuBLAS on Hopper; less for small products, which
 // never split K that far.
 constexpr int64_t kWorkspaceLarge = 32 << 20;
@@ -321,7 +483,14 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
   char* pc = static_cast<char*>(c.x.data());
   AX_TRACE("matmul cublas %s batch=%lld M=%d N=%d K=%d opx=%d opy=%d",
            dtype_name(dt), (long long)nbatch, M, N, K, (int)opx, (int)opy);
-  if (nbatch == 1) {
+  bool real = !is_complex(dt);
+  if (real && lt_enabled() && nbatch <= INT_MAX &&
+      gemm_lt(b, LtGemm{dev.index, ds.stream, t.data, t.compute, opx, opy, M,
+                        N, K, alpha, beta, px, ldx, X.step, py, ldy, Y.step,
+                        pc, ldc, c.step, static_cast<int>(nbatch), ws.data(),
+                        static_cast<size_t>(ws_bytes)})) {
+    // done
+  } else if (nbatch == 1) {
     check_cublas(cb.cublasGemmEx(h, opx, opy, M, N, K, alpha, px, t.data, ldx,
                                  py, t.data, ldy, beta, pc, t.data, ldc,
                                  t.compute, CUBLAS_GEMM_DEFAULT),
