@@ -359,3 +359,35 @@ def test_precision_modes_float32():
     finally:
         arrax.set_matmul_precision(old)
     numpy.testing.assert_allclose(r, a64 @ b64, rtol=1e-12, atol=1e-11)
+
+
+@cuda
+@pytest.mark.parametrize("dtype", ["complex64", "complex128", "float32", "int16"])
+def test_vecdot_conjugating_batches(dtype):
+    # vecdot is the conjugating product of (..., 1, n) and (..., n, 1).
+    a = xp.rand((4, 3, 7), dtype)
+    b = xp.rand((3, 7), dtype, seed=1)
+    k = 7
+    for fn in [
+        lambda m, x, y: m.vecdot(x, y),
+        lambda m, x, y: m.vecdot(x[:, ::-1], y),
+        lambda m, x, y: m.vecdot(x.transpose(0, 2, 1), y.T, axis=-2),
+    ]:
+        expected = _ref(lambda p, q: fn(numpy, p, q), a, b, dtype=dtype)
+        _compare(fn(arrax, _dev(a), _dev(b)), expected, dtype, k)
+
+
+@cuda
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "bool"])
+def test_integer_long_reductions(dtype):
+    # n = m = 1 with a long k, and a sum over a long last axis (trace and
+    # einsum sums are products with a vector of ones).
+    a = xp.rand((20000,), dtype)
+    b = xp.rand((20000,), dtype, seed=1)
+    numpy.testing.assert_array_equal(
+        xp.to_numpy(arrax.dot(_dev(a), _dev(b))), numpy.dot(a, b)
+    )
+    m = xp.rand((50, 4000), dtype, seed=2)
+    numpy.testing.assert_array_equal(
+        xp.to_numpy(arrax.einsum("ij->i", _dev(m))), numpy.einsum("ij->i", m)
+    )
