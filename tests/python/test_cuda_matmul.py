@@ -391,3 +391,28 @@ def test_integer_long_reductions(dtype):
     numpy.testing.assert_array_equal(
         xp.to_numpy(arrax.einsum("ij->i", _dev(m))), numpy.einsum("ij->i", m)
     )
+
+
+@cuda
+@pytest.mark.parametrize("dtype", ["int8", "uint16", "int64", "uint64", "bool"])
+def test_integer_split_k(dtype):
+    # Few output tiles and a long K take the split-K kernels; batched and
+    # strided too.
+    rng = numpy.random.default_rng(7)
+    if dtype == "bool":
+        a = rng.random((3, 5, 3000)) < 0.001
+        b = rng.random((3000, 2)) < 0.001
+    else:
+        info = numpy.iinfo(dtype)
+        a = rng.integers(info.min, info.max, (3, 5, 3000), dtype=dtype, endpoint=True)
+        b = rng.integers(info.min, info.max, (3000, 2), dtype=dtype, endpoint=True)
+    numpy.testing.assert_array_equal(
+        xp.to_numpy(arrax.matmul(_dev(a), _dev(b))), numpy.matmul(a, b)
+    )
+    numpy.testing.assert_array_equal(
+        xp.to_numpy(arrax.matmul(_dev(a)[:, ::2], _dev(b)[:, ::-1])),
+        numpy.matmul(a[:, ::2], b[:, ::-1]),
+    )
+    out = arrax.zeros((3, 2, 5), dtype=dtype, device="cuda").transpose(0, 2, 1)
+    arrax.matmul(_dev(a), _dev(b), out=out)
+    numpy.testing.assert_array_equal(xp.to_numpy(out), numpy.matmul(a, b))

@@ -521,9 +521,13 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
 
 const std::string kMatmulSource = "#include \"matmul.cuh\"\n";
 
+// [tiled, split-K partial sums, split-K store] for one dtype.
 ModuleSpec int_module(Dtype dt) {
-  return {std::string("matmul_") + dtype_name(dt), kMatmulSource,
-          {std::string("&ax::matmul_tiled<") + device_type(dt) + ">"}};
+  std::string T = std::string("<") + device_type(dt) + ">";
+  return {std::string("matmul_") + dtype_name(dt),
+          kMatmulSource,
+          {"&ax::matmul_tiled" + T, "&ax::matmul_splitk" + T,
+           "&ax::matmul_splitk_store" + T}};
 }
 
 constexpr int kTile = 16;  // kMmTile in device/matmul.cuh
@@ -545,7 +549,6 @@ void matmul_tiled(CudaBackend& b, const Array& a, const Array& bm,
         "[matmul] more than 8 non-mergeable batch dimensions on cuda");
   StridedArg<3> bs = strided_arg<3>(plan);
   ModuleSpec spec = int_module(c.dtype());
-  CUfunction fn = b.kernel(ds, spec, spec.exprs[0]);
   void* pc = c.data();
   void* pa = a.data();
   void* pb = bm.data();
@@ -554,6 +557,41 @@ void matmul_tiled(CudaBackend& b, const Array& a, const Array& bm,
   int64_t crs = c.strides()[nd - 2], ccs = c.strides()[nd - 1];
   int64_t col_tiles = (m + kTile - 1) / kTile;
   int64_t row_tiles = (n + kTile - 1) / kTile;
+  int64_t sms = std::max(ds.sm_count, 1);
+  int64_t tiles = nbatch * row_tiles * col_tiles;
+  // Few output tiles and a long K (dot products, sums over an axis): split
+  // K across blocks so that the whole device works on it.
+  if (tiles < 2 * sms && k >= 512) {
+    int64_t splits = std::min<int64_t>((k + 255) / 256,
+                                       (4 * sms + tiles - 1) / tiles);
+    splits = std::min<int64_t>(splits, 65535 / nbatch);
+    if (splits >= 2) {
+      int64_t chunk = (k + splits - 1) / splits;
+      chunk = (chunk + kTile - 1) / kTile * kTile;
+      splits = (k + chunk - 1) / chunk;
+      Dtype dt = c.dtype();
+      int64_t wsize =
+          (dt == Dtype::Int64 || dt == Dtype::UInt64) ? 8 : 4;  // mm_acc<T>
+      int64_t total = nbatch * n * m;
+      Array acc = b.scratch(total * wsize, dev);
+      check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(acc.data()),
+                                     0, static_cast<size_t>(total * wsize),
+                                     ds.stream),
+            "cuMemsetD8Async");
+      void* pacc = acc.data();
+      CUfunction partial = b.kernel(ds, spec, spec.exprs[1]);
+      void* args1[] = {&bs,  &pacc, &pa, &pb,  &splits, &chunk, &n,
+                       &m,   &k,    &ars, &acs, &brs,    &bcs};
+      b.launch(ds, partial, static_cast<unsigned>(col_tiles),
+               static_cast<unsigned>(row_tiles),
+               static_cast<unsigned>(nbatch * splits), kTile, kTile, 0, args1);
+      CUfunction store = b.kernel(ds, spec, spec.exprs[2]);
+      void* args2[] = {&bs, &pc, &pacc, &total, &n, &m, &crs, &ccs};
+      b.launch(ds, store, total, args2);
+      return;
+    }
+  }
+  CUfunction fn = b.kernel(ds, spec, spec.exprs[0]);
   // Grid-stride in every dimension, so the grid only needs to be large
   // enough to fill the device.
   auto cap = [](int64_t v, int64_t hi) {
