@@ -17,9 +17,10 @@ void set_matmul_precision(const std::string& name) {
       g_precision.store(i);
       return;
     }
-  throw ValueError("[set_matmul_precision] expected one of 'highest', "
-                   "'tf32', 'bf16x3', got '" +
-                   name + "'");
+  throw ValueError(
+      "[set_matmul_precision] expected one of 'highest', "
+      "'tf32', 'bf16x3', got '" +
+      name + "'");
 }
 
 std::string get_matmul_precision() { return kNames[g_precision.load()]; }

@@ -4,9 +4,9 @@ skipped where no GPU is present; the precision-name tests run anywhere."""
 
 import numpy
 import pytest
+import xp
 
 import arrax
-import xp
 
 cuda = pytest.mark.skipif(not arrax.cuda.is_available(), reason="no GPU")
 
@@ -141,7 +141,7 @@ def test_matmul_views(dtype):
         (lambda m, x, y: m.matmul(x[1:4, 2:7], y[2:7, 3:9]), (a, b)),
     ]
     for fn, (x, y) in cases:
-        expected = _ref(lambda p, q: fn(numpy, p, q), x, y, dtype=dtype)
+        expected = _ref(lambda p, q, fn=fn: fn(numpy, p, q), x, y, dtype=dtype)
         got = fn(arrax, _dev(x), _dev(y))
         _compare(got, expected, dtype, 12)
 
@@ -205,20 +205,37 @@ def test_matmul_out_views(dtype):
 @cuda
 @pytest.mark.parametrize("dtype", xp.ALL)
 def test_matmul_empty(dtype):
-    for sa, sb in [((4, 0), (0, 3)), ((2, 3, 0), (0, 5)), ((0, 4), (4, 3)), ((3, 4), (4, 0)), ((0, 2, 3), (3, 2))]:
+    for sa, sb in [
+        ((4, 0), (0, 3)),
+        ((2, 3, 0), (0, 5)),
+        ((0, 4), (4, 3)),
+        ((3, 4), (4, 0)),
+        ((0, 2, 3), (3, 2)),
+    ]:
         a = xp.rand(sa, dtype) if 0 not in sa else numpy.zeros(sa, xp.npdtype(dtype))
         b = numpy.zeros(sb, xp.npdtype(dtype))
         r = xp.to_numpy(arrax.matmul(_dev(a), _dev(b)))
-        e = numpy.matmul(a, b) if dtype != "bfloat16" else numpy.matmul(
-            a.astype(numpy.float32), b.astype(numpy.float32)
-        ).astype(xp.bfloat16)
+        e = (
+            numpy.matmul(a, b)
+            if dtype != "bfloat16"
+            else numpy.matmul(a.astype(numpy.float32), b.astype(numpy.float32)).astype(
+                xp.bfloat16
+            )
+        )
         assert r.shape == e.shape and r.dtype == e.dtype
         numpy.testing.assert_array_equal(_wide(r), _wide(e))
     # k == 0 into a non-contiguous out is zeros too.
     big = arrax.ones((6, 4), dtype=dtype, device="cuda")
-    arrax.matmul(_dev(numpy.zeros((3, 0), xp.npdtype(dtype))),
-                 _dev(numpy.zeros((0, 4), xp.npdtype(dtype))), out=big[::2])
-    got = xp.to_numpy(big).astype(numpy.float64) if dtype not in xp.COMPLEX else xp.to_numpy(big)
+    arrax.matmul(
+        _dev(numpy.zeros((3, 0), xp.npdtype(dtype))),
+        _dev(numpy.zeros((0, 4), xp.npdtype(dtype))),
+        out=big[::2],
+    )
+    got = (
+        xp.to_numpy(big).astype(numpy.float64)
+        if dtype not in xp.COMPLEX
+        else xp.to_numpy(big)
+    )
     assert not got[::2].astype(bool).any()
     assert got[1::2].astype(bool).all()
 
@@ -249,9 +266,7 @@ def test_bool_matmul_is_or_of_ands():
 def test_large_batch_integers():
     a = xp.rand((300, 3, 3), "int64")
     b = xp.rand((300, 3, 3), "int64", seed=1)
-    numpy.testing.assert_array_equal(
-        xp.to_numpy(_dev(a) @ _dev(b)), numpy.matmul(a, b)
-    )
+    numpy.testing.assert_array_equal(xp.to_numpy(_dev(a) @ _dev(b)), numpy.matmul(a, b))
 
 
 # ---- the family -------------------------------------------------------------
@@ -281,7 +296,7 @@ def test_family(dtype):
         (lambda m, x, y: m.kron(x, y), (s, v.reshape(2, 3)), 1),
     ]
     for fn, args, k in cases:
-        expected = _ref(lambda *p: fn(numpy, *p), *args, dtype=dtype)
+        expected = _ref(lambda *p, fn=fn: fn(numpy, *p), *args, dtype=dtype)
         got = fn(arrax, *[_dev(x) for x in args])
         _compare(got, expected, dtype, k)
 
@@ -296,7 +311,9 @@ def test_trace_and_einsum_sums(dtype):
         _wide(xp.to_numpy(got)), _wide(numpy.asarray(e)), rtol=1e-5
     )
     got = arrax.einsum("ii->i", _dev(s))
-    numpy.testing.assert_array_equal(_wide(xp.to_numpy(got)), _wide(numpy.einsum("ii->i", s)))
+    numpy.testing.assert_array_equal(
+        _wide(xp.to_numpy(got)), _wide(numpy.einsum("ii->i", s))
+    )
 
 
 @cuda
@@ -373,7 +390,7 @@ def test_vecdot_conjugating_batches(dtype):
         lambda m, x, y: m.vecdot(x[:, ::-1], y),
         lambda m, x, y: m.vecdot(x.transpose(0, 2, 1), y.T, axis=-2),
     ]:
-        expected = _ref(lambda p, q: fn(numpy, p, q), a, b, dtype=dtype)
+        expected = _ref(lambda p, q, fn=fn: fn(numpy, p, q), a, b, dtype=dtype)
         _compare(fn(arrax, _dev(a), _dev(b)), expected, dtype, k)
 
 

@@ -93,8 +93,8 @@ void load_cublas(Cublas& c) {
     void* p = dlsym(h, s);
     if (!p && required) {
       ok = false;
-      c.error = std::string("cuBLAS entry point ") + s + " not found in " +
-                c.path;
+      c.error =
+          std::string("cuBLAS entry point ") + s + " not found in " + c.path;
     }
     return p;
   };
@@ -112,7 +112,7 @@ void load_cublas(Cublas& c) {
   c.loaded = ok;
   if (!hl) return;
   bool lt_ok = true;
-#define ARRAX_CUBLASLT_FN(name)                                 \
+#define ARRAX_CUBLASLT_FN(name)                                  \
   c.name = reinterpret_cast<decltype(c.name)>(dlsym(hl, #name)); \
   lt_ok = lt_ok && c.name != nullptr;
   ARRAX_CUBLASLT_FN(cublasLtCreate)
@@ -146,8 +146,8 @@ void check_cublas(cublasStatus_t r, const char* what) {
   if (r == CUBLAS_STATUS_SUCCESS) return;
   const char* msg = nullptr;
   if (cublas().cublasGetStatusString) msg = cublas().cublasGetStatusString(r);
-  std::string m = std::string("[matmul] ") + what + " failed: " +
-                  (msg ? msg : "cuBLAS error") + " (" +
+  std::string m = std::string("[matmul] ") + what +
+                  " failed: " + (msg ? msg : "cuBLAS error") + " (" +
                   std::to_string(static_cast<int>(r)) + ")";
   if (r == CUBLAS_STATUS_ALLOC_FAILED) throw MemoryError(m);
   throw ValueError(m);

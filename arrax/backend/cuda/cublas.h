@@ -20,18 +20,16 @@ struct Cublas {
                                           size_t) = nullptr;
   cublasStatus_t (*cublasSetMathMode)(cublasHandle_t, cublasMath_t) = nullptr;
   cublasStatus_t (*cublasGemmEx)(cublasHandle_t, cublasOperation_t,
-                                 cublasOperation_t, int, int, int,
-                                 const void*, const void*, cudaDataType,
-                                 int, const void*, cudaDataType, int,
-                                 const void*, void*, cudaDataType, int,
-                                 cublasComputeType_t,
+                                 cublasOperation_t, int, int, int, const void*,
+                                 const void*, cudaDataType, int, const void*,
+                                 cudaDataType, int, const void*, void*,
+                                 cudaDataType, int, cublasComputeType_t,
                                  cublasGemmAlgo_t) = nullptr;
   cublasStatus_t (*cublasGemmStridedBatchedEx)(
       cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
-      const void*, const void*, cudaDataType, int, long long int,
-      const void*, cudaDataType, int, long long int, const void*, void*,
-      cudaDataType, int, long long int, int, cublasComputeType_t,
-      cublasGemmAlgo_t) = nullptr;
+      const void*, const void*, cudaDataType, int, long long int, const void*,
+      cudaDataType, int, long long int, const void*, void*, cudaDataType, int,
+      long long int, int, cublasComputeType_t, cublasGemmAlgo_t) = nullptr;
   const char* (*cublasGetStatusString)(cublasStatus_t) = nullptr;
   // cuBLASLt (libcublasLt, loaded beside libcublas); `lt` is false where it
   // is missing, and products then use cublasGemmEx alone.
@@ -45,8 +43,8 @@ struct Cublas {
       cublasLtMatmulDesc_t, cublasLtMatmulDescAttributes_t, const void*,
       size_t) = nullptr;
   cublasStatus_t (*cublasLtMatrixLayoutCreate)(cublasLtMatrixLayout_t*,
-                                               cudaDataType, uint64_t,
-                                               uint64_t, int64_t) = nullptr;
+                                               cudaDataType, uint64_t, uint64_t,
+                                               int64_t) = nullptr;
   cublasStatus_t (*cublasLtMatrixLayoutDestroy)(cublasLtMatrixLayout_t) =
       nullptr;
   cublasStatus_t (*cublasLtMatrixLayoutSetAttribute)(
@@ -66,10 +64,9 @@ struct Cublas {
       int*) = nullptr;
   cublasStatus_t (*cublasLtMatmul)(
       cublasLtHandle_t, cublasLtMatmulDesc_t, const void*, const void*,
-      cublasLtMatrixLayout_t, const void*, cublasLtMatrixLayout_t,
-      const void*, const void*, cublasLtMatrixLayout_t, void*,
-      cublasLtMatrixLayout_t, const cublasLtMatmulAlgo_t*, void*, size_t,
-      cudaStream_t) = nullptr;
+      cublasLtMatrixLayout_t, const void*, cublasLtMatrixLayout_t, const void*,
+      const void*, cublasLtMatrixLayout_t, void*, cublasLtMatrixLayout_t,
+      const cublasLtMatmulAlgo_t*, void*, size_t, cudaStream_t) = nullptr;
 };
 
 // Loaded once (on first use, never at import); check `.loaded`.

@@ -146,8 +146,7 @@ void fill_zero(CudaBackend& b, const Array& c) {
   DeviceState& ds = b.state(c.device().index);
   if (c.is_c_contiguous()) {
     check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(c.data()), 0,
-                                   static_cast<size_t>(c.nbytes()),
-                                   ds.stream),
+                                   static_cast<size_t>(c.nbytes()), ds.stream),
           "cuMemsetD8Async");
     return;
   }
@@ -222,20 +221,27 @@ struct GemmTypes {
 
 GemmTypes gemm_types(Dtype dt) {
   switch (dt) {
-    case Dtype::Float16: return {CUDA_R_16F, CUBLAS_COMPUTE_32F};
-    case Dtype::BFloat16: return {CUDA_R_16BF, CUBLAS_COMPUTE_32F};
+    case Dtype::Float16:
+      return {CUDA_R_16F, CUBLAS_COMPUTE_32F};
+    case Dtype::BFloat16:
+      return {CUDA_R_16BF, CUBLAS_COMPUTE_32F};
     case Dtype::Float32:
       switch (matmul_precision()) {
         case MatmulPrecision::Tf32:
           return {CUDA_R_32F, CUBLAS_COMPUTE_32F_FAST_TF32};
         case MatmulPrecision::Bf16x3:
           return {CUDA_R_32F, CUBLAS_COMPUTE_32F_FAST_16BF};
-        default: return {CUDA_R_32F, CUBLAS_COMPUTE_32F};
+        default:
+          return {CUDA_R_32F, CUBLAS_COMPUTE_32F};
       }
-    case Dtype::Float64: return {CUDA_R_64F, CUBLAS_COMPUTE_64F};
-    case Dtype::Complex64: return {CUDA_C_32F, CUBLAS_COMPUTE_32F};
-    case Dtype::Complex128: return {CUDA_C_64F, CUBLAS_COMPUTE_64F};
-    default: break;
+    case Dtype::Float64:
+      return {CUDA_R_64F, CUBLAS_COMPUTE_64F};
+    case Dtype::Complex64:
+      return {CUDA_C_32F, CUBLAS_COMPUTE_32F};
+    case Dtype::Complex128:
+      return {CUDA_C_64F, CUBLAS_COMPUTE_64F};
+    default:
+      break;
   }
   throw TypeError(std::string("[matmul] no cuBLAS product for dtype ") +
                   dtype_name(dt));
@@ -343,19 +349,35 @@ bool gemm_lt(CudaBackend& b, const LtGemm& g) {
     std::pair<cublasLtMatrixLayout_t, int64_t> ls[] = {
         {d.x, g.sx}, {d.y, g.sy}, {d.c, g.sc}};
     for (auto& [l, step] : ls) {
-      cb.cublasLtMatrixLayoutSetAttribute(
-          l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof count);
+      cb.cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT,
+                                          &count, sizeof count);
       cb.cublasLtMatrixLayoutSetAttribute(
           l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &step, sizeof step);
     }
   }
   uint32_t ax = alignment(g.px), ay = alignment(g.py), ac = alignment(g.pc);
   std::array<int64_t, 18> key = {
-      g.dev, g.data, g.compute, g.opx, g.opy, g.M, g.N, g.K, g.ldx, g.ldy,
-      g.ldc, g.sx, g.sy, g.sc, g.batch, ax, ay,
+      g.dev,
+      g.data,
+      g.compute,
+      g.opx,
+      g.opy,
+      g.M,
+      g.N,
+      g.K,
+      g.ldx,
+      g.ldy,
+      g.ldc,
+      g.sx,
+      g.sy,
+      g.sc,
+      g.batch,
+      ax,
+      ay,
       static_cast<int64_t>(ac) << 32 | static_cast<int64_t>(g.ws_bytes)};
   static std::mutex mutex;
-  static std::map<std::array<int64_t, 18>, std::pair<bool, cublasLtMatmulAlgo_t>>
+  static std::map<std::array<int64_t, 18>,
+                  std::pair<bool, cublasLtMatmulAlgo_t>>
       cache;
   std::pair<bool, cublasLtMatmulAlgo_t> found{false, {}};
   bool cached = false;
@@ -452,13 +474,13 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
   DeviceState& ds = b.state(dev.index);
   cublasHandle_t h = handle(b, dev.index);
   check_cublas(cb.cublasSetStream_v2(h, ds.stream), "cublasSetStream");
-  int64_t ws_bytes = n * m * k >= (int64_t(1) << 24) ? kWorkspaceLarge
-                                                      : kWorkspaceSmall;
+  int64_t ws_bytes =
+      n * m * k >= (int64_t(1) << 24) ? kWorkspaceLarge : kWorkspaceSmall;
   Array ws = b.scratch(ws_bytes, dev);
   // cublasSetStream resets the workspace, so it is set after it.
-  check_cublas(cb.cublasSetWorkspace_v2(h, ws.data(),
-                                        static_cast<size_t>(ws_bytes)),
-               "cublasSetWorkspace");
+  check_cublas(
+      cb.cublasSetWorkspace_v2(h, ws.data(), static_cast<size_t>(ws_bytes)),
+      "cublasSetWorkspace");
 
   GemmTypes t = gemm_types(dt);
   // alpha = 1, beta = 0 in the scale type (float for 32F compute, double
@@ -485,9 +507,28 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
            dtype_name(dt), (long long)nbatch, M, N, K, (int)opx, (int)opy);
   bool real = !is_complex(dt);
   if (real && lt_enabled() && nbatch <= INT_MAX &&
-      gemm_lt(b, LtGemm{dev.index, ds.stream, t.data, t.compute, opx, opy, M,
-                        N, K, alpha, beta, px, ldx, X.step, py, ldy, Y.step,
-                        pc, ldc, c.step, static_cast<int>(nbatch), ws.data(),
+      gemm_lt(b, LtGemm{dev.index,
+                        ds.stream,
+                        t.data,
+                        t.compute,
+                        opx,
+                        opy,
+                        M,
+                        N,
+                        K,
+                        alpha,
+                        beta,
+                        px,
+                        ldx,
+                        X.step,
+                        py,
+                        ldy,
+                        Y.step,
+                        pc,
+                        ldc,
+                        c.step,
+                        static_cast<int>(nbatch),
+                        ws.data(),
                         static_cast<size_t>(ws_bytes)})) {
     // done
   } else if (nbatch == 1) {
@@ -500,13 +541,12 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
     constexpr int64_t kChunk = int64_t(1) << 30;
     for (int64_t b0 = 0; b0 < nbatch; b0 += kChunk) {
       int count = static_cast<int>(std::min(kChunk, nbatch - b0));
-      check_cublas(
-          cb.cublasGemmStridedBatchedEx(
-              h, opx, opy, M, N, K, alpha, px + b0 * X.step * isz, t.data,
-              ldx, X.step, py + b0 * Y.step * isz, t.data, ldy, Y.step, beta,
-              pc + b0 * c.step * isz, t.data, ldc, c.step, count, t.compute,
-              CUBLAS_GEMM_DEFAULT),
-          "cublasGemmStridedBatchedEx");
+      check_cublas(cb.cublasGemmStridedBatchedEx(
+                       h, opx, opy, M, N, K, alpha, px + b0 * X.step * isz,
+                       t.data, ldx, X.step, py + b0 * Y.step * isz, t.data, ldy,
+                       Y.step, beta, pc + b0 * c.step * isz, t.data, ldc,
+                       c.step, count, t.compute, CUBLAS_GEMM_DEFAULT),
+                   "cublasGemmStridedBatchedEx");
     }
   }
   if (!c.x.is(c_in)) {
@@ -562,8 +602,8 @@ void matmul_tiled(CudaBackend& b, const Array& a, const Array& bm,
   // Few output tiles and a long K (dot products, sums over an axis): split
   // K across blocks so that the whole device works on it.
   if (tiles < 2 * sms && k >= 512) {
-    int64_t splits = std::min<int64_t>((k + 255) / 256,
-                                       (4 * sms + tiles - 1) / tiles);
+    int64_t splits =
+        std::min<int64_t>((k + 255) / 256, (4 * sms + tiles - 1) / tiles);
     splits = std::min<int64_t>(splits, 65535 / nbatch);
     if (splits >= 2) {
       int64_t chunk = (k + splits - 1) / splits;
@@ -580,8 +620,8 @@ void matmul_tiled(CudaBackend& b, const Array& a, const Array& bm,
             "cuMemsetD8Async");
       void* pacc = acc.data();
       CUfunction partial = b.kernel(ds, spec, spec.exprs[1]);
-      void* args1[] = {&bs,  &pacc, &pa, &pb,  &splits, &chunk, &n,
-                       &m,   &k,    &ars, &acs, &brs,    &bcs};
+      void* args1[] = {&bs, &pacc, &pa,  &pb,  &splits, &chunk, &n,
+                       &m,  &k,    &ars, &acs, &brs,    &bcs};
       b.launch(ds, partial, static_cast<unsigned>(col_tiles),
                static_cast<unsigned>(row_tiles),
                static_cast<unsigned>(nbatch * splits), kTile, kTile, 0, args1);
@@ -602,8 +642,8 @@ void matmul_tiled(CudaBackend& b, const Array& a, const Array& bm,
   int64_t target = int64_t(std::max(ds.sm_count, 1)) * 32;
   unsigned gz = cap(std::max<int64_t>(1, target / per_batch), 65535);
   gz = cap(std::min<int64_t>(gz, nbatch), 65535);
-  void* args[] = {&bs,  &pc,  &pa,  &pb,  &nbatch, &n,   &m,
-                  &k,   &ars, &acs, &brs, &bcs,    &crs, &ccs};
+  void* args[] = {&bs, &pc,  &pa,  &pb,  &nbatch, &n,   &m,
+                  &k,  &ars, &acs, &brs, &bcs,    &crs, &ccs};
   b.launch(ds, fn, gx, gy, gz, kTile, kTile, 0, args);
 }
 
