@@ -8,6 +8,7 @@
 #include <string>
 
 #include "arrax/array.h"
+#include "arrax/matmul_precision.h"
 
 namespace arrax {
 

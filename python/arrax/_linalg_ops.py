@@ -14,10 +14,12 @@ __all__ = [
     "diagonal",
     "dot",
     "einsum",
+    "get_matmul_precision",
     "inner",
     "kron",
     "matmul",
     "outer",
+    "set_matmul_precision",
     "tensordot",
     "trace",
     "vdot",
@@ -202,3 +204,19 @@ def _diagonal_method(self, offset=0, axis1=0, axis2=1):
 ndarray.dot = _dot_method
 ndarray.trace = _trace_method
 ndarray.diagonal = _diagonal_method
+
+
+def set_matmul_precision(precision):
+    """The float32 matrix-product precision on CUDA, like
+    torch.set_float32_matmul_precision: "highest" (full float32, the
+    default), "tf32" (TensorFloat-32 tensor cores) or "bf16x3" (cuBLAS's
+    CUBLAS_COMPUTE_32F_FAST_16BF, the nearest mode it offers: inputs rounded
+    to bfloat16, float32 accumulation). The CPU ignores it and always
+    computes in full float32."""
+    _core.set_matmul_precision(precision)
+
+
+def get_matmul_precision():
+    """The current float32 matrix-product precision ("highest", "tf32" or
+    "bf16x3"); see set_matmul_precision."""
+    return _core.get_matmul_precision()

@@ -3,6 +3,7 @@
 // their argument conventions live in python/arrax/_linalg_ops.py.
 #include <nanobind/stl/optional.h>
 
+#include "arrax/matmul_precision.h"
 #include "common.h"
 
 namespace arrax::py {
@@ -71,6 +72,9 @@ nb::object imatmul_op(nb::handle self_h, nb::handle other) {
 }  // namespace
 
 void init_linalg(nb::module_& m) {
+  m.def("set_matmul_precision",
+        [](const std::string& name) { set_matmul_precision(name); });
+  m.def("get_matmul_precision", []() { return get_matmul_precision(); });
   m.def("matmul", &matmul_py, nb::arg("a"), nb::arg("b"),
         nb::arg("out") = nb::none(), nb::arg("dtype") = nb::none(),
         nb::arg("casting") = "same_kind");
