@@ -84,6 +84,16 @@ Array strong(const Array& a) {
   return s;
 }
 
+// strong(a), on `other`'s device when a is a 0-d CPU array (a Python
+// scalar) and `other` lives on a GPU: the products reshape their operands,
+// after which a CPU scalar would no longer go with any device.
+Array strong_on(const Array& a, const Array& other) {
+  Array s = strong(a);
+  if (s.ndim() == 0 && s.device().is_cpu() && !other.device().is_cpu())
+    s = to_device(s, other.device());
+  return s;
+}
+
 Dtype strong_result_type(const Array& a, const Array& b) {
   Array ab[2] = {strong(a), strong(b)};
   return result_type(ab);
@@ -151,8 +161,8 @@ Array tensordot_impl(const Array& a_in, const Array& b_in,
                      std::span<const int64_t> axes_a,
                      std::span<const int64_t> axes_b, const char* op) {
   Dtype dt = strong_result_type(a_in, b_in);
-  Array a = astype(strong(a_in), dt, false);
-  Array b = astype(strong(b_in), dt, false);
+  Array a = astype(strong_on(a_in, b_in), dt, false);
+  Array b = astype(strong_on(b_in, a_in), dt, false);
   if (axes_a.size() != axes_b.size())
     throw ValueError(std::string("[") + op + "] shape-mismatch for sum");
   SmallVector<int64_t> na, nb;
@@ -358,7 +368,7 @@ Array vecdot(const Array& a, const Array& b, int64_t axis, const Array* out,
 // ---- dot, vdot, inner, outer, tensordot, kron ------------------------------
 
 Array dot(const Array& a_in, const Array& b_in, const Array* out) {
-  Array a = strong(a_in), b = strong(b_in);
+  Array a = strong_on(a_in, b_in), b = strong_on(b_in, a_in);
   Dtype dt = strong_result_type(a, b);
   Shape result;
   int kind = 0;  // 0 scalar, 1 via matmul, 2 via tensordot
@@ -396,7 +406,7 @@ Array dot(const Array& a_in, const Array& b_in, const Array* out) {
 }
 
 Array vdot(const Array& a_in, const Array& b_in) {
-  Array a = ravel(strong(a_in)), b = ravel(strong(b_in));
+  Array a = ravel(strong_on(a_in, b_in)), b = ravel(strong_on(b_in, a_in));
   if (a.size() != b.size())
     throw ValueError("[vdot] vectors have different lengths (" +
                      std::to_string(a.size()) + " and " +
@@ -409,7 +419,7 @@ Array vdot(const Array& a_in, const Array& b_in) {
 }
 
 Array inner(const Array& a_in, const Array& b_in) {
-  Array a = strong(a_in), b = strong(b_in);
+  Array a = strong_on(a_in, b_in), b = strong_on(b_in, a_in);
   if (a.ndim() == 0 || b.ndim() == 0) return multiply_into(a, b, nullptr);
   if (a.shape()[a.ndim() - 1] != b.shape()[b.ndim() - 1])
     throw ValueError(not_aligned("inner", a, b, a.ndim() - 1, b.ndim() - 1));
@@ -418,7 +428,7 @@ Array inner(const Array& a_in, const Array& b_in) {
 }
 
 Array outer(const Array& a_in, const Array& b_in, const Array* out) {
-  Array a = ravel(strong(a_in)), b = ravel(strong(b_in));
+  Array a = ravel(strong_on(a_in, b_in)), b = ravel(strong_on(b_in, a_in));
   Array A = insert_unit_axis(a, 1), B = insert_unit_axis(b, 0);
   if (out) {
     Shape want = {a.size(), b.size()};
@@ -453,7 +463,7 @@ Array tensordot(const Array& a, const Array& b, int64_t n) {
 }
 
 Array kron(const Array& a_in, const Array& b_in) {
-  Array a = strong(a_in), b = strong(b_in);
+  Array a = strong_on(a_in, b_in), b = strong_on(b_in, a_in);
   int nd = std::max(a.ndim(), b.ndim());
   Shape sa(nd - a.ndim(), 1), sb(nd - b.ndim(), 1);
   for (int64_t v : a.shape()) sa.push_back(v);
@@ -717,7 +727,13 @@ Array einsum(const std::string& subscripts, std::span<const Array> operands,
   // Result dtype and the casts.
   Dtype dt;
   Arrays ops;
-  for (const Array& a : operands) ops.push_back(strong(a));
+  {
+    const Array* gpu = nullptr;
+    for (const Array& a : operands)
+      if (!a.device().is_cpu()) gpu = &a;
+    for (const Array& a : operands)
+      ops.push_back(gpu ? strong_on(a, *gpu) : strong(a));
+  }
   if (dtype) {
     dt = *dtype;
     for (size_t i = 0; i < ops.size(); ++i)
