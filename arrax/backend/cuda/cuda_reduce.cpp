@@ -235,8 +235,8 @@ void memset0(DeviceState& ds, void* p, size_t n) {
 
 void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
                  std::span<Array> outputs) {
-  const Array& x = inputs[0];
   Array& out = outputs[0];
+  const Array x = CudaBackend::on_device(inputs[0], out.device());
   const char* name = p.name();
   DeviceState& ds = b.state(out.device().index);
   const Dtype dt = x.dtype();
@@ -290,11 +290,59 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     (dims[k].os != 0 ? kept : red).push_back(dims[k]);
   const int64_t csz = acc_size(op, dt);
 
+  // Thread per output (t = k * m + j: k over `kd`, j over the m elements
+  // of `in`, which is kept), looping over the reduced dims `rd` in order;
+  // long reductions split over gridDim.y.
+  auto run_col = [&](const std::vector<Dim>& kd, Dim in,
+                     const std::vector<Dim>& rd) {
+    int64_t m = in.n, xs = in.xs, os = in.os;
+    int64_t nkm = product(kd) * m, nred = product(rd);
+    auto ks = strided2(kd, name);
+    auto rs = strided1(rd, 0, name);
+    const unsigned bd = 256;
+    int64_t gx = std::min<int64_t>(ceil_div(nkm, bd),
+                                   static_cast<int64_t>(ds.sm_count) * 64);
+    gx = std::max<int64_t>(gx, 1);
+    int64_t nsplit = 1;
+    const int64_t want = static_cast<int64_t>(ds.sm_count) * 2048;
+    if (gx * bd < want && nred >= 128)
+      nsplit = std::min(ceil_div(want, gx * bd), nred / 64);
+    nsplit = std::clamp<int64_t>(nsplit, 1, 65535);
+    int64_t chunk = ceil_div(nred, nsplit);
+    nsplit = ceil_div(nred, chunk);
+    Array part;
+    void* pp = nullptr;
+    if (nsplit > 1) {
+      part = b.scratch(nsplit * nkm * csz, out.device());
+      pp = part.data();
+    }
+    CUfunction f = fn("reduce_col");
+    void* args[] = {&xp, &op_, &pp, &ks, &m, &xs, &os, &rs, &nred, &nkm,
+                    &chunk, &init};
+    b.launch(ds, f, static_cast<unsigned>(gx), static_cast<unsigned>(nsplit),
+             1, bd, 1, 0, args);
+    if (nsplit > 1) {
+      std::vector<Dim> od = kd;
+      od.push_back(in);
+      auto ostr = strided1(od, 1, name);
+      CUfunction g = fn("reduce_finish_thread");
+      void* args2[] = {&pp, &op_, &ostr, &nkm, &nsplit, &init};
+      b.launch(ds, g, nkm, args2);
+    }
+  };
+
   if (inner.os == 0) {
     // Row path.
     int64_t nout = product(kept), nred = product(red), L = inner.n,
             s = inner.xs;
     int64_t N = nred * L, nsplit, chunk;
+    if (N <= 32 && nout >= static_cast<int64_t>(ds.sm_count) * 256) {
+      // Short rows, many of them: a thread per output.
+      std::vector<Dim> rd = red;
+      rd.push_back(inner);
+      run_col(kept, Dim{1, 0, 0}, rd);
+      return;
+    }
     split_rows(ds, nout, N, nsplit, chunk);
     auto ks = strided2(kept, name);
     auto rs = strided1(red, 0, name);
@@ -322,48 +370,15 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
   }
 
   // Column path: the innermost dimension is kept.
-  int64_t m = inner.n, xs = inner.xs, os = inner.os;
-  int64_t nk = product(kept), nkm = nk * m, nred = product(red);
-  auto ks = strided2(kept, name);
-  auto rs = strided1(red, 0, name);
-  const unsigned bd = 256;
-  int64_t gx = std::min<int64_t>(ceil_div(nkm, bd),
-                                 static_cast<int64_t>(ds.sm_count) * 64);
-  gx = std::max<int64_t>(gx, 1);
-  int64_t nsplit = 1;
-  const int64_t want = static_cast<int64_t>(ds.sm_count) * 2048;
-  if (gx * bd < want && nred >= 128)
-    nsplit = std::min(ceil_div(want, gx * bd), nred / 64);
-  nsplit = std::clamp<int64_t>(nsplit, 1, 65535);
-  int64_t chunk = ceil_div(nred, nsplit);
-  nsplit = ceil_div(nred, chunk);
-  Array part;
-  void* pp = nullptr;
-  if (nsplit > 1) {
-    part = b.scratch(nsplit * nkm * csz, out.device());
-    pp = part.data();
-  }
-  CUfunction f = fn("reduce_col");
-  void* args[] = {&xp, &op_, &pp, &ks, &m, &xs, &os, &rs, &nred, &nkm,
-                  &chunk, &init};
-  b.launch(ds, f, static_cast<unsigned>(gx), static_cast<unsigned>(nsplit), 1,
-           bd, 1, 0, args);
-  if (nsplit > 1) {
-    std::vector<Dim> od = kept;
-    od.push_back(inner);
-    auto ostr = strided1(od, 1, name);
-    CUfunction g = fn("reduce_finish_thread");
-    void* args2[] = {&pp, &op_, &ostr, &nkm, &nsplit, &init};
-    b.launch(ds, g, nkm, args2);
-  }
+  run_col(kept, inner, red);
 }
 
 // ---- ArgReduce ----------------------------------------------------------------
 
 void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
                     std::span<Array> outputs) {
-  const Array& x = inputs[0];
   Array& out = outputs[0];
+  const Array x = CudaBackend::on_device(inputs[0], out.device());
   const char* name = p.name();
   DeviceState& ds = b.state(out.device().index);
   const Dtype dt = x.dtype();
@@ -503,8 +518,9 @@ void run_scan(CudaBackend& b, int op, const Array& x, Array& out, int axis,
 
 void eval_scan(CudaBackend& b, Scan& p, std::span<const Array> inputs,
                std::span<Array> outputs) {
-  run_scan(b, kScanOps[static_cast<int>(p.op())], inputs[0], outputs[0],
-           p.axis(), p.name());
+  Array x = CudaBackend::on_device(inputs[0], outputs[0].device());
+  run_scan(b, kScanOps[static_cast<int>(p.op())], x, outputs[0], p.axis(),
+           p.name());
 }
 
 // ---- StdSqrt --------------------------------------------------------------------
