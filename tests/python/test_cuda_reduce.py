@@ -228,7 +228,7 @@ def test_nanargmax_all_nan_raises():
 @pytest.mark.parametrize("dtype", xp.ALL)
 @pytest.mark.parametrize("op", ["cumsum", "cumprod"])
 def test_scan(dtype, op):
-    if op == "cumprod" and dtype in ("float16", "bfloat16"):
+    if op == "cumprod" and dtype in xp.INEXACT:
         a = xp.rand((4, 5, 6), dtype, low=0.5, high=1.5)
     else:
         a = xp.rand((4, 5, 6), dtype)
@@ -273,12 +273,14 @@ def test_scan_empty():
 @pytest.mark.parametrize("dtype", ["int32", "int64", "float32", "float64",
                                    "uint8", "complex128", "float16"])
 @pytest.mark.parametrize("ufunc", ["add", "multiply", "subtract", "maximum",
-                                   "minimum", "divide", "power",
+                                   "minimum", "divide",
                                    "bitwise_xor", "logical_and", "fmax"])
 def test_ufunc_reduce_accumulate(dtype, ufunc):
     a = xp.rand((5, 6), dtype, nonzero=True)
+
     def red(m, a, axis):
         return getattr(m, ufunc).reduce(a, axis=axis)
+
     def acc(m, a, axis):
         return getattr(m, ufunc).accumulate(a, axis=axis)
     rt = 1e-2 if dtype == "float16" else 1e-5
@@ -308,7 +310,6 @@ def test_count_true():
     for n in (0, 1, 15, 16, 17, 1000, 1_000_003):
         m = xp.rand((n,), "bool")
         check(lambda mod, m: mod.count_nonzero(m), m)
-        check(lambda mod, m: mod.nonzero(m)[0], m)
         if n > 10:
             check(lambda mod, m: mod.count_nonzero(m[3:]), m)
 

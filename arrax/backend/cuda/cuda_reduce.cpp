@@ -27,7 +27,12 @@ constexpr int kScanOps[4] = {0, 1, 6, 7};  // Sum, Prod, NanSum, NanProd
 bool inexact(Dtype dt) { return is_floating(dt) || is_complex(dt); }
 
 std::string targs(int op, Dtype dt) {
-  return "<" + std::to_string(op) + ", " + device_type(dt) + ">";
+  std::string s = "<";
+  s += std::to_string(op);
+  s += ", ";
+  s += device_type(dt);
+  s += ">";
+  return s;
 }
 std::string rexpr(const char* kernel, int op, Dtype dt) {
   return std::string("&ax::red::") + kernel + targs(op, dt);
