@@ -207,10 +207,12 @@ unsigned grid_cap(DeviceState& ds, int64_t blocks, int per_sm = 32) {
 
 // Chunks per output for row reductions of n elements when there are few
 // outputs: enough blocks to fill the GPU, each at least kMinChunk long.
+// Eight 512-thread blocks per SM (two or more waves) keep the tail short
+// when fewer than four fit at once.
 constexpr int64_t kMinChunk = 8192;
 void split_rows(DeviceState& ds, int64_t nout, int64_t n, int64_t& nsplit,
                 int64_t& chunk) {
-  const int64_t target = static_cast<int64_t>(std::max(ds.sm_count, 1)) * 4;
+  const int64_t target = static_cast<int64_t>(std::max(ds.sm_count, 1)) * 8;
   nsplit = 1;
   if (nout < target && n >= 2 * kMinChunk)
     nsplit = std::min(ceil_div(target, nout), n / kMinChunk);
