@@ -112,8 +112,11 @@ ModuleSpec make_ufred_module(Dtype dt) {
     if (!ufred_eligible(id, dt)) continue;
     m.exprs.push_back(uexpr("ufred_seq", id, dt));
     m.exprs.push_back(uexpr("ufacc_seq", id, dt));
-    if (reorderable(ufunc_info(id).name))
+    if (reorderable(ufunc_info(id).name)) {
       m.exprs.push_back(uexpr("ufred_block", id, dt));
+      m.exprs.push_back(uexpr("ufscan_row", id, dt));
+      m.exprs.push_back(uexpr("ufscan_carry", id, dt));
+    }
   }
   return m;
 }
@@ -659,7 +662,43 @@ void eval_ufunc_accumulate(CudaBackend& b, UfuncAccumulate& p,
           xs = x.strides()[axis], os = out.strides()[axis];
   void* o = out.data();
   void* xp = const_cast<void*>(x.data());
-  CUfunction f = b.kernel(ds, ufred_module(dt), uexpr("ufacc_seq", id, dt));
+  const ModuleSpec& spec = ufred_module(dt);
+  const int64_t sms = ds.sm_count;
+  if (reorderable(uname) && L >= 64 && nlines < sms * 128) {
+    // Few long lines: block scans (chunked, three phases for long lines),
+    // like run_scan.
+    int64_t nchunk = 1, chunk = L;
+    if (nlines < sms * 4 && L >= 2 * kMinChunk) {
+      nchunk = std::min(ceil_div(sms * 4, nlines), L / kMinChunk);
+      chunk = ceil_div(L, nchunk);
+      nchunk = ceil_div(L, chunk);
+    }
+    unsigned bd = block_for(chunk, 4);
+    unsigned grid = grid_cap(ds, nlines * nchunk, 2048 / bd);
+    Array carry;
+    void* cp = nullptr;
+    CUfunction f = b.kernel(ds, spec, uexpr("ufscan_row", id, dt));
+    if (nchunk > 1) {
+      // MaybeVal<T>: the value and an int flag.
+      int64_t isz = itemsize(dt);
+      int64_t msz = isz < 4 ? 8 : (isz == 4 ? 8 : (isz == 8 ? 16 : 24));
+      carry = b.scratch(nlines * nchunk * msz, out.device());
+      cp = carry.data();
+      int mode = 1;
+      void* args1[] = {&xp, &o, &ls, &nlines, &L, &xs, &os, &nchunk, &chunk,
+                       &cp, &mode};
+      b.launch(ds, f, grid, 1, 1, bd, 1, 0, args1);
+      CUfunction g = b.kernel(ds, spec, uexpr("ufscan_carry", id, dt));
+      void* args2[] = {&cp, &nlines, &nchunk};
+      b.launch(ds, g, nlines, args2);
+    }
+    int mode = 0;
+    void* args[] = {&xp, &o, &ls, &nlines, &L, &xs, &os, &nchunk, &chunk,
+                    &cp, &mode};
+    b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
+    return;
+  }
+  CUfunction f = b.kernel(ds, spec, uexpr("ufacc_seq", id, dt));
   void* args[] = {&o, &xp, &ls, &nlines, &L, &xs, &os};
   b.launch(ds, f, nlines, args);
 }

@@ -791,6 +791,86 @@ __global__ void ufacc_seq(T* out, const T* x, Strided<2> lines, i64 nlines,
   }
 }
 
+// Block scans of reorderable ufuncs (associative and commutative) for
+// accumulate, in the scheme of scan_row: MaybeVal pads the lanes past the
+// end, so no identity is needed.
+template <typename F, typename T>
+struct MaybeComb {
+  __device__ MaybeVal<T> operator()(MaybeVal<T> a, MaybeVal<T> b) const {
+    if (!a.ok) return b;
+    if (!b.ok) return a;
+    F f;
+    MaybeVal<T> r;
+    r.v = store<T>(f(::ax::load(a.v), ::ax::load(b.v)));
+    r.ok = 1;
+    return r;
+  }
+};
+
+template <typename F, typename T>
+__global__ void ufscan_row(const T* __restrict__ x, T* __restrict__ out,
+                           Strided<2> lines, i64 nlines, i64 L, i64 xs,
+                           i64 os, i64 nchunk, i64 chunk,
+                           MaybeVal<T>* carry, int mode) {
+  typedef MaybeVal<T> M;
+  MaybeComb<F, T> comb;
+  M none;
+  none.v = T();
+  none.ok = 0;
+  for (i64 b = blockIdx.x; b < nlines * nchunk; b += gridDim.x) {
+    const i64 line = b / nchunk, c = b % nchunk;
+    i64 off[2];
+    offsets<2>(lines, line, off);
+    const T* p = x + off[0];
+    T* q = out + off[1];
+    const i64 lo = c * chunk;
+    const i64 hi = lo + chunk < L ? lo + chunk : L;
+    if (mode == 1) {
+      M acc = none;
+      for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x) {
+        M e;
+        e.v = p[r * xs];
+        e.ok = 1;
+        acc = comb(acc, e);
+      }
+      acc = block_reduce(acc, comb);
+      if (threadIdx.x == 0) carry[b] = acc;
+      continue;
+    }
+    M run = carry ? carry[b] : none;
+    for (i64 base = lo; base < hi; base += blockDim.x) {
+      const i64 r = base + threadIdx.x;
+      M v = none;
+      if (r < hi) {
+        v.v = p[r * xs];
+        v.ok = 1;
+      }
+      M total;
+      v = block_scan(v, none, comb, &total);
+      if (r < hi) q[r * os] = comb(run, v).v;
+      run = comb(run, total);
+    }
+  }
+}
+
+// Exclusive prefix of the chunk totals of each line, in place.
+template <typename F, typename T>
+__global__ void ufscan_carry(MaybeVal<T>* carry, i64 nlines, i64 nchunk) {
+  typedef MaybeVal<T> M;
+  MaybeComb<F, T> comb;
+  for (i64 l = blockIdx.x * (i64)blockDim.x + threadIdx.x; l < nlines;
+       l += (i64)gridDim.x * blockDim.x) {
+    M run;
+    run.v = T();
+    run.ok = 0;
+    for (i64 c = 0; c < nchunk; ++c) {
+      M t = carry[l * nchunk + c];
+      carry[l * nchunk + c] = run;
+      run = comb(run, t);
+    }
+  }
+}
+
 // ---- count_true -----------------------------------------------------------
 
 // Adds the number of nonzero bytes of m[0..n) to *out (zeroed by the host).
