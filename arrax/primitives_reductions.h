@@ -58,6 +58,9 @@ class ARRAX_API ArgReduce : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ArgReduceOp op() const { return op_; }
+  int axis() const { return axis_; }
+  bool keepdims() const { return keepdims_; }
 
  private:
   ArgReduceOp op_;
@@ -76,6 +79,8 @@ class ARRAX_API Scan : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ScanOp op() const { return op_; }
+  int axis() const { return axis_; }
 
  private:
   ScanOp op_;

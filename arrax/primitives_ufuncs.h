@@ -18,6 +18,9 @@ class ARRAX_API UfuncReduce : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
 
+  UfuncId id() const { return id_; }
+  int axis() const { return axis_; }
+
  private:
   UfuncId id_;
   int axis_;
@@ -31,6 +34,9 @@ class ARRAX_API UfuncAccumulate : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+
+  UfuncId id() const { return id_; }
+  int axis() const { return axis_; }
 
  private:
   UfuncId id_;

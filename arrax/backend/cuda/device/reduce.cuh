@@ -1,0 +1,908 @@
+// Device kernels of the reduction family: Reduce (sum, prod, max, min, any,
+// all and the NaN variants), ArgReduce, Scan, the ufunc methods reduce and
+// accumulate, and count_true. The host side is backend/cuda/cuda_reduce.cpp.
+//
+// Note [CUDA reduction kernels]
+// The host orders and merges the dimensions like the CPU engine and then
+// picks one of:
+//  - row: the innermost dimension is reduced. A block (32..512 threads)
+//    reduces one output, or one chunk of it (`nsplit` chunks per output,
+//    partials in scratch, then reduce_finish_block). Contiguous rows are
+//    read with 16-byte vector loads.
+//  - column: the innermost dimension is kept. A thread owns one output and
+//    loops over the reduced index (coalesced across the warp); long
+//    reductions are split over gridDim.y with partials (reduce_finish_thread).
+// Both accumulate in the compute type (float for float16/bfloat16) and
+// combine with the same rules as backend/cpu/reduce.cpp.
+#pragma once
+#include "ufunc.cuh"
+
+namespace ax {
+namespace red {
+
+// Matches arrax::ReduceOp.
+enum { Sum, Prod, Max, Min, Any, All, NanSum, NanProd, NanMax, NanMin };
+// Matches arrax::ArgReduceOp.
+enum { ArgMax, ArgMin, NanArgMax, NanArgMin };
+
+template <bool B, typename X, typename Y>
+struct cond {
+  typedef X type;
+};
+template <typename X, typename Y>
+struct cond<false, X, Y> {
+  typedef Y type;
+};
+
+template <typename C>
+__device__ __forceinline__ bool is_nan(C v) {
+  if constexpr (traits<C>::is_complex) return v.re != v.re || v.im != v.im;
+  else if constexpr (traits<C>::is_float) return v != v;
+  else return false;
+}
+
+template <typename C>
+__device__ __forceinline__ C nan_of() {
+  if constexpr (traits<C>::is_complex) {
+    typedef decltype(C().re) R;
+    return C(nan_of<R>(), R(0));
+  } else if constexpr (is_same<C, float>::value) {
+    return __int_as_float(0x7fc00000);
+  } else {
+    return __longlong_as_double(0x7ff8000000000000ll);
+  }
+}
+template <typename C>
+__device__ __forceinline__ C inf_of() {
+  if constexpr (is_same<C, float>::value) return __int_as_float(0x7f800000);
+  else return __longlong_as_double(0x7ff0000000000000ll);
+}
+
+template <typename C>
+__device__ __forceinline__ C int_lowest() {
+  if constexpr (traits<C>::is_signed)
+    return static_cast<C>(static_cast<u64>(1) << (8 * sizeof(C) - 1));
+  else
+    return C(0);
+}
+template <typename C>
+__device__ __forceinline__ C int_max() {
+  if constexpr (traits<C>::is_signed)
+    return static_cast<C>((static_cast<u64>(1) << (8 * sizeof(C) - 1)) - 1);
+  else
+    return static_cast<C>(~static_cast<u64>(0));
+}
+
+template <typename T>
+__device__ __forceinline__ bool truthy(T v) {
+  if constexpr (is_same<T, half>::value || is_same<T, bf16>::value)
+    return to_float(v) != 0.0f;
+  else if constexpr (traits<T>::is_complex)
+    return v.re != 0 || v.im != 0;
+  else
+    return v != T(0);
+}
+
+// Lexicographic for complex (operator>= of common.cuh), plain otherwise.
+template <typename C>
+__device__ __forceinline__ bool ge(C a, C b) {
+  return a >= b;
+}
+template <typename C>
+__device__ __forceinline__ bool gt(C a, C b) {
+  return a > b;
+}
+
+template <typename C>
+__device__ __forceinline__ C add(C a, C b) {
+  if constexpr (traits<C>::is_bool) return a || b;
+  else if constexpr (traits<C>::is_int)
+    return static_cast<C>(static_cast<u64>(a) + static_cast<u64>(b));
+  else return a + b;
+}
+template <typename C>
+__device__ __forceinline__ C mul(C a, C b) {
+  if constexpr (traits<C>::is_bool) return a && b;
+  else if constexpr (traits<C>::is_int)
+    return static_cast<C>(static_cast<u64>(a) * static_cast<u64>(b));
+  else return a * b;
+}
+
+template <int OP, typename T>
+struct Op {
+  static constexpr bool kBoolOut = OP == Any || OP == All;
+  typedef typename compute<T>::type CT;
+  typedef typename cond<kBoolOut, bool, CT>::type C;
+  typedef typename cond<kBoolOut, bool, T>::type Out;
+  static constexpr bool kInexact =
+      traits<CT>::is_float || traits<CT>::is_complex;
+  static constexpr bool kNanSkip = (OP == NanSum || OP == NanProd) && kInexact;
+  static constexpr bool kSum = OP == Sum || OP == NanSum;
+  static constexpr bool kProd = OP == Prod || OP == NanProd;
+  static constexpr bool kMax = OP == Max || OP == NanMax;
+  static constexpr bool kMin = OP == Min || OP == NanMin;
+  static constexpr bool kFNan = OP == NanMax || OP == NanMin;
+  static constexpr bool kHalf =
+      is_same<T, half>::value || is_same<T, bf16>::value;
+
+  __device__ static C identity() {
+    if constexpr (OP == Any) return false;
+    else if constexpr (OP == All) return true;
+    else if constexpr (kSum) return C(0);
+    else if constexpr (kProd) return C(1);
+    else if constexpr (kFNan && kInexact) return nan_of<C>();
+    else if constexpr (traits<C>::is_bool) return kMin;
+    else if constexpr (traits<C>::is_complex) {
+      typedef decltype(C().re) R;
+      R inf = inf_of<R>();
+      return kMax ? C(-inf, -inf) : C(inf, inf);
+    } else if constexpr (traits<C>::is_float) {
+      C inf = inf_of<C>();
+      return kMax ? -inf : inf;
+    } else {
+      return kMax ? int_lowest<C>() : int_max<C>();
+    }
+  }
+  __device__ static C load(T v) {
+    if constexpr (kBoolOut) {
+      return truthy(v);
+    } else {
+      C c = ::ax::load(v);
+      if constexpr (kNanSkip)
+        if (is_nan(c)) return kSum ? C(0) : C(1);
+      return c;
+    }
+  }
+  __device__ static C combine(C a, C b) {
+    if constexpr (OP == Any) return a || b;
+    else if constexpr (OP == All) return a && b;
+    else if constexpr (kSum) return add(a, b);
+    else if constexpr (kProd) return mul(a, b);
+    else if constexpr (kFNan) {
+      if (is_nan(b)) return a;
+      if (is_nan(a)) return b;
+      return (kMax ? ge(a, b) : ge(b, a)) ? a : b;
+    } else {
+      if (is_nan(a)) return a;
+      if (is_nan(b)) return b;
+      return (kMax ? ge(a, b) : ge(b, a)) ? a : b;
+    }
+  }
+  __device__ static Out store(C v) {
+    if constexpr (kBoolOut) return v;
+    else return convert<T>::from(v);
+  }
+  // The storage type's rounding (float16/bfloat16 loops store every step).
+  __device__ static C round(C v) {
+    if constexpr (kHalf && !kBoolOut) return ::ax::load(convert<T>::from(v));
+    else return v;
+  }
+};
+
+// ---- warp and block collectives -----------------------------------------
+
+// Byte copy (NVRTC has no memcpy builtin); n is a constant, so this
+// becomes register moves.
+__device__ __forceinline__ void bytecopy(void* dst, const void* src, int n) {
+  unsigned char* d = static_cast<unsigned char*>(dst);
+  const unsigned char* s = static_cast<const unsigned char*>(src);
+#pragma unroll
+  for (int i = 0; i < n; ++i) d[i] = s[i];
+}
+
+// Warp shuffles of any trivially copyable value, four bytes at a time.
+template <typename C>
+__device__ __forceinline__ C shfl_down(C v, int d) {
+  constexpr int W = (sizeof(C) + 3) / 4;
+  u32 b[W];
+  b[W - 1] = 0;
+  bytecopy(b, &v, sizeof(C));
+#pragma unroll
+  for (int k = 0; k < W; ++k) b[k] = __shfl_down_sync(0xffffffffu, b[k], d);
+  C r;
+  bytecopy(&r, b, sizeof(C));
+  return r;
+}
+template <typename C>
+__device__ __forceinline__ C shfl_up(C v, int d) {
+  constexpr int W = (sizeof(C) + 3) / 4;
+  u32 b[W];
+  b[W - 1] = 0;
+  bytecopy(b, &v, sizeof(C));
+#pragma unroll
+  for (int k = 0; k < W; ++k) b[k] = __shfl_up_sync(0xffffffffu, b[k], d);
+  C r;
+  bytecopy(&r, b, sizeof(C));
+  return r;
+}
+
+// Shared scratch for 32 values of up to 32 bytes (a value and an index).
+struct SharedBuf {
+  __align__(16) unsigned char bytes[32 * 32];
+};
+
+// Reduces v over the block with `comb` (associative and commutative);
+// the result is valid in thread 0. Ends with a barrier so that the shared
+// buffer may be reused right away. blockDim.x is a multiple of 32.
+template <typename C, typename F>
+__device__ __forceinline__ C block_reduce(C v, F comb) {
+  __shared__ SharedBuf sh;
+  C* buf = reinterpret_cast<C*>(sh.bytes);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int nw = blockDim.x >> 5;
+#pragma unroll
+  for (int d = 16; d > 0; d >>= 1) {
+    C o = shfl_down(v, d);
+    v = comb(v, o);
+  }
+  if (nw > 1) {
+    if (lane == 0) buf[warp] = v;
+    __syncthreads();
+    if (warp == 0) {
+      v = buf[lane < nw ? lane : 0];
+      // Lanes past nw hold a copy of buf[0]; only lanes < nw combine.
+#pragma unroll
+      for (int d = 16; d > 0; d >>= 1) {
+        C o = shfl_down(v, d);
+        if (lane + d < nw) v = comb(v, o);
+      }
+    }
+  }
+  __syncthreads();
+  return v;
+}
+
+// Offsets of element i of a Strided<N> (operand k) index space.
+template <int N>
+__device__ __forceinline__ void offsets(const Strided<N>& s, i64 i,
+                                        i64* off) {
+#pragma unroll
+  for (int k = 0; k < N; ++k) off[k] = 0;
+  for (int d = s.ndim - 1; d >= 0; --d) {
+    i64 n = s.shape[d];
+    i64 idx = i % n;
+    i /= n;
+#pragma unroll
+    for (int k = 0; k < N; ++k) off[k] += idx * s.strides[k][d];
+  }
+}
+__device__ __forceinline__ i64 offset1(const Strided<1>& s, i64 i) {
+  if (s.ndim == 1) return i * s.strides[0][0];
+  i64 o;
+  offsets<1>(s, i, &o);
+  return o;
+}
+
+// ---- Reduce ---------------------------------------------------------------
+
+// Reduces p[0..n) (contiguous) into acc, one block: 16-byte vector loads on
+// the aligned part, four in flight per thread.
+template <typename R, typename T>
+__device__ __forceinline__ typename R::C reduce_contig(
+    const T* __restrict__ p, i64 n, typename R::C acc) {
+  const i64 tid = threadIdx.x, bd = blockDim.x;
+  constexpr int V = sizeof(T) <= 16 ? 16 / sizeof(T) : 1;
+  i64 head = n;
+  const unsigned long long addr = reinterpret_cast<unsigned long long>(p);
+  if (V > 1 && addr % sizeof(T) == 0) {
+    head = static_cast<i64>(((16 - (addr & 15)) & 15) / sizeof(T));
+    if (head > n) head = n;
+  } else if (V == 1 && addr % 16 == 0) {
+    head = 0;
+  }
+  for (i64 i = tid; i < head; i += bd) acc = R::combine(acc, R::load(p[i]));
+  const uint4* pv = reinterpret_cast<const uint4*>(p + head);
+  const i64 nv = (n - head) / V;
+  i64 i = tid;
+  for (; i + 3 * bd < nv; i += 4 * bd) {
+    uint4 u[4];
+#pragma unroll
+    for (int k = 0; k < 4; ++k) u[k] = __ldg(pv + i + k * bd);
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      const T* t = reinterpret_cast<const T*>(&u[k]);
+#pragma unroll
+      for (int e = 0; e < V; ++e) acc = R::combine(acc, R::load(t[e]));
+    }
+  }
+  for (; i < nv; i += bd) {
+    uint4 u = __ldg(pv + i);
+    const T* t = reinterpret_cast<const T*>(&u);
+#pragma unroll
+    for (int e = 0; e < V; ++e) acc = R::combine(acc, R::load(t[e]));
+  }
+  for (i64 j = head + nv * V + tid; j < n; j += bd)
+    acc = R::combine(acc, R::load(p[j]));
+  return acc;
+}
+
+// Row path. Block b handles output k = b / nsplit, chunk b % nsplit of the
+// flattened reduced index r in [0, nred * L): element offset
+// offset1(rout, r / L) + (r % L) * s. kept gives the (x, out) offsets of
+// output k. partial: write the chunk's value to part[b] instead of out.
+template <int OP, typename T>
+__global__ void reduce_row(const T* __restrict__ x,
+                           typename Op<OP, T>::Out* __restrict__ out,
+                           typename Op<OP, T>::C* __restrict__ part,
+                           Strided<2> kept, Strided<1> rout, i64 nout,
+                           i64 nred, i64 L, i64 s, i64 nsplit, i64 chunk,
+                           const T* init) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  const i64 N = nred * L;
+  auto comb = [](C a, C b) { return R::combine(a, b); };
+  for (i64 b = blockIdx.x; b < nout * nsplit; b += gridDim.x) {
+    const i64 k = b / nsplit, sp = b % nsplit;
+    i64 off[2];
+    offsets<2>(kept, k, off);
+    const i64 lo = sp * chunk;
+    const i64 hi = lo + chunk < N ? lo + chunk : N;
+    C acc = R::identity();
+    const T* p = x + off[0];
+    if (nred == 1 && s == 1) {
+      if (hi > lo) acc = reduce_contig<R>(p + lo, hi - lo, acc);
+    } else if (nred == 1) {
+      for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x)
+        acc = R::combine(acc, R::load(p[r * s]));
+    } else {
+      for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x) {
+        i64 q = r / L;
+        acc = R::combine(acc, R::load(p[offset1(rout, q) + (r - q * L) * s]));
+      }
+    }
+    acc = block_reduce(acc, comb);
+    if (threadIdx.x == 0) {
+      if (part) {
+        part[b] = acc;
+      } else {
+        C v = init ? R::combine(R::load(*init), acc)
+                   : R::combine(R::identity(), acc);
+        out[off[1]] = R::store(v);
+      }
+    }
+  }
+}
+
+// Combines the nsplit partials of each output (part[k * nsplit + j]) with
+// a block per output; ostr gives the output offset of k.
+template <int OP, typename T>
+__global__ void reduce_finish_block(const typename Op<OP, T>::C* part,
+                                    typename Op<OP, T>::Out* out,
+                                    Strided<1> ostr, i64 nout, i64 nsplit,
+                                    const T* init) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  auto comb = [](C a, C b) { return R::combine(a, b); };
+  for (i64 k = blockIdx.x; k < nout; k += gridDim.x) {
+    C acc = R::identity();
+    for (i64 j = threadIdx.x; j < nsplit; j += blockDim.x)
+      acc = R::combine(acc, part[k * nsplit + j]);
+    acc = block_reduce(acc, comb);
+    if (threadIdx.x == 0) {
+      C v = init ? R::combine(R::load(*init), acc)
+                 : R::combine(R::identity(), acc);
+      out[offset1(ostr, k)] = R::store(v);
+    }
+  }
+}
+
+// Column path: thread t owns output t = (k, j) (k over the outer kept dims,
+// j over the innermost kept one, m of them) and combines the reduced
+// elements r in chunk blockIdx.y of [0, nred) in order (red gives their
+// offsets). partial: part[blockIdx.y * nkm + t].
+template <int OP, typename T>
+__global__ void reduce_col(const T* __restrict__ x,
+                           typename Op<OP, T>::Out* __restrict__ out,
+                           typename Op<OP, T>::C* __restrict__ part,
+                           Strided<2> kept, i64 m, i64 xs, i64 os,
+                           Strided<1> red, i64 nred, i64 nkm, i64 chunk,
+                           const T* init) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  const i64 lo = blockIdx.y * chunk;
+  const i64 hi = lo + chunk < nred ? lo + chunk : nred;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nkm;
+       t += (i64)gridDim.x * blockDim.x) {
+    const i64 k = t / m, j = t - k * m;
+    i64 off[2];
+    offsets<2>(kept, k, off);
+    const T* p = x + off[0] + j * xs;
+    C acc = init && !part ? R::load(*init) : R::identity();
+    if (red.ndim == 1) {
+      const i64 s = red.strides[0][0];
+      i64 r = lo;
+      for (; r + 4 <= hi; r += 4) {
+        T v[4];
+#pragma unroll
+        for (int u = 0; u < 4; ++u) v[u] = p[(r + u) * s];
+#pragma unroll
+        for (int u = 0; u < 4; ++u) acc = R::round(R::combine(acc, R::load(v[u])));
+      }
+      for (; r < hi; ++r) acc = R::round(R::combine(acc, R::load(p[r * s])));
+    } else {
+      for (i64 r = lo; r < hi; ++r)
+        acc = R::round(R::combine(acc, R::load(p[offset1(red, r)])));
+    }
+    if (part)
+      part[blockIdx.y * nkm + t] = acc;
+    else
+      out[off[1] + j * os] = R::store(acc);
+  }
+}
+
+// Combines column partials part[j * nkm + t] in order of j, thread per
+// output (ostr: output offsets over the nkm outputs).
+template <int OP, typename T>
+__global__ void reduce_finish_thread(const typename Op<OP, T>::C* part,
+                                     typename Op<OP, T>::Out* out,
+                                     Strided<1> ostr, i64 nkm, i64 nsplit,
+                                     const T* init) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nkm;
+       t += (i64)gridDim.x * blockDim.x) {
+    C acc = init ? R::load(*init) : R::identity();
+    for (i64 j = 0; j < nsplit; ++j) acc = R::combine(acc, part[j * nkm + t]);
+    out[offset1(ostr, t)] = R::store(acc);
+  }
+}
+
+// Empty reductions: every output element is the initial value.
+template <int OP, typename T>
+__global__ void reduce_fill(typename Op<OP, T>::Out* out, Strided<1> ostr,
+                            i64 n, const T* init) {
+  typedef Op<OP, T> R;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < n;
+       t += (i64)gridDim.x * blockDim.x)
+    out[offset1(ostr, t)] = R::store(init ? R::load(*init) : R::identity());
+}
+
+// ---- ArgReduce ------------------------------------------------------------
+
+template <typename C>
+struct ArgPair {
+  C v;
+  i64 i;  // -1: no element yet
+};
+
+template <int OP, typename T>
+struct Arg {
+  typedef typename compute<T>::type C;
+  typedef ArgPair<C> P;
+  static constexpr bool kMax = OP == ArgMax || OP == NanArgMax;
+  static constexpr bool kNan = OP == NanArgMax || OP == NanArgMin;
+  // v strictly better than b (the CPU's rule).
+  __device__ static bool better(C v, C b) {
+    if constexpr (traits<C>::is_bool) {
+      return kMax ? (v && !b) : (!v && b);
+    } else if constexpr (kNan) {
+      if (is_nan(v)) return false;
+      if (is_nan(b)) return true;
+      return kMax ? gt(v, b) : gt(b, v);
+    } else {
+      if (is_nan(b)) return false;
+      if (is_nan(v)) return true;
+      return kMax ? gt(v, b) : gt(b, v);
+    }
+  }
+  // Order-free pick: the better one, the lower index on a tie (and among
+  // NaNs), so any combination order gives the first extreme.
+  __device__ static P pick(P a, P b) {
+    if (a.i < 0) return b;
+    if (b.i < 0) return a;
+    if (better(a.v, b.v)) return a;
+    if (better(b.v, a.v)) return b;
+    return a.i <= b.i ? a : b;
+  }
+};
+
+// Row path of arg reductions: block b reduces chunk b % nsplit of the line
+// of output b / nsplit (L elements at stride s; kept gives (x, out)
+// offsets). Final: out[...] = index, with *err set on an all-NaN line of a
+// NaN variant; partial: part[b].
+template <int OP, typename T>
+__global__ void arg_row(const T* __restrict__ x, i64* __restrict__ out,
+                        typename Arg<OP, T>::P* __restrict__ part,
+                        Strided<2> kept, i64 nout, i64 L, i64 s, i64 nsplit,
+                        i64 chunk, int* err) {
+  typedef Arg<OP, T> A;
+  typedef typename A::P P;
+  auto comb = [](P a, P b) { return A::pick(a, b); };
+  for (i64 b = blockIdx.x; b < nout * nsplit; b += gridDim.x) {
+    const i64 k = b / nsplit, sp = b % nsplit;
+    i64 off[2];
+    offsets<2>(kept, k, off);
+    const i64 lo = sp * chunk;
+    const i64 hi = lo + chunk < L ? lo + chunk : L;
+    const T* p = x + off[0];
+    P acc;
+    acc.v = typename A::C();
+    acc.i = -1;
+    for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x) {
+      P e;
+      e.v = load(p[r * s]);
+      e.i = r;
+      acc = A::pick(acc, e);
+    }
+    acc = block_reduce(acc, comb);
+    if (threadIdx.x == 0) {
+      if (part) {
+        part[b] = acc;
+      } else {
+        if (A::kNan && (acc.i < 0 || is_nan(acc.v))) {
+          atomicExch(err, 1);
+          acc.i = 0;
+        }
+        out[off[1]] = acc.i;
+      }
+    }
+  }
+}
+
+template <int OP, typename T>
+__global__ void arg_finish(const typename Arg<OP, T>::P* part, i64* out,
+                           Strided<1> ostr, i64 nout, i64 nsplit, int* err) {
+  typedef Arg<OP, T> A;
+  typedef typename A::P P;
+  auto comb = [](P a, P b) { return A::pick(a, b); };
+  for (i64 k = blockIdx.x; k < nout; k += gridDim.x) {
+    P acc;
+    acc.v = typename A::C();
+    acc.i = -1;
+    for (i64 j = threadIdx.x; j < nsplit; j += blockDim.x)
+      acc = A::pick(acc, part[k * nsplit + j]);
+    acc = block_reduce(acc, comb);
+    if (threadIdx.x == 0) {
+      if (A::kNan && (acc.i < 0 || is_nan(acc.v))) {
+        atomicExch(err, 1);
+        acc.i = 0;
+      }
+      out[offset1(ostr, k)] = acc.i;
+    }
+  }
+}
+
+// Column path: thread per output, the CPU's sequential scan of the line.
+template <int OP, typename T>
+__global__ void arg_col(const T* __restrict__ x, i64* __restrict__ out,
+                        Strided<2> kept, i64 nout, i64 L, i64 s, int* err) {
+  typedef Arg<OP, T> A;
+  typedef typename A::C C;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nout;
+       t += (i64)gridDim.x * blockDim.x) {
+    i64 off[2];
+    offsets<2>(kept, t, off);
+    const T* p = x + off[0];
+    C best = load(p[0]);
+    i64 bi = 0;
+    for (i64 r = 1; r < L; ++r) {
+      C v = load(p[r * s]);
+      if (A::better(v, best)) {
+        best = v;
+        bi = r;
+      }
+    }
+    if (A::kNan && is_nan(best)) {
+      atomicExch(err, 1);
+      bi = 0;
+    }
+    out[off[1]] = bi;
+  }
+}
+
+// ---- Scan -----------------------------------------------------------------
+
+// Block-wide inclusive scan (combine: associative); returns the inclusive
+// value of this thread and the block total in *total.
+template <typename C, typename F>
+__device__ __forceinline__ C block_scan(C v, C ident, F comb, C* total) {
+  __shared__ SharedBuf sh;
+  C* buf = reinterpret_cast<C*>(sh.bytes);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const int nw = blockDim.x >> 5;
+#pragma unroll
+  for (int d = 1; d < 32; d <<= 1) {
+    C y = shfl_up(v, d);
+    if (lane >= d) v = comb(y, v);
+  }
+  if (lane == 31) buf[warp] = v;
+  __syncthreads();
+  if (warp == 0) {
+    C w = lane < nw ? buf[lane] : ident;
+#pragma unroll
+    for (int d = 1; d < 32; d <<= 1) {
+      C y = shfl_up(w, d);
+      if (lane >= d) w = comb(y, w);
+    }
+    if (lane < nw) buf[lane] = w;  // inclusive prefix of the warp totals
+  }
+  __syncthreads();
+  if (warp > 0) v = comb(buf[warp - 1], v);
+  *total = buf[nw - 1];
+  __syncthreads();
+  return v;
+}
+
+// Scan of lines: block b handles chunk b % nchunk of line b / nchunk
+// (lines: (x, out) offsets; L elements at strides xs / os). mode 0 writes
+// the inclusive scan (starting from carry[b] when carry is set); mode 1
+// writes the chunk's total to carry[b].
+template <int OP, typename T>
+__global__ void scan_row(const T* __restrict__ x, T* __restrict__ out,
+                         Strided<2> lines, i64 nlines, i64 L, i64 xs, i64 os,
+                         i64 nchunk, i64 chunk,
+                         typename Op<OP, T>::C* carry, int mode) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  auto comb = [](C a, C b) { return R::combine(a, b); };
+  for (i64 b = blockIdx.x; b < nlines * nchunk; b += gridDim.x) {
+    const i64 line = b / nchunk, c = b % nchunk;
+    i64 off[2];
+    offsets<2>(lines, line, off);
+    const T* p = x + off[0];
+    T* q = out + off[1];
+    const i64 lo = c * chunk;
+    const i64 hi = lo + chunk < L ? lo + chunk : L;
+    if (mode == 1) {
+      C acc = R::identity();
+      for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x)
+        acc = R::combine(acc, R::load(p[r * xs]));
+      acc = block_reduce(acc, comb);
+      if (threadIdx.x == 0) carry[b] = acc;
+      continue;
+    }
+    C run = carry ? carry[b] : R::identity();
+    for (i64 base = lo; base < hi; base += blockDim.x) {
+      const i64 r = base + threadIdx.x;
+      C v = r < hi ? R::load(p[r * xs]) : R::identity();
+      C total;
+      v = block_scan(v, R::identity(), comb, &total);
+      if (r < hi) q[r * os] = R::store(R::combine(run, v));
+      run = R::combine(run, total);
+    }
+  }
+}
+
+// Exclusive prefix of the chunk totals of each line, in place.
+template <int OP, typename T>
+__global__ void scan_carry(typename Op<OP, T>::C* carry, i64 nlines,
+                           i64 nchunk) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  for (i64 l = blockIdx.x * (i64)blockDim.x + threadIdx.x; l < nlines;
+       l += (i64)gridDim.x * blockDim.x) {
+    C run = R::identity();
+    for (i64 c = 0; c < nchunk; ++c) {
+      C t = carry[l * nchunk + c];
+      carry[l * nchunk + c] = run;
+      run = R::combine(run, t);
+    }
+  }
+}
+
+// Column scans: thread per line, sequential (the CPU's order and rounding).
+template <int OP, typename T>
+__global__ void scan_col(const T* __restrict__ x, T* __restrict__ out,
+                         Strided<2> lines, i64 nlines, i64 L, i64 xs,
+                         i64 os) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nlines;
+       t += (i64)gridDim.x * blockDim.x) {
+    i64 off[2];
+    offsets<2>(lines, t, off);
+    const T* p = x + off[0];
+    T* q = out + off[1];
+    C acc = R::load(p[0]);
+    q[0] = R::store(acc);
+    for (i64 r = 1; r < L; ++r) {
+      acc = R::round(R::combine(acc, R::load(p[r * xs])));
+      q[r * os] = R::store(acc);
+    }
+  }
+}
+
+// ---- ufunc.reduce / ufunc.accumulate --------------------------------------
+
+// Thread per output, in order: out = init op x[0] op x[1] ... (skipping
+// elements whose mask is false). s: (out, init, x, mask) offsets of output
+// t; xs / ms: strides along the reduced axis. Stores after every step like
+// the CPU loop.
+template <typename F, typename T>
+__global__ void ufred_seq(T* out, const T* init, const T* x, const bool* mask,
+                          Strided<4> s, i64 nout, i64 L, i64 xs, i64 ms) {
+  F f;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nout;
+       t += (i64)gridDim.x * blockDim.x) {
+    i64 off[4];
+    offsets<4>(s, t, off);
+    T acc = init[off[1]];
+    const T* p = x + off[2];
+    for (i64 r = 0; r < L; ++r) {
+      if (mask && !mask[off[3] + r * ms]) continue;
+      acc = store<T>(f(::ax::load(acc), ::ax::load(p[r * xs])));
+    }
+    out[off[0]] = acc;
+  }
+}
+
+template <typename T>
+struct MaybeVal {
+  T v;
+  int ok;
+};
+
+// Block per output for reorderable ufuncs (associative and commutative).
+template <typename F, typename T>
+__global__ void ufred_block(T* out, const T* init, const T* x,
+                           const bool* mask, Strided<4> s, i64 nout, i64 L,
+                           i64 xs, i64 ms) {
+  typedef MaybeVal<T> M;
+  auto comb = [](M a, M b) {
+    if (!a.ok) return b;
+    if (!b.ok) return a;
+    F f;
+    M r;
+    r.v = store<T>(f(::ax::load(a.v), ::ax::load(b.v)));
+    r.ok = 1;
+    return r;
+  };
+  for (i64 t = blockIdx.x; t < nout; t += gridDim.x) {
+    i64 off[4];
+    offsets<4>(s, t, off);
+    const T* p = x + off[2];
+    M acc;
+    acc.v = T();
+    acc.ok = 0;
+    for (i64 r = threadIdx.x; r < L; r += blockDim.x) {
+      if (mask && !mask[off[3] + r * ms]) continue;
+      M e;
+      e.v = p[r * xs];
+      e.ok = 1;
+      acc = comb(acc, e);
+    }
+    acc = block_reduce(acc, comb);
+    if (threadIdx.x == 0) {
+      M first;
+      first.v = init[off[1]];
+      first.ok = 1;
+      out[off[0]] = comb(first, acc).v;
+    }
+  }
+}
+
+// Thread per line: out[0] = x[0], out[r] = out[r-1] op x[r].
+template <typename F, typename T>
+__global__ void ufacc_seq(T* out, const T* x, Strided<2> lines, i64 nlines,
+                          i64 L, i64 xs, i64 os) {
+  F f;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nlines;
+       t += (i64)gridDim.x * blockDim.x) {
+    i64 off[2];
+    offsets<2>(lines, t, off);
+    const T* p = x + off[0];
+    T* q = out + off[1];
+    T acc = p[0];
+    q[0] = acc;
+    for (i64 r = 1; r < L; ++r) {
+      acc = store<T>(f(::ax::load(acc), ::ax::load(p[r * xs])));
+      q[r * os] = acc;
+    }
+  }
+}
+
+// Block scans of reorderable ufuncs (associative and commutative) for
+// accumulate, in the scheme of scan_row: MaybeVal pads the lanes past the
+// end, so no identity is needed.
+template <typename F, typename T>
+struct MaybeComb {
+  __device__ MaybeVal<T> operator()(MaybeVal<T> a, MaybeVal<T> b) const {
+    if (!a.ok) return b;
+    if (!b.ok) return a;
+    F f;
+    MaybeVal<T> r;
+    r.v = store<T>(f(::ax::load(a.v), ::ax::load(b.v)));
+    r.ok = 1;
+    return r;
+  }
+};
+
+template <typename F, typename T>
+__global__ void ufscan_row(const T* __restrict__ x, T* __restrict__ out,
+                           Strided<2> lines, i64 nlines, i64 L, i64 xs,
+                           i64 os, i64 nchunk, i64 chunk,
+                           MaybeVal<T>* carry, int mode) {
+  typedef MaybeVal<T> M;
+  MaybeComb<F, T> comb;
+  M none;
+  none.v = T();
+  none.ok = 0;
+  for (i64 b = blockIdx.x; b < nlines * nchunk; b += gridDim.x) {
+    const i64 line = b / nchunk, c = b % nchunk;
+    i64 off[2];
+    offsets<2>(lines, line, off);
+    const T* p = x + off[0];
+    T* q = out + off[1];
+    const i64 lo = c * chunk;
+    const i64 hi = lo + chunk < L ? lo + chunk : L;
+    if (mode == 1) {
+      M acc = none;
+      for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x) {
+        M e;
+        e.v = p[r * xs];
+        e.ok = 1;
+        acc = comb(acc, e);
+      }
+      acc = block_reduce(acc, comb);
+      if (threadIdx.x == 0) carry[b] = acc;
+      continue;
+    }
+    M run = carry ? carry[b] : none;
+    for (i64 base = lo; base < hi; base += blockDim.x) {
+      const i64 r = base + threadIdx.x;
+      M v = none;
+      if (r < hi) {
+        v.v = p[r * xs];
+        v.ok = 1;
+      }
+      M total;
+      v = block_scan(v, none, comb, &total);
+      if (r < hi) q[r * os] = comb(run, v).v;
+      run = comb(run, total);
+    }
+  }
+}
+
+// Exclusive prefix of the chunk totals of each line, in place.
+template <typename F, typename T>
+__global__ void ufscan_carry(MaybeVal<T>* carry, i64 nlines, i64 nchunk) {
+  typedef MaybeVal<T> M;
+  MaybeComb<F, T> comb;
+  for (i64 l = blockIdx.x * (i64)blockDim.x + threadIdx.x; l < nlines;
+       l += (i64)gridDim.x * blockDim.x) {
+    M run;
+    run.v = T();
+    run.ok = 0;
+    for (i64 c = 0; c < nchunk; ++c) {
+      M t = carry[l * nchunk + c];
+      carry[l * nchunk + c] = run;
+      run = comb(run, t);
+    }
+  }
+}
+
+// ---- count_true -----------------------------------------------------------
+
+// Adds the number of nonzero bytes of m[0..n) to *out (zeroed by the host).
+__global__ void count_true(const u8* __restrict__ m, i64 n,
+                           unsigned long long* out) {
+  const unsigned long long addr = reinterpret_cast<unsigned long long>(m);
+  i64 head = static_cast<i64>((16 - (addr & 15)) & 15);
+  if (head > n) head = n;
+  const i64 tid = blockIdx.x * (i64)blockDim.x + threadIdx.x;
+  const i64 stride = (i64)gridDim.x * blockDim.x;
+  i64 c = 0;
+  for (i64 i = tid; i < head; i += stride) c += m[i] != 0;
+  const uint4* pv = reinterpret_cast<const uint4*>(m + head);
+  const i64 nv = (n - head) / 16;
+  for (i64 i = tid; i < nv; i += stride) {
+    uint4 u = __ldg(pv + i);
+    u32 w[4] = {u.x, u.y, u.z, u.w};
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      // One bit per nonzero byte.
+      u32 v = w[k];
+      v = (v | (v >> 4)) & 0x0f0f0f0fu;
+      v = (v | (v >> 2)) & 0x03030303u;
+      v = (v | (v >> 1)) & 0x01010101u;
+      c += __popc(v);
+    }
+  }
+  for (i64 j = head + nv * 16 + tid; j < n; j += stride) c += m[j] != 0;
+  auto comb = [](i64 a, i64 b) { return a + b; };
+  c = block_reduce(c, comb);
+  if (threadIdx.x == 0 && c) atomicAdd(out, static_cast<unsigned long long>(c));
+}
+
+}  // namespace red
+}  // namespace ax

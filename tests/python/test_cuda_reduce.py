@@ -1,0 +1,320 @@
+"""CUDA kernels of the reduction family (Reduce, ArgReduce, Scan, StdSqrt,
+ufunc.reduce / accumulate, count_true): device results against NumPy (and
+against the CPU backend for bfloat16). Skipped without a GPU."""
+
+import numpy
+import pytest
+
+import arrax
+import xp
+
+pytestmark = pytest.mark.skipif(not arrax.cuda.is_available(), reason="no GPU")
+
+
+def gpu(a):
+    return arrax.asarray(a, device="cuda")
+
+
+def cpu(a):
+    return arrax.asarray(a, device="cpu")
+
+
+def check(fn, *args, rtol=None, atol=None, check_dtype=True):
+    """fn on device arrays against NumPy (or the CPU backend for bfloat16,
+    which NumPy cannot compute in): the same values, dtype and errors."""
+    use_cpu = any(getattr(a, "dtype", None) == xp.bfloat16 for a in args)
+    m_ref = arrax if use_cpu else numpy
+    ref_args = [cpu(a) if use_cpu else a for a in args]
+    try:
+        expected = fn(m_ref, *ref_args)
+    except Exception as exc:  # noqa: BLE001 - mirrored below
+        with pytest.raises(xp.builtin_type(exc)) as info:
+            fn(arrax, *(gpu(a) for a in args))
+        assert str(info.value).startswith("["), str(info.value)
+        return
+    actual = fn(arrax, *(gpu(a) for a in args))
+    xp.assert_close(xp.to_numpy(actual), xp.to_numpy(expected), rtol, atol,
+                    check_dtype)
+
+
+AXES = [None, 0, 1, -1, (0, 2), (1, 2), (0, 1, 2), ()]
+SUMS = ["sum", "prod"]
+EXTREMA = ["max", "min"]
+
+
+def _rtol(dtype, op, n=1):
+    if op in ("sum", "nansum", "prod", "nanprod", "mean", "std", "var"):
+        base = {"float16": 1e-2, "bfloat16": 5e-2, "float32": 1e-5,
+                "complex64": 1e-5}.get(dtype)
+        return base
+    return None
+
+
+@pytest.mark.parametrize("dtype", xp.ALL)
+@pytest.mark.parametrize("op", SUMS + EXTREMA + ["any", "all"])
+@pytest.mark.parametrize("axis", AXES)
+def test_reduce_axes(dtype, op, axis):
+    if op == "prod" and dtype in ("float16", "bfloat16"):
+        a = xp.rand((3, 4, 5), dtype, low=0.5, high=1.5)
+    else:
+        a = xp.rand((3, 4, 5), dtype)
+    check(lambda m, a: getattr(m, op)(a, axis=axis), a, rtol=_rtol(dtype, op))
+    check(lambda m, a: getattr(m, op)(a, axis=axis, keepdims=True), a,
+          rtol=_rtol(dtype, op))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float32", "float64", "float16",
+                                   "complex64", "bool", "uint8"])
+@pytest.mark.parametrize("op", ["sum", "prod", "max", "min"])
+def test_reduce_initial(dtype, op):
+    a = xp.rand((4, 6), dtype)
+    init = {"bool": True}.get(dtype, 3)
+    if op in ("max", "min") and dtype == "complex64":
+        pytest.skip("NumPy has no complex initial for max/min comparisons")
+    check(lambda m, a: getattr(m, op)(a, axis=1, initial=init), a,
+          rtol=_rtol(dtype, op))
+    check(lambda m, a: getattr(m, op)(a, initial=init), a,
+          rtol=_rtol(dtype, op))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "float16",
+                                   "complex128"])
+def test_reduce_strided_views(dtype):
+    a = xp.rand((12, 10, 9), dtype)
+    views = [
+        lambda m, a: a.T,
+        lambda m, a: a[::2, ::-3],
+        lambda m, a: m.swapaxes(a, 0, 1),
+        lambda m, a: a[:, 3],
+    ]
+    for v in views:
+        for axis in (None, 0, -1, (0, 1)):
+            if axis == (0, 1) and v(numpy, a).ndim < 2:
+                continue
+            check(lambda m, a: m.sum(v(m, a), axis=axis), a,
+                  rtol=_rtol(dtype, "sum"))
+            check(lambda m, a: m.max(v(m, a), axis=axis), a)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16",
+                                   "complex64", "bfloat16"])
+@pytest.mark.parametrize("op", ["max", "min", "nanmax", "nanmin", "nansum",
+                                "nanprod", "sum"])
+def test_reduce_nan(dtype, op):
+    a = xp.rand((6, 7), dtype)
+    a[1, 2] = numpy.nan
+    a[4, :] = numpy.nan
+    if dtype.startswith("complex"):
+        a[2, 3] = complex(1.0, numpy.nan)
+    for axis in (None, 0, 1):
+        if op in ("nanmax", "nanmin"):
+            with numpy.errstate(all="ignore"):
+                import warnings
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    check(lambda m, a: getattr(m, op)(a, axis=axis), a)
+        else:
+            check(lambda m, a: getattr(m, op)(a, axis=axis), a,
+                  rtol=_rtol(dtype, op))
+
+
+def test_complex_max_is_lexicographic():
+    a = numpy.array([1 + 5j, 2 + 0j, 2 - 1j, 1 + 9j], dtype="complex128")
+    check(lambda m, a: m.max(a), a)
+    check(lambda m, a: m.min(a), a)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool", "complex64"])
+def test_reduce_empty(dtype):
+    a = numpy.zeros((0, 5), dtype=dtype)
+    for op in ("sum", "prod", "any", "all"):
+        check(lambda m, a: getattr(m, op)(a, axis=0), a)
+        check(lambda m, a: getattr(m, op)(a, axis=1), a)
+        check(lambda m, a: getattr(m, op)(a), a)
+    check(lambda m, a: m.max(a, axis=0), a)  # raises
+    check(lambda m, a: m.max(a, axis=1), a)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int8",
+                                   "float16", "complex64", "bool"])
+def test_reduce_large(dtype):
+    n = 3_000_001
+    a = xp.rand((n,), dtype, low=0, high=1)
+    check(lambda m, a: m.sum(a), a, rtol=_rtol(dtype, "sum"))
+    check(lambda m, a: m.max(a), a)
+    check(lambda m, a: m.any(a), a)
+    b = a[: 3_000_000].reshape(1000, 3000)
+    check(lambda m, a: m.sum(a, axis=0), b, rtol=_rtol(dtype, "sum"))
+    check(lambda m, a: m.sum(a, axis=1), b, rtol=_rtol(dtype, "sum"))
+    c = a[: 3_000_000].reshape(750_000, 4)
+    check(lambda m, a: m.sum(a, axis=0), c, rtol=_rtol(dtype, "sum"))
+    check(lambda m, a: m.min(a, axis=0), c)
+    # Misaligned start (no 16-byte alignment).
+    check(lambda m, a: m.sum(a[3:]), a, rtol=_rtol(dtype, "sum"))
+
+
+def test_large_sum_float32_accuracy():
+    a = numpy.ones(1 << 24, dtype="float32")
+    assert float(numpy.asarray(arrax.sum(gpu(a)))) == float(1 << 24)
+
+
+def test_mean_std_var():
+    a = xp.rand((40, 30), "float32")
+    for f in ("mean", "std", "var", "nanmean", "nanstd", "nanvar"):
+        for axis in (None, 0, 1):
+            check(lambda m, a: getattr(m, f)(a, axis=axis), a, rtol=1e-5)
+    c = xp.rand((40, 30), "complex128")
+    check(lambda m, a: m.std(a, axis=0), c)
+
+
+# ---- arg reductions ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", xp.ALL)
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+def test_argreduce(dtype, op):
+    a = xp.rand((5, 6, 7), dtype)
+    for axis in (None, 0, 1, 2, -1):
+        check(lambda m, a: getattr(m, op)(a, axis=axis), a)
+    check(lambda m, a: getattr(m, op)(a, axis=1, keepdims=True), a)
+    check(lambda m, a: getattr(m, op)(a.T, axis=0), a)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16",
+                                   "complex64"])
+def test_argreduce_nan_and_ties(dtype):
+    a = numpy.zeros((8, 9), dtype=dtype)
+    a[2, 3] = 1
+    a[5, 3] = 1
+    a[1, 7] = numpy.nan
+    a[6, 7] = numpy.nan
+    for op in ("argmax", "argmin", "nanargmax", "nanargmin"):
+        for axis in (None, 0, 1):
+            check(lambda m, a: getattr(m, op)(a, axis=axis), a)
+    b = a.copy()
+    b[:, 4] = numpy.nan
+    for axis in (0, None):
+        check(lambda m, a: m.nanargmax(a, axis=axis), b)
+    check(lambda m, a: m.nanargmin(a, axis=0), b)  # all-NaN column: raises
+
+
+def test_argreduce_large():
+    a = xp.rand((4_000_000,), "float32")
+    a[3_123_457] = 7.0
+    a[3_500_000] = 7.0
+    check(lambda m, a: m.argmax(a), a)
+    check(lambda m, a: m.argmin(a), a)
+    b = a.reshape(2000, 2000)
+    check(lambda m, a: m.argmax(a, axis=0), b)
+    check(lambda m, a: m.argmax(a, axis=1), b)
+    c = a.reshape(1_000_000, 4)
+    check(lambda m, a: m.argmin(a, axis=0), c)
+    a[1_000_001] = numpy.nan
+    check(lambda m, a: m.argmax(a), a)
+    check(lambda m, a: m.nanargmax(a), a)
+
+
+def test_nanargmax_all_nan_raises():
+    a = numpy.full((3, 4), numpy.nan, dtype="float32")
+    with pytest.raises(ValueError, match=r"^\[nanargmax\] All-NaN"):
+        arrax.nanargmax(gpu(a))
+    with pytest.raises(ValueError, match=r"^\[nanargmin\] All-NaN"):
+        arrax.nanargmin(gpu(a), axis=1)
+
+
+# ---- scans -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", xp.ALL)
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_scan(dtype, op):
+    if op == "cumprod" and dtype in xp.INEXACT:
+        a = xp.rand((4, 5, 6), dtype, low=0.5, high=1.5)
+    else:
+        a = xp.rand((4, 5, 6), dtype)
+    for axis in (None, 0, 1, 2, -1):
+        check(lambda m, a: getattr(m, op)(a, axis=axis), a,
+              rtol=_rtol(dtype, "sum"))
+    check(lambda m, a: getattr(m, op)(a.T, axis=1), a,
+          rtol=_rtol(dtype, "sum"))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64"])
+def test_nan_scans(dtype):
+    a = xp.rand((7, 9), dtype)
+    a[2, 3] = numpy.nan
+    for op in ("nancumsum", "nancumprod"):
+        for axis in (None, 0, 1):
+            check(lambda m, a: getattr(m, op)(a, axis=axis), a, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float64", "int32"])
+def test_scan_large(dtype):
+    a = xp.rand((3_000_003,), dtype, low=0, high=1)
+    check(lambda m, a: m.cumsum(a), a)
+    b = a[:3_000_000].reshape(1000, 3000)
+    check(lambda m, a: m.cumsum(a, axis=0), b)
+    check(lambda m, a: m.cumsum(a, axis=1), b)
+    c = a[:3_000_000].reshape(750_000, 4)
+    check(lambda m, a: m.cumsum(a, axis=0), c)
+    d = a[:3_000_000].reshape(4, 750_000)
+    check(lambda m, a: m.cumsum(a, axis=1), d)
+
+
+def test_scan_empty():
+    a = numpy.zeros((0, 3), dtype="float32")
+    check(lambda m, a: m.cumsum(a, axis=0), a)
+    check(lambda m, a: m.cumprod(a, axis=1), a)
+
+
+# ---- ufunc methods -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "float32", "float64",
+                                   "uint8", "complex128", "float16"])
+@pytest.mark.parametrize("ufunc", ["add", "multiply", "subtract", "maximum",
+                                   "minimum", "divide",
+                                   "bitwise_xor", "logical_and", "fmax"])
+def test_ufunc_reduce_accumulate(dtype, ufunc):
+    a = xp.rand((5, 6), dtype, nonzero=True)
+
+    def red(m, a, axis):
+        return getattr(m, ufunc).reduce(a, axis=axis)
+
+    def acc(m, a, axis):
+        return getattr(m, ufunc).accumulate(a, axis=axis)
+    rt = 1e-2 if dtype == "float16" else 1e-5
+    for axis in (0, 1, -1):
+        check(lambda m, a: red(m, a, axis), a, rtol=rt)
+        check(lambda m, a: acc(m, a, axis), a, rtol=rt)
+    check(lambda m, a: red(m, a, None), a, rtol=rt)
+    check(lambda m, a: red(m, a, (0, 1)), a, rtol=rt)
+
+
+def test_ufunc_reduce_where_initial_large():
+    a = xp.rand((3, 4), "float64")
+    w = numpy.array([[True, False, True, True]] * 3)
+    check(lambda m, a: m.subtract.reduce(a, axis=1, where=w, initial=1.0), a)
+    check(lambda m, a: m.add.reduce(a, axis=0, initial=2.0), a)
+    big = xp.rand((2_000_000,), "float64")
+    check(lambda m, a: m.add.reduce(a), big)
+    check(lambda m, a: m.maximum.reduce(a), big)
+    check(lambda m, a: m.add.accumulate(a), big)
+    check(lambda m, a: m.maximum.accumulate(a), big)
+
+
+# ---- count_true / sqrt ---------------------------------------------------------
+
+
+def test_count_true():
+    for n in (0, 1, 15, 16, 17, 1000, 1_000_003):
+        m = xp.rand((n,), "bool")
+        check(lambda mod, m: mod.count_nonzero(m), m)
+        if n > 10:
+            check(lambda mod, m: mod.count_nonzero(m[3:]), m)
+
+
+def test_std_sqrt_dtypes():
+    for dt in ("float16", "float32", "float64", "complex64"):
+        a = xp.rand((9, 4), dt)
+        check(lambda m, a: m.std(a, axis=0), a, rtol=_rtol(dt, "std"))
