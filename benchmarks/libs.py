@@ -234,12 +234,15 @@ class ArraxLib(Lib):
             setdef(self._dev)
             stack.callback(setdef, old)
         if case.precision == "tf32":
-            # The hook mirrors torch.backends.cuda.matmul.allow_tf32.
-            cuda = getattr(self.xp, "cuda", None)
-            if self.device != "gpu" or not hasattr(cuda, "allow_tf32"):
+            # arrax.set_matmul_precision("tf32") is the opt-in, as
+            # torch.backends.cuda.matmul.allow_tf32 is PyTorch's.
+            setp = getattr(self.xp, "set_matmul_precision", None)
+            if self.device != "gpu" or setp is None:
                 stack.close()
-                raise Unavailable("no arrax.cuda.allow_tf32 switch")
-            stack.enter_context(_attr_ctx(cuda, "allow_tf32", True))
+                raise Unavailable("no arrax.set_matmul_precision")
+            old_p = self.xp.get_matmul_precision()
+            setp("tf32")
+            stack.callback(setp, old_p)
         return stack
 
     def compile(self, fn):
