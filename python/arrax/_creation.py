@@ -333,23 +333,28 @@ def linspace(
     device=None,
 ):
     num = _check_num(num, "linspace")
-    r = _core._linspace(start, stop, num, bool(endpoint), bool(retstep), dtype, axis)
+    r = _core._linspace(start, stop, num, bool(endpoint), bool(retstep), dtype,
+                        axis, device)
     if retstep:
         y, step = r
         from arrax import _scalars
 
-        return _to_device(y, device), _scalars.wrap(step)
-    return _to_device(r, device)
+        return y, _scalars.wrap(step)
+    return r
 
 
-def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0,
+             *, device=None):
     num = _check_num(num, "logspace")
-    return _core._logspace(start, stop, num, bool(endpoint), base, dtype, axis)
+    return _core._logspace(start, stop, num, bool(endpoint), base, dtype, axis,
+                           device)
 
 
-def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0, *,
+              device=None):
     num = _check_num(num, "geomspace")
-    return _core._geomspace(start, stop, num, bool(endpoint), dtype, axis)
+    return _core._geomspace(start, stop, num, bool(endpoint), dtype, axis,
+                            device)
 
 
 # ---- matrices ---------------------------------------------------------------

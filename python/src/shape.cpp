@@ -18,6 +18,23 @@ Device device_or_default(nb::handle h) {
   return h.is_none() ? default_device() : to_device(h);
 }
 
+// The endpoints of linspace/logspace/geomspace on the device the result
+// belongs to: `device` when given, else the default device for Python
+// numbers (0-d CPU arrays); arrays stay where they are.
+void place_endpoints(Array& s, Array& e, nb::handle device) {
+  Device d;
+  if (!device.is_none()) {
+    d = to_device(device);
+  } else if (s.ndim() == 0 && e.ndim() == 0 && s.device().is_cpu() &&
+             e.device().is_cpu()) {
+    d = default_device();
+  } else {
+    return;
+  }
+  if (!(s.device() == d)) s = arrax::to_device(s, d);
+  if (!(e.device() == d)) e = arrax::to_device(e, d);
+}
+
 std::optional<Dtype> opt_dtype(nb::handle h, const char* op) {
   if (h.is_none()) return std::nullopt;
   return to_dtype(h, op);
@@ -342,9 +359,11 @@ void init_shape(nb::module_& m) {
   m.def(
       "_linspace",
       [](nb::handle start, nb::handle stop, int64_t num, bool endpoint,
-         bool retstep, nb::handle dtype, int64_t axis) -> nb::object {
+         bool retstep, nb::handle dtype, int64_t axis,
+         nb::handle device) -> nb::object {
         Array s = strong(to_array(start, "linspace"));
         Array e = strong(to_array(stop, "linspace"));
+        place_endpoints(s, e, device);
         Array step;
         Array y = linspace(s, e, num, endpoint, opt_dtype(dtype, "linspace"),
                            axis, retstep ? &step : nullptr);
@@ -352,30 +371,37 @@ void init_shape(nb::module_& m) {
         return nb::make_tuple(y, step);
       },
       nb::arg("start"), nb::arg("stop"), nb::arg("num"), nb::arg("endpoint"),
-      nb::arg("retstep"), nb::arg("dtype").none(), nb::arg("axis"));
+      nb::arg("retstep"), nb::arg("dtype").none(), nb::arg("axis"),
+      nb::arg("device").none() = nb::none());
   m.def(
       "_logspace",
       [](nb::handle start, nb::handle stop, int64_t num, bool endpoint,
-         nb::handle base, nb::handle dtype, int64_t axis) {
+         nb::handle base, nb::handle dtype, int64_t axis,
+         nb::handle device) {
         // A Python int or float base stays weak: power(base, y) keeps y's
         // dtype, as in NumPy.
-        return logspace(strong(to_array(start, "logspace")),
-                        strong(to_array(stop, "logspace")), num, endpoint,
-                        to_array(base, "logspace"),
+        Array s = strong(to_array(start, "logspace"));
+        Array e = strong(to_array(stop, "logspace"));
+        place_endpoints(s, e, device);
+        return logspace(s, e, num, endpoint, to_array(base, "logspace"),
                         opt_dtype(dtype, "logspace"), axis);
       },
       nb::arg("start"), nb::arg("stop"), nb::arg("num"), nb::arg("endpoint"),
-      nb::arg("base"), nb::arg("dtype").none(), nb::arg("axis"));
+      nb::arg("base"), nb::arg("dtype").none(), nb::arg("axis"),
+      nb::arg("device").none() = nb::none());
   m.def(
       "_geomspace",
       [](nb::handle start, nb::handle stop, int64_t num, bool endpoint,
-         nb::handle dtype, int64_t axis) {
-        return geomspace(strong(to_array(start, "geomspace")),
-                         strong(to_array(stop, "geomspace")), num, endpoint,
-                         opt_dtype(dtype, "geomspace"), axis);
+         nb::handle dtype, int64_t axis, nb::handle device) {
+        Array s = strong(to_array(start, "geomspace"));
+        Array e = strong(to_array(stop, "geomspace"));
+        place_endpoints(s, e, device);
+        return geomspace(s, e, num, endpoint, opt_dtype(dtype, "geomspace"),
+                         axis);
       },
       nb::arg("start"), nb::arg("stop"), nb::arg("num"), nb::arg("endpoint"),
-      nb::arg("dtype").none(), nb::arg("axis"));
+      nb::arg("dtype").none(), nb::arg("axis"),
+      nb::arg("device").none() = nb::none());
   m.def(
       "_eye",
       [](int64_t n, std::optional<int64_t> mm, int64_t k, nb::handle dtype,

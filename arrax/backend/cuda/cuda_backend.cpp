@@ -524,19 +524,37 @@ int selfcheck(int arch, std::string& err) {
       if (q > p) filters.push_back(all.substr(p, q - p));
     }
   }
-  for (const ModuleSpec& m : all_modules()) {
+  std::vector<ModuleSpec> mods;
+  for (ModuleSpec& m : all_modules()) {
     bool keep = filters.empty();
     for (auto& f : filters) keep = keep || m.key.find(f) != std::string::npos;
-    if (!keep) continue;
-    std::vector<std::string> lowered;
-    std::string blob;
-    try {
-      Jit::compile(m.source, m.exprs, opts, lowered, blob);
-      ++modules;
-    } catch (const std::exception& e) {
-      err += m.key + ": " + e.what() + "\n";
-    }
+    if (keep) mods.push_back(std::move(m));
   }
+  // NVRTC is thread-safe: compile on every core.
+  std::atomic<size_t> next{0};
+  std::atomic<int> done{0};
+  std::mutex err_mutex;
+  auto work = [&] {
+    for (size_t i; (i = next++) < mods.size();) {
+      std::vector<std::string> lowered;
+      std::string blob;
+      try {
+        Jit::compile(mods[i].source, mods[i].exprs, opts, lowered, blob);
+        ++done;
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(err_mutex);
+        err += mods[i].key + ": " + e.what() + "\n";
+      }
+    }
+  };
+  unsigned nthreads = std::max(1u, std::min<unsigned>(
+                                       std::thread::hardware_concurrency(),
+                                       static_cast<unsigned>(mods.size())));
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < nthreads; ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
+  modules = done;
   return modules;
 }
 
