@@ -304,7 +304,7 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
   // of `in`, which is kept), looping over the reduced dims `rd` in order;
   // long reductions split over gridDim.y.
   auto run_col = [&](const std::vector<Dim>& kd, Dim in,
-                     const std::vector<Dim>& rd) {
+                     const std::vector<Dim>& rd, int rnd) {
     int64_t m = in.n, xs = in.xs, os = in.os;
     int64_t nkm = product(kd) * m, nred = product(rd);
     auto ks = strided2(kd, name);
@@ -328,7 +328,7 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     }
     CUfunction f = fn("reduce_col");
     void* args[] = {&xp, &op_, &pp, &ks, &m, &xs, &os, &rs, &nred, &nkm,
-                    &chunk, &init};
+                    &chunk, &init, &rnd};
     b.launch(ds, f, static_cast<unsigned>(gx), static_cast<unsigned>(nsplit),
              1, bd, 1, 0, args);
     if (nsplit > 1) {
@@ -350,7 +350,7 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
       // Short rows, many of them: a thread per output.
       std::vector<Dim> rd = red;
       rd.push_back(inner);
-      run_col(kept, Dim{1, 0, 0}, rd);
+      run_col(kept, Dim{1, 0, 0}, rd, 0);
       return;
     }
     split_rows(ds, nout, N, nsplit, chunk);
@@ -380,7 +380,7 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
   }
 
   // Column path: the innermost dimension is kept.
-  run_col(kept, inner, red);
+  run_col(kept, inner, red, 1);
 }
 
 // ---- ArgReduce ----------------------------------------------------------------

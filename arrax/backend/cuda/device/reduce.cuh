@@ -396,9 +396,15 @@ __global__ void reduce_col(const T* __restrict__ x,
                            typename Op<OP, T>::C* __restrict__ part,
                            Strided<2> kept, i64 m, i64 xs, i64 os,
                            Strided<1> red, i64 nred, i64 nkm, i64 chunk,
-                           const T* init) {
+                           const T* init, int rnd) {
   typedef Op<OP, T> R;
   typedef typename R::C C;
+  // rnd: round to the storage type after every step (the CPU's column
+  // loop for float16/bfloat16); otherwise round once at the end (rows).
+  auto step = [rnd](C acc, C v) {
+    C r = R::combine(acc, v);
+    return rnd ? R::round(r) : r;
+  };
   const i64 lo = blockIdx.y * chunk;
   const i64 hi = lo + chunk < nred ? lo + chunk : nred;
   for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nkm;
@@ -416,12 +422,12 @@ __global__ void reduce_col(const T* __restrict__ x,
 #pragma unroll
         for (int u = 0; u < 4; ++u) v[u] = p[(r + u) * s];
 #pragma unroll
-        for (int u = 0; u < 4; ++u) acc = R::round(R::combine(acc, R::load(v[u])));
+        for (int u = 0; u < 4; ++u) acc = step(acc, R::load(v[u]));
       }
-      for (; r < hi; ++r) acc = R::round(R::combine(acc, R::load(p[r * s])));
+      for (; r < hi; ++r) acc = step(acc, R::load(p[r * s]));
     } else {
       for (i64 r = lo; r < hi; ++r)
-        acc = R::round(R::combine(acc, R::load(p[offset1(red, r)])));
+        acc = step(acc, R::load(p[offset1(red, r)]));
     }
     if (part)
       part[blockIdx.y * nkm + t] = acc;
