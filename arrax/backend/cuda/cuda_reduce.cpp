@@ -47,14 +47,23 @@ const char* const kReduceKernels[] = {"reduce_row", "reduce_finish_block",
 const char* const kArgKernels[] = {"arg_row", "arg_finish", "arg_col"};
 const char* const kScanKernels[] = {"scan_row", "scan_carry", "scan_col"};
 
+bool half_float(Dtype dt) {
+  return dt == Dtype::Float16 || dt == Dtype::BFloat16;
+}
+// Sum, Prod, NanSum, NanProd: results depend on the order once each step
+// is rounded (float16/bfloat16); Max, Min and the rest do not.
+bool arithmetic_op(int op) { return op == 0 || op == 1 || op == 6 || op == 7; }
+
 ModuleSpec make_reduce_module(Dtype dt) {
   ModuleSpec m{std::string("reduce_") + dtype_name(dt), kReduceSource, {}};
   for (int op = 0; op < kNumReduceOps; ++op)
     for (const char* k : kReduceKernels) m.exprs.push_back(rexpr(k, op, dt));
   for (int op = 0; op < 4; ++op)
     for (const char* k : kArgKernels) m.exprs.push_back(rexpr(k, op, dt));
-  for (int op : kScanOps)
+  for (int op : kScanOps) {
     for (const char* k : kScanKernels) m.exprs.push_back(rexpr(k, op, dt));
+    if (half_float(dt)) m.exprs.push_back(rexpr("scan_seq", op, dt));
+  }
   if (inexact(dt)) m.exprs.push_back(sqrt_expr(dt));
   if (dt == Dtype::Bool) m.exprs.push_back("&ax::red::count_true");
   return m;
@@ -315,7 +324,10 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     gx = std::max<int64_t>(gx, 1);
     int64_t nsplit = 1;
     const int64_t want = static_cast<int64_t>(ds.sm_count) * 2048;
-    if (gx * bd < want && nred >= 128)
+    // Rounded every step (float16/bfloat16 sums): one sequential chain per
+    // output, NumPy's and the CPU's; partials would change the result.
+    const bool sequential = rnd && half_float(dt) && arithmetic_op(op);
+    if (!sequential && gx * bd < want && nred >= 128)
       nsplit = std::min(ceil_div(want, gx * bd), nred / 64);
     nsplit = std::clamp<int64_t>(nsplit, 1, 65535);
     int64_t chunk = ceil_div(nred, nsplit);
@@ -495,6 +507,16 @@ void run_scan(CudaBackend& b, int op, const Array& x, Array& out, int axis,
     CUfunction f = fn("scan_col");
     void* args[] = {&xp, &op_, &ls, &nlines, &L, &xs, &os};
     b.launch(ds, f, nlines, args);
+    return;
+  }
+  if (half_float(dt)) {
+    // Every step rounds to the storage type: a warp runs each line's chain
+    // in order (a block scan in float would not match NumPy or the CPU).
+    CUfunction f = fn("scan_seq");
+    void* args[] = {&xp, &op_, &ls, &nlines, &L, &xs, &os};
+    const unsigned bd = 256;
+    b.launch(ds, f, grid_cap(ds, ceil_div(nlines, bd / 32), 8), 1, 1, bd, 1,
+             0, args);
     return;
   }
   int64_t nchunk = 1, chunk = L;

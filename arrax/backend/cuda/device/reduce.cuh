@@ -13,7 +13,12 @@
 //    loops over the reduced index (coalesced across the warp); long
 //    reductions are split over gridDim.y with partials (reduce_finish_thread).
 // Both accumulate in the compute type (float for float16/bfloat16) and
-// combine with the same rules as backend/cpu/reduce.cpp.
+// combine with the same rules as backend/cpu/reduce.cpp. Where the CPU
+// rounds float16/bfloat16 to the storage type after every step (column
+// sums and products, all scans: NumPy's loops), the GPU runs the same
+// sequential chain (reduce_col unsplit, scan_col / scan_seq), since that
+// rounding makes the order part of the result: a split or a tree in float
+// can differ from NumPy by far more than a rounding of the total.
 #pragma once
 #include "ufunc.cuh"
 
@@ -211,6 +216,20 @@ __device__ __forceinline__ C shfl_up(C v, int d) {
   bytecopy(b, &v, sizeof(C));
 #pragma unroll
   for (int k = 0; k < W; ++k) b[k] = __shfl_up_sync(0xffffffffu, b[k], d);
+  C r;
+  bytecopy(&r, b, sizeof(C));
+  return r;
+}
+
+// Lane `src`'s value of v (every lane of the warp takes part).
+template <typename C>
+__device__ __forceinline__ C shfl_idx(C v, int src) {
+  constexpr int W = (sizeof(C) + 3) / 4;
+  u32 b[W];
+  b[W - 1] = 0;
+  bytecopy(b, &v, sizeof(C));
+#pragma unroll
+  for (int k = 0; k < W; ++k) b[k] = __shfl_sync(0xffffffffu, b[k], src);
   C r;
   bytecopy(&r, b, sizeof(C));
   return r;
@@ -704,6 +723,42 @@ __global__ void scan_col(const T* __restrict__ x, T* __restrict__ out,
     for (i64 r = 1; r < L; ++r) {
       acc = R::round(R::combine(acc, R::load(p[r * xs])));
       q[r * os] = R::store(acc);
+    }
+  }
+}
+
+// Warp per line, sequential: the CPU's (and NumPy's) order and rounding for
+// float16/bfloat16, which round to the storage type after every step, so a
+// block scan in float would not match them. The warp loads 32 elements at a
+// time (coalesced) and every lane runs the same serial chain over them from
+// shuffles; lane i keeps the prefix that ends at element i.
+template <int OP, typename T>
+__global__ void scan_seq(const T* __restrict__ x, T* __restrict__ out,
+                         Strided<2> lines, i64 nlines, i64 L, i64 xs,
+                         i64 os) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  const int lane = threadIdx.x & 31;
+  const i64 nwarps = ((i64)gridDim.x * blockDim.x) >> 5;
+  for (i64 t = ((i64)blockIdx.x * blockDim.x + threadIdx.x) >> 5; t < nlines;
+       t += nwarps) {
+    i64 off[2];
+    offsets<2>(lines, t, off);
+    const T* p = x + off[0];
+    T* q = out + off[1];
+    C acc = R::identity();
+    for (i64 base = 0; base < L; base += 32) {
+      const i64 r = base + lane;
+      const C v = r < L ? R::load(p[r * xs]) : R::identity();
+      const int cnt = L - base < 32 ? static_cast<int>(L - base) : 32;
+      C mine = v;
+      for (int i = 0; i < cnt; ++i) {
+        const C y = shfl_idx(v, i);
+        // The first element is stored as loaded, like scan_col.
+        acc = base + i == 0 ? y : R::round(R::combine(acc, y));
+        if (lane == i) mine = acc;
+      }
+      if (r < L) q[r * os] = R::store(mine);
     }
   }
 }
