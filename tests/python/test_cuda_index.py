@@ -153,7 +153,7 @@ def test_scatter_forms():
 
     def f2(m, a):
         a = a.copy()
-        a[i, :, 1] = m.arange(12.0).reshape(1, 1, 6)
+        a[i, :, 1] = m.arange(6.0).reshape(1, 1, 6)
         return a
 
     def f3(m, a):
