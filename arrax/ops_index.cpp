@@ -493,7 +493,10 @@ void scatter_plan(const Array& a, const Plan& p, const Array& value,
   if (!p.advanced()) {
     // The copy kernel converts on the fly: no cast copy of the value.
     check_assignable(value, a.dtype(), op);
-    copyto(p.view, broadcast_value(value, p.view.shape(), op), Casting::Unsafe);
+    // See Note [Scalars before broadcasting] in ops.cpp.
+    copyto(p.view,
+           broadcast_value(scalar_on(value, a.device()), p.view.shape(), op),
+           Casting::Unsafe);
     return;
   }
   // See Note [Scalars before broadcasting] in ops.cpp.
