@@ -121,6 +121,18 @@ Array full_scalar(double v, Dtype dtype, Device device) {
   return Array::scalar(v, dtype, device, false);
 }
 
+// Note [Scalars before broadcasting]
+// A 0-d CPU array (a Python number) goes with any device in dispatch, but a
+// broadcast view of it has dimensions and is just a CPU array there: an op
+// that broadcasts a scalar value against a device array (copyto, fill,
+// a[idx] = 1.0, ufunc.at's values) moves the scalar to the device first.
+Array scalar_on(const Array& a, Device device) {
+  if (a.ndim() != 0 || !a.device().is_cpu() || a.device() == device) return a;
+  Array r = to_device(a, device);
+  r.set_weak(a.is_weak());
+  return r;
+}
+
 int normalize_axis(int64_t axis, int ndim, const char* op) {
   if (axis < -ndim || axis >= ndim)
     throw AxisError(std::string("[") + op + "] axis " + std::to_string(axis) +
@@ -159,7 +171,8 @@ void copyto(const Array& dst, const Array& src, Casting casting,
                      : casting == Casting::SameKind ? "same_kind"
                                                     : "no") +
                     "'");
-  Array s = broadcast_to(src, dst.shape(), "copyto");
+  // See Note [Scalars before broadcasting].
+  Array s = broadcast_to(scalar_on(src, dst.device()), dst.shape(), "copyto");
   if (s.may_overlap(dst) && !(s.strides() == dst.strides() &&
                               s.offset() == dst.offset()))
     s = copy(s);  // NumPy semantics: as if the source were read first

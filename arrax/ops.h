@@ -32,6 +32,9 @@ ARRAX_API Array weak_scalar(double v);
 ARRAX_API Array weak_scalar(complex128 v);
 // A strong 0-d array of the given dtype.
 ARRAX_API Array full_scalar(double v, Dtype dtype, Device device);
+// `a` on `device` when it is a 0-d CPU array (a Python or NumPy scalar),
+// else `a` itself; see Note [Scalars before broadcasting] in ops.cpp.
+ARRAX_API Array scalar_on(const Array& a, Device device);
 
 // Normalizes an axis for an array of `ndim` dimensions (AxisError).
 ARRAX_API int normalize_axis(int64_t axis, int ndim, const char* op);

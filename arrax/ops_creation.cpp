@@ -119,14 +119,21 @@ namespace {
 Dtype inexact_of(Dtype dt) { return is_inexact(dt) ? dt : Dtype::Float64; }
 
 // Broadcasts a and b (and c when given) and returns C-contiguous copies of
-// the given dtypes.
+// the given dtypes, on the device of the first input that is not a CPU
+// scalar (Python numbers go with an array endpoint, as in dispatch).
 Arrays prepare_range_inputs(std::span<const Array> arrays,
                             std::span<const Dtype> dtypes, const char* op) {
   Shape shape = broadcast_shapes(arrays, op);
+  Device dev = arrays[0].device();
+  for (const Array& a : arrays)
+    if (!(a.ndim() == 0 && a.device().is_cpu())) {
+      dev = a.device();
+      break;
+    }
   Arrays out;
   for (size_t i = 0; i < arrays.size(); ++i) {
-    Array b = broadcast_to(arrays[i], shape, op);
-    Array c = Array::empty(shape, dtypes[i], arrays[i].device());
+    Array b = broadcast_to(scalar_on(arrays[i], dev), shape, op);
+    Array c = Array::empty(shape, dtypes[i], dev);
     copyto(c, b, Casting::Unsafe);
     out.push_back(c);
   }

@@ -493,10 +493,14 @@ void scatter_plan(const Array& a, const Plan& p, const Array& value,
   if (!p.advanced()) {
     // The copy kernel converts on the fly: no cast copy of the value.
     check_assignable(value, a.dtype(), op);
-    copyto(p.view, broadcast_value(value, p.view.shape(), op), Casting::Unsafe);
+    // See Note [Scalars before broadcasting] in ops.cpp.
+    copyto(p.view,
+           broadcast_value(scalar_on(value, a.device()), p.view.shape(), op),
+           Casting::Unsafe);
     return;
   }
-  Array v = assignment_value(value, a.dtype(), op);
+  // See Note [Scalars before broadcasting] in ops.cpp.
+  Array v = scalar_on(assignment_value(value, a.dtype(), op), a.device());
   int64_t count = 0;
   Shape bshape;
   if (p.mask.valid()) {
@@ -650,7 +654,8 @@ void put(const Array& a, const Array& indices, const Array& values,
   const char* op = "put";
   Array idx =
       on_device(ravel(int64_indices(indices, Casting::Unsafe, op)), a.device());
-  Array v = ravel(assignment_value(values, a.dtype(), op));
+  Array v = ravel(scalar_on(assignment_value(values, a.dtype(), op),
+                            a.device()));
   int64_t n = idx.size();
   if (n == 0 || v.size() == 0) return;
   if (v.size() > n) {
@@ -758,7 +763,8 @@ void place(const Array& a, const Array& mask, const Array& vals) {
   Array m = bool_mask(ravel(mask));
   int64_t count = count_true(m);
   if (count == 0) return;
-  Array v = ravel(assignment_value(vals, a.dtype(), op));
+  Array v =
+      ravel(scalar_on(assignment_value(vals, a.dtype(), op), a.device()));
   if (v.size() == 0)
     throw ValueError("[place] Cannot insert from an empty array!");
   v = take_impl(v, index_range(count, a.device()), 0, IndexMode::Wrap, nullptr,

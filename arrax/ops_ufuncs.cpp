@@ -290,6 +290,9 @@ void ufunc_at(UfuncId id, const Array& a, const Array& positions,
   if (info.nin == 1 && b)
     throw ValueError(op + " second operand provided when ufunc is unary");
   Array pos = ascontiguousarray(astype(positions, Dtype::Int64, false));
+  // Positions are computed on the host (NumPy's index rules): they go to
+  // the target's device.
+  if (!(pos.device() == a.device())) pos = to_device(pos, a.device());
   Dtype loop;
   Array vals;
   if (info.nin == 2) {
@@ -303,8 +306,10 @@ void ufunc_at(UfuncId id, const Array& a, const Array& positions,
       loop = ufunc_loop_dtype(id, result_type(ins));
     }
     Dtype vt = info.in == UfuncIn::FloatInt ? Dtype::Int64 : loop;
-    vals = ascontiguousarray(
-        astype(broadcast_to(*b, pos.shape(), op.c_str() + 1), vt, true));
+    // See Note [Scalars before broadcasting] in ops.cpp.
+    vals = ascontiguousarray(astype(
+        broadcast_to(scalar_on(*b, a.device()), pos.shape(), op.c_str() + 1),
+        vt, true));
   } else {
     loop = ufunc_loop_dtype(id, a.dtype());
   }

@@ -169,7 +169,9 @@ class _Conversion:
             if orig._device_str != "cpu" and (
                 written is None or any(host is w for w in written)
             ):
-                _core.copyto(orig, host, casting="unsafe")
+                # On orig's device, whatever the default device is.
+                src = _core.asarray(host, device=orig._device_str)
+                _core.copyto(orig, src, casting="unsafe")
 
 
 def _to_arrax(arr, device):

@@ -153,7 +153,7 @@ def test_scatter_forms():
 
     def f2(m, a):
         a = a.copy()
-        a[i, :, 1] = m.arange(12.0).reshape(1, 1, 6)
+        a[i, :, 1] = m.arange(6.0).reshape(1, 1, 6)
         return a
 
     def f3(m, a):
@@ -244,6 +244,28 @@ def test_along_axis_and_place():
         return a
 
     check(h, a)
+
+
+def test_scalar_values():
+    # Python numbers broadcast into device arrays (moved to the GPU first).
+    a = xp.rand((4, 6), "float32")
+
+    def f(m, a):
+        a = a.copy()
+        a[1:3] = 5.0
+        a[:, ::-2] = 2
+        m.copyto(a[0], -1.5)
+        m.put(a, [0, 7, 9], 9.0)
+        m.place(a, a > 4, 1.25)
+        a[a < -4] = 0
+        a[[0, 3], 1:4] = 7
+        m.add.at(a, ([1, 1], [2, 5]), 0.5)
+        return a
+
+    check(f, a)
+    check(lambda m: m.linspace(numpy.array([0.0, 1.0]), 5, 4))
+    check(lambda m: m.full((2, 3), 4.5) + m.zeros(3))
+    check(lambda m: m.diag(m.arange(3.0), 1))
 
 
 # ---- out of bounds --------------------------------------------------------------
