@@ -1,10 +1,14 @@
 #include "arrax/array.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <mutex>
+#include <vector>
 
 #include "arrax/backend/backend.h"
 
@@ -16,6 +20,93 @@ Storage::~Storage() {
 
 namespace {
 void cpu_free(void* p, void*) { std::free(p); }
+
+// Note [CPU block cache]
+// Fresh memory costs a page fault per page on first touch: for a 64 MB
+// result that is about as long as the arithmetic that fills it. Blocks of
+// 4 MiB and more are therefore kept after their array dies and handed to
+// the next request of the same (2 MiB-rounded) size, so chains of large
+// ops (exp(a) * b + c) reuse warm memory, as NumPy's temporary elision does
+// for its chains. The cache holds at most ARRAX_CPU_CACHE_MB megabytes
+// (default: 1/8 of the machine's memory, at most 2048; 0 disables it) and
+// drops the oldest blocks first.
+constexpr size_t kHuge = size_t(4) << 20;
+constexpr size_t kHugeAlign = size_t(2) << 20;
+
+class BlockCache {
+ public:
+  void* take(size_t size) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t i = blocks_.size(); i-- > 0;) {
+      if (blocks_[i].size == size) {
+        void* p = blocks_[i].ptr;
+        blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(i));
+        cached_ -= size;
+        return p;
+      }
+    }
+    return nullptr;
+  }
+  void give(void* p, size_t size) {
+    std::vector<void*> drop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (size > limit_) {
+        drop.push_back(p);
+      } else {
+        blocks_.push_back({p, size});
+        cached_ += size;
+        while (cached_ > limit_) {
+          drop.push_back(blocks_.front().ptr);
+          cached_ -= blocks_.front().size;
+          blocks_.erase(blocks_.begin());
+        }
+      }
+    }
+    for (void* q : drop) std::free(q);
+  }
+  void clear() {
+    std::vector<Block> all;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      all.swap(blocks_);
+      cached_ = 0;
+    }
+    for (auto& b : all) std::free(b.ptr);
+  }
+  size_t cached() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cached_;
+  }
+
+  static BlockCache& get() {
+    static BlockCache* c = new BlockCache();  // outlives every array
+    return *c;
+  }
+
+ private:
+  BlockCache() {
+    size_t mb = 2048;
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && psize > 0)
+      mb = std::min<size_t>(mb, static_cast<size_t>(pages) *
+                                    static_cast<size_t>(psize) / 8 >> 20);
+    if (const char* e = std::getenv("ARRAX_CPU_CACHE_MB")) mb = std::strtoull(e, nullptr, 10);
+    limit_ = mb << 20;
+  }
+  struct Block {
+    void* ptr;
+    size_t size;
+  };
+  std::mutex mutex_;
+  std::vector<Block> blocks_;
+  size_t cached_ = 0;
+  size_t limit_ = 0;
+};
+
+void cpu_free_cached(void* p, void* ctx) {
+  BlockCache::get().give(p, reinterpret_cast<size_t>(ctx));
+}
 void backend_free(void* p, void* ctx) {
   auto* st = static_cast<Storage*>(ctx);
   backend_for(st->device.type).deallocate(p, st->nbytes, st->device.index);
@@ -47,21 +138,30 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   st->owned = true;
   if (device.is_cpu()) {
     size_t rounded = (std::max<size_t>(nbytes, 1) + 63) & ~size_t(63);
-    // Large blocks: page-aligned and backed by huge pages where the kernel
-    // allows it, which saves most of the page-fault cost of fresh memory
-    // (NumPy does the same).
-    constexpr size_t kHuge = size_t(4) << 20;
+    // Large blocks: 2 MiB-aligned, backed by huge pages where the kernel
+    // allows it (NumPy does the same), and reused through the block cache.
     if (rounded >= kHuge) {
-      rounded = (rounded + 4095) & ~size_t(4095);
-      st->data = std::aligned_alloc(4096, rounded);
-      if (st->data) madvise(st->data, rounded, MADV_HUGEPAGE);
+      rounded = (rounded + kHugeAlign - 1) & ~(kHugeAlign - 1);
+      st->data = BlockCache::get().take(rounded);
+      if (!st->data) {
+        st->data = std::aligned_alloc(kHugeAlign, rounded);
+        if (!st->data) {
+          BlockCache::get().clear();  // give the cache back, try again
+          st->data = std::aligned_alloc(kHugeAlign, rounded);
+        }
+        if (st->data) madvise(st->data, rounded, MADV_HUGEPAGE);
+      }
+      if (st->data) {
+        st->deleter = cpu_free_cached;
+        st->ctx = reinterpret_cast<void*>(rounded);
+      }
     } else {
       st->data = std::aligned_alloc(64, rounded);
+      st->deleter = cpu_free;
     }
     if (!st->data)
       throw MemoryError("[empty] unable to allocate " + std::to_string(nbytes) +
                         " bytes on cpu");
-    st->deleter = cpu_free;
   } else {
     st->data = backend_for(device.type).allocate(nbytes, device.index);
     st->deleter = backend_free;

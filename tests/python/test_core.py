@@ -30,3 +30,17 @@ def test_numpy_roundtrip_zero_copy():
     n = numpy.asarray(a._to_numpy())
     n[0, 0] = 42
     assert a._to_numpy()[0, 0] == 42
+
+
+def test_large_blocks_are_reused_clean():
+    # Note [CPU block cache]: a large block freed by one array is handed to
+    # the next one of that size; creation functions still fill it.
+    n = 3 << 20
+    a = arrax.full((n,), 7.0, device="cpu")
+    del a
+    z = arrax.zeros((n,), device="cpu")
+    assert float(z.sum()) == 0.0
+    b = arrax.arange(float(n), device="cpu")
+    assert float(b[-1]) == n - 1
+    c = arrax.exp(b * 0.0) * 2.0 + 1.0
+    assert float(c.min()) == 3.0 and float(c.max()) == 3.0
