@@ -575,7 +575,7 @@ SmallVector<int64_t> expanded_out_strides(const Array& x, const Array& out,
 // streaming the matching segments of every row. Long segments keep the
 // hardware prefetchers effective (NumPy streams whole rows), so a slice is
 // only narrower than the row when that gives every thread work.
-constexpr int64_t kMinColumnChunk = 8192;
+constexpr int64_t kMinColumnChunk = 1024;
 int64_t column_chunk(int64_t m) {
   int64_t nt = cpu::num_threads();
   int64_t cm = std::max<int64_t>(kMinColumnChunk, (m + nt - 1) / nt);
@@ -703,6 +703,24 @@ void reduce_kernel(const Array& x, Array& out, std::span<const int64_t> axes,
                     buf[j] = a[j];
                   }
                 } else {
+                  // Four NaN sums, so that no add chain limits the loop.
+                  V z1 = {}, z2 = {}, z3 = {};
+                  for (; j + 4 * W <= len; j += 4 * W) {
+                    V v0 = vload<V>(a + j), v1 = vload<V>(a + j + W);
+                    V v2 = vload<V>(a + j + 2 * W), v3 = vload<V>(a + j + 3 * W);
+                    vstore(buf + j, vmaxmin(R::kMax, vload<V>(buf + j), v0));
+                    vstore(buf + j + W,
+                           vmaxmin(R::kMax, vload<V>(buf + j + W), v1));
+                    vstore(buf + j + 2 * W,
+                           vmaxmin(R::kMax, vload<V>(buf + j + 2 * W), v2));
+                    vstore(buf + j + 3 * W,
+                           vmaxmin(R::kMax, vload<V>(buf + j + 3 * W), v3));
+                    z += v0 - v0;
+                    z1 += v1 - v1;
+                    z2 += v2 - v2;
+                    z3 += v3 - v3;
+                  }
+                  z += (z1 + z2) + z3;
                   for (; j + W <= len; j += W) {
                     V v = vload<V>(a + j);
                     vstore(buf + j, vmaxmin(R::kMax, vload<V>(buf + j), v));
