@@ -583,6 +583,52 @@ int64_t column_chunk(int64_t m) {
   return std::min(cm, m);
 }
 
+// Note [Column kernels]: the column path's per-row updates, compiled for
+// AVX2 and for the baseline with GCC's target_clones (chosen once, at load
+// time). Max/min report a NaN in the row (the caller then redoes the slice
+// with the exact rules); infinities need no special case there.
+#define ARRAX_COLUMN_KERNELS(T, S)                                            \
+  __attribute__((target_clones("avx2", "default"))) void col_add_##S(          \
+      T* __restrict buf, const T* __restrict a, int64_t len) {                \
+    for (int64_t j = 0; j < len; ++j) buf[j] += a[j];                         \
+  }                                                                           \
+  __attribute__((target_clones("avx2", "default"))) int col_max_##S(           \
+      T* __restrict buf, const T* __restrict a, int64_t len) {                \
+    int bad = 0;                                                              \
+    for (int64_t j = 0; j < len; ++j) {                                       \
+      T v = a[j], b = buf[j];                                                 \
+      bad |= v != v;                                                          \
+      buf[j] = v > b ? v : b;                                                 \
+    }                                                                         \
+    return bad;                                                               \
+  }                                                                           \
+  __attribute__((target_clones("avx2", "default"))) int col_min_##S(           \
+      T* __restrict buf, const T* __restrict a, int64_t len) {                \
+    int bad = 0;                                                              \
+    for (int64_t j = 0; j < len; ++j) {                                       \
+      T v = a[j], b = buf[j];                                                 \
+      bad |= v != v;                                                          \
+      buf[j] = v < b ? v : b;                                                 \
+    }                                                                         \
+    return bad;                                                               \
+  }
+ARRAX_COLUMN_KERNELS(float, f32)
+ARRAX_COLUMN_KERNELS(double, f64)
+#undef ARRAX_COLUMN_KERNELS
+
+template <typename T>
+void col_add(T* buf, const T* a, int64_t len) {
+  if constexpr (std::is_same_v<T, float>) col_add_f32(buf, a, len);
+  else col_add_f64(buf, a, len);
+}
+template <bool kMax, typename T>
+int col_minmax(T* buf, const T* a, int64_t len) {
+  if constexpr (std::is_same_v<T, float>)
+    return kMax ? col_max_f32(buf, a, len) : col_min_f32(buf, a, len);
+  else
+    return kMax ? col_max_f64(buf, a, len) : col_min_f64(buf, a, len);
+}
+
 template <ReduceOp OP, typename T>
 void reduce_kernel(const Array& x, Array& out, std::span<const int64_t> axes,
                    bool keepdims, const Array* initial) {
@@ -675,7 +721,7 @@ void reduce_kernel(const Array& x, Array& out, std::span<const int64_t> axes,
               if (inner.xs == isz) {
                 const T* a = reinterpret_cast<const T*>(xr);
                 if constexpr (R::kSum)
-                  for (int64_t j = 0; j < len; ++j) buf[j] += a[j];
+                  col_add<T>(buf, a, len);
                 else
                   for (int64_t j = 0; j < len; ++j) buf[j] *= a[j];
                 continue;
@@ -703,34 +749,9 @@ void reduce_kernel(const Array& x, Array& out, std::span<const int64_t> axes,
                     buf[j] = a[j];
                   }
                 } else {
-                  // Four NaN sums, so that no add chain limits the loop.
-                  V z1 = {}, z2 = {}, z3 = {};
-                  for (; j + 4 * W <= len; j += 4 * W) {
-                    V v0 = vload<V>(a + j), v1 = vload<V>(a + j + W);
-                    V v2 = vload<V>(a + j + 2 * W), v3 = vload<V>(a + j + 3 * W);
-                    vstore(buf + j, vmaxmin(R::kMax, vload<V>(buf + j), v0));
-                    vstore(buf + j + W,
-                           vmaxmin(R::kMax, vload<V>(buf + j + W), v1));
-                    vstore(buf + j + 2 * W,
-                           vmaxmin(R::kMax, vload<V>(buf + j + 2 * W), v2));
-                    vstore(buf + j + 3 * W,
-                           vmaxmin(R::kMax, vload<V>(buf + j + 3 * W), v3));
-                    z += v0 - v0;
-                    z1 += v1 - v1;
-                    z2 += v2 - v2;
-                    z3 += v3 - v3;
-                  }
-                  z += (z1 + z2) + z3;
-                  for (; j + W <= len; j += W) {
-                    V v = vload<V>(a + j);
-                    vstore(buf + j, vmaxmin(R::kMax, vload<V>(buf + j), v));
-                    z += v - v;
-                  }
-                  for (; j < len; ++j) {
-                    z[0] += a[j] - a[j];
-                    buf[j] = R::kMax ? (a[j] > buf[j] ? a[j] : buf[j])
-                                     : (a[j] < buf[j] ? a[j] : buf[j]);
-                  }
+                  // NaN in this row: the exact loop redoes the slice.
+                  if (col_minmax<R::kMax, T>(buf, a, len))
+                    z[0] = std::numeric_limits<T>::quiet_NaN();
                 }
                 if (!any_nan<V, W>(z)) continue;
                 slow = true;
