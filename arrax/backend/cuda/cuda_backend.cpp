@@ -116,6 +116,15 @@ bool make_plan(const Shape& shape, const std::vector<Strides>& st, Plan& p) {
   return true;
 }
 
+Plan plan_of(const Shape& shape, const std::vector<Strides>& st,
+             const char* op) {
+  Plan p;
+  if (!make_plan(shape, st, p))
+    throw NotImplementedError(std::string("[") + op +
+                              "] more than 8 non-mergeable dimensions on cuda");
+  return p;
+}
+
 // ---- the backend -----------------------------------------------------------
 
 bool CudaBackend::init() {

@@ -179,15 +179,6 @@ const ModuleSpec& at_spec(Dtype dt) {
 
 // ---- helpers -----------------------------------------------------------------
 
-Plan plan_of(const Shape& shape, const std::vector<Strides>& st,
-             const char* op) {
-  Plan p;
-  if (!make_plan(shape, st, p))
-    throw NotImplementedError(std::string("[") + op +
-                              "] more than 8 non-mergeable dimensions on cuda");
-  return p;
-}
-
 // An error cell (see Note [Index errors cost one sync]).
 Array error_cell(CudaBackend& b, DeviceState& ds, Device dev) {
   Array cell = b.scratch(8, dev);

@@ -139,6 +139,10 @@ struct Plan {
   int64_t strides[5][8];
 };
 bool make_plan(const Shape& shape, const std::vector<Strides>& st, Plan& p);
+// make_plan, or NotImplementedError "[op] more than 8 non-mergeable
+// dimensions on cuda".
+Plan plan_of(const Shape& shape, const std::vector<Strides>& st,
+             const char* op);
 
 // Matches ax::Strided<N> in device/common.cuh.
 template <int N>

@@ -88,15 +88,6 @@ const ModuleSpec& typed_spec(Dtype dt) {
 
 // ---- helpers -----------------------------------------------------------------
 
-Plan plan_of(const Shape& shape, const std::vector<Strides>& st,
-             const char* op) {
-  Plan p;
-  if (!make_plan(shape, st, p))
-    throw NotImplementedError(std::string("[") + op +
-                              "] more than 8 non-mergeable dimensions on cuda");
-  return p;
-}
-
 // dst = src (cast, broadcast) through the Copy primitive's CUDA evaluation.
 void copy_into(CudaBackend& b, const Array& src, const Array& dst) {
   if (dst.size() == 0) return;

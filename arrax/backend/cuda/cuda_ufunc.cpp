@@ -120,10 +120,7 @@ void eval_ldexp(CudaBackend& b, Dtype loop, std::span<const Array> inputs,
   std::vector<Strides> st = {cpu::broadcast_strides(out, out.shape()),
                              cpu::broadcast_strides(x, out.shape()),
                              cpu::broadcast_strides(e, out.shape())};
-  Plan plan;
-  if (!make_plan(out.shape(), st, plan))
-    throw NotImplementedError(
-        "[ldexp] more than 8 non-mergeable dimensions on cuda");
+  Plan plan = plan_of(out.shape(), st, "ldexp");
   auto arg = strided_arg<3>(plan);
   ModuleSpec spec = ldexp_module();
   CUfunction fn = b.kernel(
@@ -202,10 +199,7 @@ void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
     st.push_back(cpu::broadcast_strides(o, outputs[0].shape()));
   for (auto& a : inputs)
     st.push_back(cpu::broadcast_strides(a, outputs[0].shape()));
-  Plan plan;
-  if (!make_plan(outputs[0].shape(), st, plan))
-    throw NotImplementedError(std::string("[") + info.name +
-                              "] more than 8 non-mergeable dimensions on cuda");
+  Plan plan = plan_of(outputs[0].shape(), st, info.name);
   CUfunction fn = kernel(1);
   void* ptrs[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
   ptrs[0] = outputs[0].data();
@@ -260,10 +254,7 @@ void eval_copy(CudaBackend& b, Copy&, std::span<const Array> inputs,
   }
   std::vector<Strides> st = {cpu::broadcast_strides(dst, dst.shape()),
                              cpu::broadcast_strides(s, dst.shape())};
-  Plan plan;
-  if (!make_plan(dst.shape(), st, plan))
-    throw NotImplementedError(
-        "[copy] more than 8 non-mergeable dimensions on cuda");
+  Plan plan = plan_of(dst.shape(), st, "copy");
   auto a = strided_arg<2>(plan);
   CUfunction fn = kernel(1);
   void* o = dst.data();
@@ -284,10 +275,7 @@ void eval_select(CudaBackend& b, Select&, std::span<const Array> in,
     ops[k] = CudaBackend::on_device(in[k], out.device());
     st.push_back(cpu::broadcast_strides(ops[k], out.shape()));
   }
-  Plan plan;
-  if (!make_plan(out.shape(), st, plan))
-    throw NotImplementedError(
-        "[where] more than 8 non-mergeable dimensions on cuda");
+  Plan plan = plan_of(out.shape(), st, "where");
   auto a = strided_arg<4>(plan);
   ModuleSpec spec = select_module(out.itemsize());
   CUfunction fn = b.kernel(ds, spec, spec.exprs[0]);
