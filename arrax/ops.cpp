@@ -437,7 +437,8 @@ Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
   }
 
   // With out= or where=: the result shape includes the outputs' shapes.
-  Shape shape = broadcast_shapes(ins, info.name);
+  const Shape in_shape = broadcast_shapes(ins, info.name);
+  Shape shape = in_shape;
   Arrays outs;
   if (!opt.out.empty()) {
     if (static_cast<int>(opt.out.size()) != info.nout)
@@ -466,8 +467,15 @@ Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
     for (int k = 0; k < info.nout; ++k)
       outs.push_back(Array::empty(shape, out_dtype, common_device(ins, info.name)));
   }
-  for (int i = 0; i < info.nin; ++i)
-    cast_in[i] = broadcast_to(cast_in[i], shape, info.name);
+  // Only an output larger than the inputs' broadcast needs the inputs
+  // broadcast; Python scalars then go to the output's device first (Note
+  // [Scalars before broadcasting]). Otherwise they stay 0-d host values,
+  // which device kernels take by value.
+  if (!(shape == in_shape)) {
+    Device dev = outs[0].device();
+    for (int i = 0; i < info.nin; ++i)
+      cast_in[i] = broadcast_to(scalar_on(cast_in[i], dev), shape, info.name);
+  }
 
   bool direct = !opt.where;
   for (const Array& o : outs) direct = direct && o.dtype() == out_dtype;

@@ -446,13 +446,17 @@ def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
     return function(*unstack(args), **kwargs)
 
 
-def frombuffer(buffer, dtype=float, count=-1, offset=0, *, like=None):
+def frombuffer(buffer, dtype=float, count=-1, offset=0, *, like=None,
+               device=None):
+    """Shares the buffer's memory on the CPU, as NumPy's frombuffer does; on
+    a GPU (the default device, or device=) the data is copied there."""
     try:
         n = _np.frombuffer(buffer, dtype=dtype, count=count, offset=offset)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"[frombuffer] {exc}") from None
-    # Shares the buffer's memory, as NumPy's frombuffer does.
-    return _base_asarray(n, None, False, None)
+    target = _core.default_device() if device is None else device
+    return _base_asarray(n, None, False if str(target) == "cpu" else None,
+                         device)
 
 
 def fromiter(iter, dtype, count=-1, *, like=None, device=None):

@@ -167,19 +167,28 @@ void init_ops(nb::module_& m) {
         if (was_array) {
           a = nb::cast<Array>(obj);
         } else if (is_numpy) {
-          a = from_numpy(obj, copy.value_or(true));
+          // Shared, not copied, when it is about to move to a device.
+          bool moves = device.is_none() ? !default_device().is_cpu()
+                                        : !to_device(device).is_cpu();
+          a = from_numpy(obj, moves ? false : copy.value_or(true));
         } else {
           // Python scalars become strong arrays of NumPy's default dtype.
           if (!scalar_to_array(obj, a)) a = to_array(obj);
           a.set_weak(false);
           if (a.is_weak()) a = arrax::copy(a);
         }
-        if (!device.is_none()) {
-          Device d = to_device(device);
-          if (!(a.device() == d)) a = arrax::to_device(ascontiguousarray(a), d);
-        } else if (!was_array && !(a.device() == default_device()) &&
-                   a.device().is_cpu()) {
-          a = arrax::to_device(ascontiguousarray(a), default_device());
+        Device target = a.device();
+        if (!device.is_none())
+          target = to_device(device);
+        else if (!was_array && a.device().is_cpu())
+          target = default_device();
+        if (!(a.device() == target)) {
+          if ((was_array || is_numpy) && copy.has_value() && !*copy)
+            throw ValueError("[asarray] Unable to avoid copy while creating "
+                             "an array as requested: the data is on " +
+                             a.device().str() + ", the array is to be on " +
+                             target.str() + " (copy=False)");
+          a = arrax::to_device(ascontiguousarray(a), target);
         }
         if (!dtype.is_none()) {
           Dtype dt = to_dtype(dtype, "asarray");

@@ -26,7 +26,7 @@ def test_overflowing_python_int():
 
 
 def test_numpy_roundtrip_zero_copy():
-    a = arrax.asarray(numpy.arange(6.0).reshape(2, 3))
+    a = arrax.asarray(numpy.arange(6.0).reshape(2, 3), device="cpu")
     n = numpy.asarray(a._to_numpy())
     n[0, 0] = 42
     assert a._to_numpy()[0, 0] == 42

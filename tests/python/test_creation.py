@@ -302,7 +302,7 @@ def test_frombuffer_shares_memory():
     buf = bytearray(numpy.arange(6, dtype=numpy.int32).tobytes())
     xp.check(lambda m: m.frombuffer(buf, dtype=numpy.int32))
     xp.check(lambda m: m.frombuffer(buf, dtype=numpy.int16, count=3, offset=2))
-    a = arrax.frombuffer(buf, dtype=numpy.int32)
+    a = arrax.frombuffer(buf, dtype=numpy.int32, device="cpu")
     buf[0] = 42
     assert int(a._to_numpy()[0]) == 42
     xp.check(lambda m: m.frombuffer(buf, dtype=numpy.int32, count=10))
@@ -404,7 +404,11 @@ def test_array_copy_flags_on_arrax_arrays():
     f = arrax.array(a, order="F")
     assert f._f_contiguous and not f._shares_storage(a)
     n = numpy.arange(3.0)
-    assert numpy.shares_memory(arrax.array(n, copy=False)._to_numpy(), n)
+    assert numpy.shares_memory(
+        arrax.array(n, copy=False, device="cpu")._to_numpy(), n)
+    if xp.on_gpu():  # host memory cannot become a GPU array without a copy
+        xp.check_raises(ValueError, lambda: arrax.array(n, copy=False))
+        xp.check_raises(ValueError, lambda: arrax.asarray(n, copy=False))
 
 
 @pytest.mark.parametrize("dtype", xp.ALL)

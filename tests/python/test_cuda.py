@@ -142,6 +142,39 @@ def test_streams_and_events():
 
 
 @cuda
+def test_arrays_outlive_their_stream():
+    # Memory allocated under a stream is freed on it; a stream dropped
+    # before its arrays hands them to the default stream.
+    a = arrax.asarray(numpy.arange(1 << 20, dtype=numpy.float32), device="cuda")
+    s = arrax.cuda.Stream()
+    with s:
+        b = a * 3
+        small = a[:4] + 1
+    del s
+    import gc
+    gc.collect()
+    assert float(b[5]) == 15.0 and float(small[0]) == 1.0
+    del b, small
+    c = a + 1  # the freed blocks are reused safely
+    assert float(c[-1]) == float(1 << 20)
+    arrax.cuda.synchronize()
+
+
+@cuda
+def test_in_place_and_out_with_python_scalars():
+    n = numpy.arange(6.0).reshape(2, 3)
+    a = arrax.asarray(n, device="cuda")
+    a += 1
+    a %= 4
+    a *= 2.5
+    out = arrax.empty((2, 3), device="cuda")
+    arrax.multiply(arrax.asarray(n[0], device="cuda"), 2, out=out)
+    xp.assert_close(numpy.asarray(a), ((n + 1) % 4) * 2.5)
+    xp.assert_close(numpy.asarray(out), numpy.broadcast_to(n[0] * 2, (2, 3)))
+    assert str(out.device) == "cuda:0"
+
+
+@cuda
 def test_precompile_and_cache_hits_across_processes(tmp_path):
     import os
     import subprocess

@@ -399,10 +399,11 @@ def test_result_types():
 
 
 def test_scalar_results_are_numpy_scalars():
-    a = arrax.asarray(xp.rand((3, 4), "float32"))
-    assert type(arrax.sum(a)) is numpy.float32
-    assert type(a.argmax()) is numpy.int64
-    assert type(arrax.any(a)) is numpy.bool_
+    n = xp.rand((3, 4), "float32")
+    a = arrax.asarray(n)
+    xp.assert_scalar_like(arrax.sum(a), n.sum())
+    xp.assert_scalar_like(a.argmax(), n.argmax())
+    xp.assert_scalar_like(arrax.any(a), n.any())
     assert isinstance(a.sum(axis=0), arrax.ndarray)
 
 

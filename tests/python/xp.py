@@ -33,6 +33,31 @@ ALL = BOOL + NUMERIC
 
 bfloat16 = numpy.dtype(ml_dtypes.bfloat16)
 
+
+def on_gpu():
+    """True when the suite runs with a GPU as the default device
+    (ARRAX_TEST_DEVICE=cuda, tools/gpu-check)."""
+    return arrax.default_device() != "cpu"
+
+
+def assert_scalar_like(r, expected):
+    """`r` is what NumPy's scalar `expected` is in arrax: the same NumPy
+    scalar type on the CPU; on a GPU a 0-d device array of that dtype (as
+    CuPy and PyTorch do: reading the value would synchronize)."""
+    if on_gpu():
+        assert isinstance(r, arrax.ndarray) and r.shape == (), type(r)
+        assert numpy.dtype(r.dtype) == numpy.asarray(expected).dtype
+        assert str(r.device) == str(arrax.default_device())
+    else:
+        assert type(r) is type(expected), (type(r), type(expected))
+    value = numpy.asarray(r)[()]
+    if numpy.asarray(expected).dtype.kind in "fc":
+        # A GPU's summation order differs from NumPy's pairwise one.
+        numpy.testing.assert_allclose(value, expected, rtol=1e-5,
+                                      equal_nan=True)
+    else:
+        assert value == expected
+
 # Relative tolerances per result dtype (absolute tolerance scales with them).
 _RTOL = {
     "float16": 2e-3,

@@ -295,8 +295,32 @@ void* CudaBackend::create_stream(int idx, int priority) {
 
 void CudaBackend::destroy_stream(int idx, void* stream) {
   DeviceState& ds = state(idx);
-  if (stream == ds.stream) set_current_stream(idx, nullptr);
-  driver().cuStreamDestroy(static_cast<CUstream>(stream));
+  CUstream s = static_cast<CUstream>(stream);
+  if (s == ds.stream) {
+    set_current_stream(idx, nullptr);
+  } else {
+    // The default stream waits for the stream's work (below, its blocks
+    // are freed there).
+    CUevent ev;
+    check(driver().cuEventCreate(&ev, CU_EVENT_DISABLE_TIMING),
+          "cuEventCreate");
+    driver().cuEventRecord(ev, s);
+    driver().cuStreamWaitEvent(ds.default_stream, ev, 0);
+    driver().cuEventDestroy(ev);
+  }
+  // Arrays allocated on the stream may outlive it (a Python Stream object
+  // dropped before the arrays made under it): they are freed on the
+  // default stream, which is ordered after the stream's work.
+  {
+    std::lock_guard<std::mutex> lock(stream_alloc_mutex_);
+    for (auto it = stream_allocs_.begin(); it != stream_allocs_.end();) {
+      if (it->second == s)
+        it = stream_allocs_.erase(it);
+      else
+        ++it;
+    }
+  }
+  driver().cuStreamDestroy(s);
 }
 
 void CudaBackend::stream_synchronize(int idx, void* stream) {
