@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "arrax/backend/cpu/kernels.h"
+#include "arrax/backend/matmul_layout.h"
 #include "arrax/backend/cpu/thread_pool.h"
 #include "arrax/primitives_linalg.h"
 
@@ -18,61 +19,16 @@ namespace arrax {
 
 namespace {
 
-// Note [Matrix layouts for BLAS]
-// A 2-D operand with element strides (rs, cs) goes to BLAS without a copy
-// when one stride is 1: row-major with leading dimension rs (NoTrans), or,
-// when rs == 1, as the transpose of a row-major matrix with leading dimension
-// cs (Trans). Strides of length-1 dimensions are meaningless, so they are
-// replaced by whatever makes a layout valid. Anything else (no unit stride,
-// negative or zero strides) is copied to a contiguous buffer first.
-struct Layout {
-  bool ok = false;
-  bool trans = false;
-  int64_t ld = 1;
-};
-
-Layout blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
-  Layout l;
-  {
-    int64_t c = cols <= 1 ? 1 : cs;
-    int64_t r = rows <= 1 ? std::max<int64_t>(1, cols) : rs;
-    if (c == 1 && r >= std::max<int64_t>(1, cols)) {
-      l.ok = true;
-      l.trans = false;
-      l.ld = r;
-      return l;
-    }
-  }
-  {
-    int64_t r = rows <= 1 ? 1 : rs;
-    int64_t c = cols <= 1 ? std::max<int64_t>(1, rows) : cs;
-    if (r == 1 && c >= std::max<int64_t>(1, rows)) {
-      l.ok = true;
-      l.trans = true;
-      l.ld = c;
-      return l;
-    }
-  }
-  return l;
-}
-
-Layout matrix_layout(const Array& a) {
-  int nd = a.ndim();
-  return blas_layout(a.shape()[nd - 2], a.shape()[nd - 1], a.strides()[nd - 2],
-                     a.strides()[nd - 1]);
-}
+// See Note [Matrix layouts for BLAS] in arrax/backend/matmul_layout.h.
+using blas::Layout;
+using blas::matrix_layout;
 
 // Element offsets of each batch matrix of `a` (broadcast to `batch`).
 std::vector<int64_t> batch_offsets(const Array& a, const Shape& batch) {
   int64_t count = shape_size(batch);
   std::vector<int64_t> offs(static_cast<size_t>(count), 0);
   int nb = static_cast<int>(batch.size());
-  int skip = nb - (a.ndim() - 2);
-  SmallVector<int64_t> st(nb, 0);
-  for (int d = skip; d < nb; ++d) {
-    int ad = d - skip;
-    st[d] = a.shape()[ad] == 1 ? 0 : a.strides()[ad];
-  }
+  Strides st = blas::batch_strides(a, batch);
   SmallVector<int64_t> idx(nb, 0);
   int64_t off = 0;
   for (int64_t i = 0; i < count; ++i) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "arrax/backend/cuda/cublas.h"
+#include "arrax/backend/matmul_layout.h"
 #include "arrax/backend/cuda/cuda_internal.h"
 #include "arrax/errors.h"
 #include "arrax/matmul_precision.h"
@@ -25,7 +26,7 @@ namespace {
 // ---- layouts -------------------------------------------------------------
 
 // Note [Matrix layouts for cuBLAS]
-// As on the CPU (Note [Matrix layouts for BLAS] in backend/cpu/matmul.cpp),
+// As on the CPU (Note [Matrix layouts for BLAS] in backend/matmul_layout.h),
 // a 2-D operand with element strides (rs, cs) is used in place when one
 // stride is 1: row-major with leading dimension rs, or, when rs == 1,
 // column-major ("trans") with leading dimension cs. Strides of length-1
@@ -39,57 +40,9 @@ namespace {
 // the operand is copied into that orientation first. Anything else (no unit
 // stride, negative strides, batch strides that are not one constant step)
 // is copied too.
-struct Layout {
-  bool ok = false;
-  bool trans = false;  // stored column-major
-  int64_t ld = 1;
-};
-
-// want: -1 any (row-major preferred), 0 row-major only, 1 column-major only.
-Layout blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs,
-                   int want) {
-  Layout l;
-  if (want != 1) {
-    int64_t c = cols <= 1 ? 1 : cs;
-    int64_t r = rows <= 1 ? std::max<int64_t>(1, cols) : rs;
-    if (c == 1 && r >= std::max<int64_t>(1, cols)) {
-      l.ok = true;
-      l.trans = false;
-      l.ld = r;
-      return l;
-    }
-  }
-  if (want != 0) {
-    int64_t r = rows <= 1 ? 1 : rs;
-    int64_t c = cols <= 1 ? std::max<int64_t>(1, rows) : cs;
-    if (r == 1 && c >= std::max<int64_t>(1, rows)) {
-      l.ok = true;
-      l.trans = true;
-      l.ld = c;
-      return l;
-    }
-  }
-  return l;
-}
-
-Layout matrix_layout(const Array& a, int want) {
-  int nd = a.ndim();
-  return blas_layout(a.shape()[nd - 2], a.shape()[nd - 1], a.strides()[nd - 2],
-                     a.strides()[nd - 1], want);
-}
-
-// Element strides of the batch dimensions of `a` broadcast to `batch` (0
-// along broadcast and length-1 dimensions).
-Strides batch_strides(const Array& a, const Shape& batch) {
-  int nb = static_cast<int>(batch.size());
-  int skip = nb - (a.ndim() - 2);
-  Strides st(nb, 0);
-  for (int d = std::max(skip, 0); d < nb; ++d) {
-    int ad = d - skip;
-    st[d] = a.shape()[ad] == 1 ? 0 : a.strides()[ad];
-  }
-  return st;
-}
+using blas::batch_strides;
+using blas::Layout;
+using blas::matrix_layout;
 
 // True when the matrices of `a` (broadcast to `batch`, flattened in C order)
 // start one constant element step apart; sets `step`.
