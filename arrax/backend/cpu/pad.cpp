@@ -14,6 +14,7 @@
 
 #include "arrax/backend/cpu/kernels.h"
 #include "arrax/backend/cpu/thread_pool.h"
+#include "arrax/backend/pad_slabs.h"
 #include "arrax/primitives_shape.h"
 
 namespace arrax {
@@ -286,37 +287,14 @@ void Pad::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
   Array& out = outputs[0];
   const int nd = in.ndim();
   // The input goes into the middle.
-  {
-    Strides st = out.strides();
-    int64_t off = out.offset();
-    for (int d = 0; d < nd; ++d) off += widths_[d].first * st[d];
-    Array center = out.view(in.shape(), st, off);
-    if (in.size() > 0) cpu::copy_cast(in, center);
-  }
+  if (in.size() > 0)
+    cpu::copy_cast(in, padding::center(out, in.shape(), widths_));
   if (options_.mode == PadMode::Empty || out.size() == 0) return;
   if (options_.mode == PadMode::Constant) {
-    // Whole border slabs at once, through the iteration engine: the slab of
-    // axis d spans the padded extent of the axes before d and the original
-    // extent of the axes after d (See Note [Padding line by line]).
-    for (int d = 0; d < nd; ++d) {
-      auto [lp, rp] = widths_[d];
-      Shape shape;
-      int64_t off = out.offset();
-      for (int e = 0; e < nd; ++e) {
-        shape.push_back(e < d ? out.shape()[e] : in.shape()[e]);
-        if (e > d) off += widths_[e].first * out.strides()[e];
-      }
-      auto fill_slab = [&](int64_t lo, int64_t len, complex128 v) {
-        if (len == 0) return;
-        Shape s = shape;
-        s[d] = len;
-        Array slab = out.view(s, out.strides(), off + lo * out.strides()[d]);
-        if (slab.size() == 0) return;
-        cpu::copy_cast(Array::scalar(v, out.dtype(), Device::cpu()), slab);
-      };
-      fill_slab(0, lp, options_.values[d].first);
-      fill_slab(out.shape()[d] - rp, rp, options_.values[d].second);
-    }
+    padding::for_each_constant_slab(
+        out, in.shape(), widths_, options_, [&](Array& slab, complex128 v) {
+          cpu::copy_cast(Array::scalar(v, out.dtype(), Device::cpu()), slab);
+        });
     return;
   }
   dispatch_types(out.dtype(), "[pad]", [&]<typename T>() {

@@ -26,6 +26,7 @@
 
 #include "arrax/backend/cpu/iter.h"
 #include "arrax/backend/cuda/cuda_internal.h"
+#include "arrax/backend/pad_slabs.h"
 #include "arrax/errors.h"
 #include "arrax/ops.h"
 #include "arrax/primitives.h"
@@ -350,33 +351,13 @@ void eval_pad(CudaBackend& b, Pad& p, std::span<const Array> inputs,
   Device dev = out.device();
   Array in = CudaBackend::on_device(inputs[0], dev);
   const int nd = in.ndim();
-  {
-    int64_t off = out.offset();
-    for (int d = 0; d < nd; ++d) off += widths[d].first * out.strides()[d];
-    Array center = out.view(in.shape(), out.strides(), off);
-    if (in.size() > 0) copy_into(b, in, center);
-  }
+  if (in.size() > 0) copy_into(b, in, padding::center(out, in.shape(), widths));
   if (o.mode == PadMode::Empty || out.size() == 0) return;
   if (o.mode == PadMode::Constant) {
-    for (int d = 0; d < nd; ++d) {
-      auto [lp, rp] = widths[d];
-      Shape shape;
-      int64_t off = out.offset();
-      for (int e = 0; e < nd; ++e) {
-        shape.push_back(e < d ? out.shape()[e] : in.shape()[e]);
-        if (e > d) off += widths[e].first * out.strides()[e];
-      }
-      auto fill_slab = [&](int64_t lo, int64_t len, complex128 v) {
-        if (len == 0) return;
-        Shape s = shape;
-        s[d] = len;
-        Array slab = out.view(s, out.strides(), off + lo * out.strides()[d]);
-        if (slab.size() == 0) return;
-        copy_into(b, Array::scalar(v, out.dtype(), Device::cpu()), slab);
-      };
-      fill_slab(0, lp, o.values[d].first);
-      fill_slab(out.shape()[d] - rp, rp, o.values[d].second);
-    }
+    padding::for_each_constant_slab(
+        out, in.shape(), widths, o, [&](Array& slab, complex128 v) {
+          copy_into(b, Array::scalar(v, out.dtype(), Device::cpu()), slab);
+        });
     return;
   }
   int mode_id;
