@@ -117,8 +117,10 @@ def cmd_run(args):
     # Other work on the machine distorts timings: say how busy it was.
     run["machine"]["loadavg_1min"] = {"start": load0, "end": _loadavg()}
     base = os.path.splitext(out_json)[0]
-    with open(out_json, "w") as f:
-        json.dump(run, f, indent=1, default=float)
+    # Whole or not at all: a run stopped while writing leaves no torn file.
+    with open(out_json + ".tmp", "w") as f:
+        f.write(json.dumps(run, indent=1, default=float))
+    os.replace(out_json + ".tmp", out_json)
     text = report.text_table(run)
     with open(base + ".txt", "w") as f:
         f.write(text + "\n")
