@@ -175,6 +175,28 @@ def test_in_place_and_out_with_python_scalars():
 
 
 @cuda
+def test_more_than_8_dimensions():
+    # Note [More than 8 dimensions]: transposed 10-d views do not merge to 8
+    # dimensions; the ops still run (on host copies) and match NumPy.
+    n = numpy.arange(2 ** 10, dtype=numpy.float32).reshape((2,) * 10)
+    perm = (1, 0, 3, 2, 5, 4, 7, 6, 9, 8)
+    t = lambda m, a: a.transpose(perm)
+    xp.check(lambda m, a: t(m, a).copy(), n)
+    xp.check(lambda m, a: t(m, a) * 2 + 1, n)
+    xp.check(lambda m, a: t(m, a).sum(axis=(0, 2, 4)), n)
+    xp.check(lambda m, a: m.cumsum(t(m, a), axis=3), n)
+    xp.check(lambda m, a: t(m, a) @ t(m, a), n)
+
+    def inplace(m, a):
+        v = t(m, a)
+        v += 1  # in place through the view: a changes too
+        v[0, 1] = 7
+        return a
+
+    xp.check(inplace, n)
+
+
+@cuda
 def test_precompile_and_cache_hits_across_processes(tmp_path):
     import os
     import subprocess

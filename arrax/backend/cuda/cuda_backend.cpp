@@ -116,12 +116,15 @@ bool make_plan(const Shape& shape, const std::vector<Strides>& st, Plan& p) {
   return true;
 }
 
+void too_many_dims(const char* op) {
+  throw TooManyDims(std::string("[") + op +
+                    "] more than 8 non-mergeable dimensions on cuda");
+}
+
 Plan plan_of(const Shape& shape, const std::vector<Strides>& st,
              const char* op) {
   Plan p;
-  if (!make_plan(shape, st, p))
-    throw NotImplementedError(std::string("[") + op +
-                              "] more than 8 non-mergeable dimensions on cuda");
+  if (!make_plan(shape, st, p)) too_many_dims(op);
   return p;
 }
 
@@ -495,7 +498,68 @@ void CudaBackend::eval(Primitive& p, std::span<const Array> inputs,
   if (it == evals().end())
     throw NotImplementedError(std::string("[") + p.name() +
                               "] is not implemented on cuda yet");
-  it->second(*this, p, inputs, outputs);
+  try {
+    it->second(*this, p, inputs, outputs);
+  } catch (const TooManyDims&) {
+    eval_on_host(p, inputs, outputs);
+  }
+}
+
+void CudaBackend::eval_on_host(Primitive& p, std::span<const Array> inputs,
+                               std::span<Array> outputs) {
+  AX_TRACE("%s: more than 8 dimensions, on the host", p.name());
+  // One host buffer per device storage, spanning every operand's bytes in
+  // it, from a 16-byte boundary (so every item size divides the offsets).
+  struct Span {
+    std::shared_ptr<Storage> dev;
+    int64_t lo, hi;
+    Array host;
+    bool written = false;
+  };
+  std::vector<Span> spans;
+  auto span_of = [&](const Array& a) -> Span& {
+    auto [lo, hi] = a.byte_extent();
+    lo = lo / 16 * 16;
+    for (Span& s : spans)
+      if (s.dev == a.storage()) {
+        s.lo = std::min(s.lo, lo);
+        s.hi = std::max(s.hi, hi);
+        return s;
+      }
+    spans.push_back({a.storage(), lo, hi, Array(), false});
+    return spans.back();
+  };
+  auto on_device = [](const Array& a) {
+    return !a.device().is_cpu() && a.size() > 0;
+  };
+  for (const Array& a : inputs)
+    if (on_device(a)) span_of(a);
+  for (const Array& o : outputs)
+    if (on_device(o)) span_of(o).written = true;
+  for (Span& s : spans) {
+    s.host = Array::empty({std::max<int64_t>(s.hi - s.lo, 1)}, Dtype::UInt8,
+                          Device::cpu());
+    if (s.hi > s.lo)
+      copy(s.host.data(), Device::cpu(), static_cast<char*>(s.dev->data) + s.lo,
+           s.dev->device, static_cast<size_t>(s.hi - s.lo));
+  }
+  auto host_view = [&](const Array& a) {
+    if (!on_device(a)) return a.device().is_cpu() ? a : Array::empty(a.shape(), a.dtype(), Device::cpu());
+    for (Span& s : spans)
+      if (s.dev == a.storage())
+        return Array::view_of(s.host.storage(), a.shape(), a.strides(),
+                              (a.offset() * a.itemsize() - s.lo) / a.itemsize(),
+                              a.dtype());
+    return a;  // unreachable
+  };
+  std::vector<Array> in, out;
+  for (const Array& a : inputs) in.push_back(host_view(a));
+  for (const Array& o : outputs) out.push_back(host_view(o));
+  p.eval_cpu(in, out);
+  for (Span& s : spans)
+    if (s.written && s.hi > s.lo)
+      copy(static_cast<char*>(s.dev->data) + s.lo, s.dev->device,
+           s.host.data(), Device::cpu(), static_cast<size_t>(s.hi - s.lo));
 }
 
 void CudaBackend::launch(DeviceState& ds, CUfunction fn, int64_t n,

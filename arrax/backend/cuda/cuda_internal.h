@@ -139,8 +139,22 @@ struct Plan {
   int64_t strides[5][8];
 };
 bool make_plan(const Shape& shape, const std::vector<Strides>& st, Plan& p);
-// make_plan, or NotImplementedError "[op] more than 8 non-mergeable
-// dimensions on cuda".
+
+// Note [More than 8 dimensions]
+// Device kernels take at most 8 dimensions after coalescing (Plan). An eval
+// whose operands need more throws TooManyDims before it launches anything;
+// CudaBackend::eval then runs the primitive's CPU kernel on host copies of
+// the bytes its operands span (one copy per storage, so operands sharing
+// memory, in-place ones included, still share it on the host) and copies the
+// storages it wrote back. Correct for every primitive, and slow: NumPy
+// allows 64 dimensions, but arrays that keep more than 8 after merging are
+// rare.
+struct TooManyDims : NotImplementedError {
+  using NotImplementedError::NotImplementedError;
+};
+[[noreturn]] void too_many_dims(const char* op);
+// make_plan, or TooManyDims "[op] more than 8 non-mergeable dimensions on
+// cuda".
 Plan plan_of(const Shape& shape, const std::vector<Strides>& st,
              const char* op);
 
@@ -224,6 +238,10 @@ class CudaBackend final : public Backend {
   int compiled_modules() override { return jit_.compiled(); }
   // Returns the small-block cache to the driver's pool.
   void release_small(DeviceState& ds);
+  // Runs p's CPU kernel on host copies of the operands' bytes. See Note
+  // [More than 8 dimensions].
+  void eval_on_host(Primitive& p, std::span<const Array> inputs,
+                    std::span<Array> outputs);
 
  private:
   std::vector<DeviceState> devices_;

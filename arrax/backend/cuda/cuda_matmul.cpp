@@ -537,9 +537,7 @@ void matmul_tiled(CudaBackend& b, const Array& a, const Array& bm,
   std::vector<Strides> st = {batch_strides(c, batch), batch_strides(a, batch),
                              batch_strides(bm, batch)};
   Plan plan;
-  if (!make_plan(batch, st, plan))
-    throw NotImplementedError(
-        "[matmul] more than 8 non-mergeable batch dimensions on cuda");
+  if (!make_plan(batch, st, plan)) too_many_dims("matmul");
   StridedArg<3> bs = strided_arg<3>(plan);
   ModuleSpec spec = int_module(c.dtype());
   void* pc = c.data();
