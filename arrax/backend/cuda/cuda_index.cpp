@@ -64,6 +64,23 @@ const char* mode_arg(IndexMode m) {
 
 // ---- modules ----------------------------------------------------------------
 
+// The moving unit of the row fast paths (Note [Row gathers and scatters] in
+// device/index.cuh).
+const char* unit_type(int64_t us) {
+  switch (us) {
+    case 16: return "uint4";
+    case 8: return "ax::u64";
+    case 4: return "ax::u32";
+    case 2: return "ax::u16";
+    default: return "ax::u8";
+  }
+}
+
+std::string rows_expr(const char* kernel, const char* mode, int64_t us) {
+  return std::string("&ax::idx::") + kernel + "<" + mode + ", " +
+         unit_type(us) + ">";
+}
+
 ModuleSpec index_module() {
   ModuleSpec m{"index_common", kIndexSource, {}};
   for (const char* mode : {"0", "1", "2"})
@@ -77,6 +94,14 @@ ModuleSpec index_module() {
   m.exprs.push_back("&ax::idx::mask_rank");
   m.exprs.push_back("&ax::idx::nonzero_coords");
   m.exprs.push_back("&ax::idx::at_check");
+  m.exprs.push_back("&ax::idx::check_rows");
+  m.exprs.push_back("&ax::idx::mask_tile_count");
+  m.exprs.push_back("&ax::idx::scan_tiles");
+  for (const char* mode : {"0", "1", "2"})
+    for (int64_t us : {1, 2, 4, 8, 16}) {
+      m.exprs.push_back(rows_expr("take_rows", mode, us));
+      m.exprs.push_back(rows_expr("put_rows", mode, us));
+    }
   return m;
 }
 
@@ -88,7 +113,8 @@ std::string bits_expr(const char* kernel, int64_t isz) {
 ModuleSpec move_module(int64_t isz) {
   ModuleSpec m{"index_move_" + std::to_string(isz), kIndexSource, {}};
   for (const char* k :
-       {"gather_rows", "scatter_rows", "masked_gather", "masked_scatter"})
+       {"gather_rows", "scatter_rows", "masked_gather", "masked_scatter",
+        "mask_compact"})
     m.exprs.push_back(bits_expr(k, isz));
   return m;
 }
@@ -188,13 +214,33 @@ Array error_cell(CudaBackend& b, DeviceState& ds, Device dev) {
   return cell;
 }
 
-uint64_t read_cell(DeviceState& ds, const Array& cell) {
-  uint64_t v = kNoError;
-  check(driver().cuMemcpyDtoHAsync(&v, reinterpret_cast<CUdeviceptr>(
-                                           cell.data()),
-                                   8, ds.stream),
+// A small pinned host buffer of this thread for the flag reads (a pinned
+// destination makes the copy a plain DMA, with no staging); null when the
+// driver refuses it, and pageable memory is used instead.
+uint64_t* pinned_cells() {
+  thread_local uint64_t* p = [] {
+    void* q = nullptr;
+    if (driver().cuMemHostAlloc(&q, 64, 0x01 /* PORTABLE */) != CUDA_SUCCESS)
+      q = nullptr;
+    return static_cast<uint64_t*>(q);
+  }();
+  return p;
+}
+
+// Reads n (at most 8) 8-byte cells at `cell` (one copy, one sync).
+void read_cells(DeviceState& ds, const void* cell, uint64_t* v, int n) {
+  uint64_t* p = pinned_cells();
+  uint64_t* dst = p ? p : v;
+  check(driver().cuMemcpyDtoHAsync(dst, reinterpret_cast<CUdeviceptr>(cell),
+                                   8 * n, ds.stream),
         "cuMemcpyDtoHAsync");
   check(driver().cuStreamSynchronize(ds.stream), "cuStreamSynchronize");
+  if (p) std::memcpy(v, p, 8 * n);
+}
+
+uint64_t read_cell(DeviceState& ds, const Array& cell) {
+  uint64_t v = kNoError;
+  read_cells(ds, cell.data(), &v, 1);
   return v;
 }
 
@@ -268,13 +314,14 @@ Array index_offsets(CudaBackend& b, DeviceState& ds, Device dev,
   return err;
 }
 
-// Raises the CPU's IndexError when the error cell is set (one sync).
-void raise_index_error(DeviceState& ds, const Array& err, const Shape& bshape,
-                       std::span<const Array> idx, const int64_t* dims,
-                       const std::vector<int>& axes, const char* op) {
-  if (!err.valid()) return;
-  uint64_t key = read_cell(ds, err);
-  if (key == kNoError) return;
+// Throws the CPU's IndexError for error key b * k + j (see Note [Index
+// errors cost one sync]).
+[[noreturn]] void throw_index_error(DeviceState& ds, uint64_t key,
+                                    const Shape& bshape,
+                                    std::span<const Array> idx,
+                                    const int64_t* dims,
+                                    const std::vector<int>& axes,
+                                    const char* op) {
   int k = static_cast<int>(idx.size());
   int64_t bpos = static_cast<int64_t>(key / k);
   int j = static_cast<int>(key % k);
@@ -288,6 +335,187 @@ void raise_index_error(DeviceState& ds, const Array& err, const Shape& bshape,
   throw IndexError(std::string("[") + op + "] index " + std::to_string(value) +
                    " is out of bounds for axis " + std::to_string(axes[j]) +
                    " with size " + std::to_string(dims[j]));
+}
+
+// Raises the CPU's IndexError when the error cell is set (one sync).
+void raise_index_error(DeviceState& ds, const Array& err, const Shape& bshape,
+                       std::span<const Array> idx, const int64_t* dims,
+                       const std::vector<int>& axes, const char* op) {
+  if (!err.valid()) return;
+  uint64_t key = read_cell(ds, err);
+  if (key == kNoError) return;
+  throw_index_error(ds, key, bshape, idx, dims, axes, op);
+}
+
+// ---- row fast paths (Note [Row gathers and scatters] in device/index.cuh) ----
+
+// Whether dims [from, ndim) of (shape, strides) are one C-contiguous run
+// (size-1 dims ignored); n gets its number of items.
+bool run_contiguous(const Shape& shape, const Strides& strides, int from,
+                    int64_t& n) {
+  n = 1;
+  bool ok = true;
+  int64_t expect = 1;
+  for (int d = static_cast<int>(shape.size()) - 1; d >= from; --d) {
+    if (shape[d] != 1 && strides[d] != expect) ok = false;
+    expect *= shape[d];
+    n *= shape[d];
+  }
+  return ok || n == 0;
+}
+
+bool zero_strided(const Array& a) {
+  for (int d = 0; d < a.ndim(); ++d)
+    if (a.shape()[d] != 1 && a.strides()[d] != 0) return false;
+  return true;
+}
+
+// Index arrays that the row kernels read directly: at most 4, each
+// C-contiguous with the broadcast shape itself.
+bool plain_indices(std::span<const Array> idx, const Shape& bshape) {
+  if (idx.empty() || idx.size() > 4) return false;
+  for (const Array& x : idx) {
+    if (x.dtype() != Dtype::Int64 || x.shape() != bshape) return false;
+    int64_t n;
+    if (!run_contiguous(x.shape(), x.strides(), 0, n)) return false;
+  }
+  return true;
+}
+
+// The largest unit (16, 8, 4, 2 or 1 bytes) dividing every byte quantity.
+int64_t unit_for(std::initializer_list<int64_t> q) {
+  for (int64_t us = 16; us > 1; us >>= 1) {
+    bool ok = true;
+    for (int64_t x : q) ok = ok && x % us == 0;
+    if (ok) return us;
+  }
+  return 1;
+}
+
+struct Rows {
+  IndexPassArg a{};
+  int64_t us = 1, units = 0;
+  int gshift = 0;
+};
+
+// Fills the index pass (strides in units of us) and the row geometry.
+Rows make_rows(std::span<const Array> idx, const int64_t* dims,
+               const int64_t* strides, int64_t isz, int64_t nr, int64_t us) {
+  Rows r;
+  int k = static_cast<int>(idx.size());
+  r.us = us;
+  r.units = nr * isz / us;
+  int64_t lin = 1;
+  for (int j = k - 1; j >= 0; --j) {
+    r.a.ix[j] = static_cast<const int64_t*>(idx[j].data());
+    r.a.dims[j] = dims[j];
+    r.a.strides[j] = strides[j] * isz / us;
+    r.a.lin[j] = lin;
+    lin *= dims[j];
+  }
+  r.a.k = k;
+  r.a.j0 = 0;
+  r.a.ktotal = k;
+  while (r.gshift < 5 && (int64_t(1) << r.gshift) < r.units) ++r.gshift;
+  return r;
+}
+
+int64_t addr(const void* p) {
+  return static_cast<int64_t>(reinterpret_cast<uintptr_t>(p));
+}
+
+// Gather through take_rows when the layout allows; false otherwise.
+bool take_rows(CudaBackend& b, DeviceState& ds, Device dev, Gather& g,
+               const Array& src, const Array& out, std::span<const Array> idx,
+               const Shape& bshape, int64_t nb) {
+  int k = static_cast<int>(idx.size());
+  int64_t nr, nout;
+  if (!plain_indices(idx, bshape) ||
+      !run_contiguous(src.shape(), src.strides(), k, nr) ||
+      !run_contiguous(out.shape(), out.strides(), 0, nout))
+    return false;
+  const int64_t isz = src.itemsize();
+  int64_t us = unit_for({nr * isz, addr(src.data()), addr(out.data())});
+  for (int j = 0; j < k; ++j) us = std::min(us, unit_for({src.strides()[j] * isz}));
+  Rows r = make_rows(idx, src.shape().data(), src.strides().data(), isz, nr, us);
+  Array err;
+  if (g.mode() == IndexMode::Raise) err = error_cell(b, ds, dev);
+  CUfunction fn =
+      b.kernel(ds, index_spec(), rows_expr("take_rows", mode_arg(g.mode()), us));
+  void* o = out.data();
+  void* s = src.data();
+  void* e = err.valid() ? err.data() : nullptr;
+  void* args[] = {&r.a, &o, &s, &nb, &r.units, &r.gshift, &e};
+  b.launch(ds, fn, nb << r.gshift, args);
+  raise_index_error(ds, err, bshape, idx, src.shape().data(), g.axes(),
+                    g.op());
+  return true;
+}
+
+// Scatter through put_rows when the layout allows and no position is hit
+// twice; false otherwise (then nothing is known to be written correctly,
+// and the caller runs the exact path, which rewrites every hit position).
+bool put_rows(CudaBackend& b, DeviceState& ds, Device dev, Scatter& sc,
+              const Array& dst, const Array& value,
+              std::span<const Array> idx, const Shape& bshape, int64_t nb) {
+  int k = static_cast<int>(idx.size());
+  int64_t nr, nv;
+  if (!plain_indices(idx, bshape) ||
+      !run_contiguous(dst.shape(), dst.strides(), k, nr) || nr == 0)
+    return false;
+  const bool bcast = zero_strided(value);
+  if (!bcast && !run_contiguous(value.shape(), value.strides(), 0, nv))
+    return false;
+  int64_t npos = 1;
+  for (int j = 0; j < k; ++j) npos *= dst.shape()[j];
+  if (npos == 0) return false;
+  const int64_t words = (npos + 31) / 32;
+  if (words * 4 > std::max<int64_t>(32 * nb, int64_t(1) << 22)) return false;
+  const int64_t isz = dst.itemsize();
+  int64_t us = unit_for({nr * isz, addr(dst.data()), addr(value.data())});
+  for (int j = 0; j < k; ++j) us = std::min(us, unit_for({dst.strides()[j] * isz}));
+  if (bcast) {
+    // A broadcast item is read as one unit.
+    if (us < isz) return false;
+    us = isz;
+  }
+  Rows r = make_rows(idx, dst.shape().data(), dst.strides().data(), isz, nr, us);
+  int64_t vrow = bcast ? 0 : r.units, vcol = bcast ? 0 : 1;
+  // flags[0]: error cell; flags[1]: "hit twice" (all ones: no).
+  Array flags = b.scratch(16, dev);
+  check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(flags.data()),
+                                 0xFF, 16, ds.stream),
+        "cuMemsetD8Async");
+  void* f = flags.data();
+  if (sc.mode() == IndexMode::Raise) {
+    CUfunction fn = b.kernel(ds, index_spec(), "&ax::idx::check_rows");
+    void* args[] = {&r.a, &nb, &f};
+    b.launch(ds, fn, nb, args);
+  }
+  // A broadcast value writes the same item wherever positions repeat, so
+  // any order is right: no duplicate detection.
+  Array bitmap;
+  void* bits = nullptr;
+  if (!bcast) {
+    bitmap = b.scratch(words * 4, dev);
+    bits = bitmap.data();
+    check(driver().cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(bits), 0,
+                                    words, ds.stream),
+          "cuMemsetD32Async");
+  }
+  CUfunction fn =
+      b.kernel(ds, index_spec(), rows_expr("put_rows", mode_arg(sc.mode()), us));
+  void* d = dst.data();
+  void* v = value.data();
+  void* args[] = {&r.a, &d, &v, &vrow, &vcol, &nb, &r.units, &r.gshift, &bits, &f};
+  b.launch(ds, fn, nb << r.gshift, args);
+  if (bcast && sc.mode() != IndexMode::Raise) return true;  // stays async
+  uint64_t cells[2];
+  read_cells(ds, flags.data(), cells, 2);
+  if (cells[0] != kNoError)
+    throw_index_error(ds, cells[0], bshape, idx, dst.shape().data(), sc.axes(),
+                      sc.op());
+  return bcast || cells[1] == kNoError;
 }
 
 // ---- gather / scatter -----------------------------------------------------------
@@ -314,6 +542,7 @@ void eval_gather(CudaBackend& b, Gather& g, std::span<const Array> inputs,
     idx.push_back(CudaBackend::on_device(inputs[1 + j], dev));
   int64_t rest_size = 1;
   for (int d = k; d < src.ndim(); ++d) rest_size *= src.shape()[d];
+  if (take_rows(b, ds, dev, g, src, out, idx, bshape, nb)) return;
   Array offs = b.scratch(nb * 8, dev);
   int64_t* off = static_cast<int64_t*>(offs.data());
   Array err = index_offsets(b, ds, dev, bshape, idx, src.shape().data(),
@@ -356,6 +585,7 @@ void eval_scatter(CudaBackend& b, Scatter& sc, std::span<const Array> inputs,
   std::vector<Array> idx;
   for (int j = 0; j < k; ++j)
     idx.push_back(CudaBackend::on_device(inputs[1 + j], dev));
+  if (put_rows(b, ds, dev, sc, dst, value, idx, bshape, nb)) return;
   Array offs = b.scratch(nb * 16, dev);
   int64_t* off = static_cast<int64_t*>(offs.data());
   int64_t* lin = off + nb;
@@ -463,6 +693,56 @@ Array mask_ranks(CudaBackend& b, DeviceState& ds, const Array& mask) {
   return rank;
 }
 
+// Masked gather of single items (no rest block) through the mask tiles
+// (Note [Mask tiles] in device/index.cuh): the mask dims of src must merge
+// into one strided dim. False when the layout does not allow it.
+bool mask_compact(CudaBackend& b, DeviceState& ds, MaskedGather& g,
+                  const Array& src, const Array& mask, const Array& out) {
+  const int k = mask.ndim();
+  const int64_t n = mask.size();
+  int64_t nn;
+  if (mask.dtype() != Dtype::Bool ||
+      !run_contiguous(mask.shape(), mask.strides(), 0, nn))
+    return false;
+  const int64_t ntiles = (n + 4095) / 4096;
+  if (ntiles < 1 || ntiles > int64_t(0x7fffffff)) return false;
+  Plan p;
+  Shape mshape(src.shape().begin(), src.shape().begin() + k);
+  Strides mstrides(src.strides().begin(), src.strides().begin() + k);
+  if (!make_plan(mshape, {mstrides}, p) || p.ndim > 1) return false;
+  int64_t sstride = p.ndim == 1 ? p.strides[0][0] : 0;
+  int64_t ostride = out.ndim() > 0 ? out.strides()[0] : 0;
+  Device dev = out.device();
+  Array counts = b.scratch((ntiles + 1) * 8, dev);
+  const ModuleSpec& common = index_spec();
+  const void* mk = mask.data();
+  int vec = addr(mk) % 16 == 0 ? 1 : 0;
+  void* c = counts.data();
+  int64_t nt = ntiles;
+  {
+    CUfunction fn = b.kernel(ds, common, "&ax::idx::mask_tile_count");
+    void* args[] = {&mk, const_cast<int64_t*>(&n), &vec, &c};
+    b.launch(ds, fn, static_cast<unsigned>(ntiles), 1, 1, 256, 1, 0, args);
+  }
+  {
+    CUfunction fn = b.kernel(ds, common, "&ax::idx::scan_tiles");
+    void* args[] = {&c, &nt};
+    b.launch(ds, fn, 1, 1, 1, 1024, 1, 0, args);
+  }
+  {
+    const ModuleSpec& spec = move_spec(src.itemsize());
+    CUfunction fn =
+        b.kernel(ds, spec, bits_expr("mask_compact", src.itemsize()));
+    void* s = src.data();
+    void* o = out.data();
+    int64_t count = g.count();
+    void* args[] = {&mk, const_cast<int64_t*>(&n), &vec, &c, &s, &sstride,
+                    &o, &ostride, &count};
+    b.launch(ds, fn, static_cast<unsigned>(ntiles), 1, 1, 256, 1, 0, args);
+  }
+  return true;
+}
+
 // The first k entries of a shape or strides.
 Shape head(const Shape& s, int k) { return Shape(s.begin(), s.begin() + k); }
 
@@ -477,9 +757,10 @@ void eval_masked_gather(CudaBackend& b, MaskedGather& g,
   Array mask = CudaBackend::on_device(inputs[1], dev);
   int k = mask.ndim();
   int64_t nm = mask.size();
-  Array rank = mask_ranks(b, ds, mask);
   Shape rshape(src.shape().begin() + k, src.shape().end());
   int64_t nr = shape_size(rshape);
+  if (nr == 1 && mask_compact(b, ds, g, src, mask, out)) return;
+  Array rank = mask_ranks(b, ds, mask);
   Strides ro(out.strides().begin() + 1, out.strides().end());
   Strides rs(src.strides().begin() + k, src.strides().end());
   auto sm = strided_arg<1>(
