@@ -416,7 +416,9 @@ Rows make_rows(std::span<const Array> idx, const int64_t* dims,
   r.a.k = k;
   r.a.j0 = 0;
   r.a.ktotal = k;
-  while (r.gshift < 5 && (int64_t(1) << r.gshift) < r.units) ++r.gshift;
+  // Groups of up to 32 threads with up to 4 units each per pass (the row
+  // kernels keep four loads in flight per thread).
+  while (r.gshift < 5 && (int64_t(4) << r.gshift) < r.units) ++r.gshift;
   return r;
 }
 
@@ -463,6 +465,11 @@ bool put_rows(CudaBackend& b, DeviceState& ds, Device dev, Scatter& sc,
   if (!plain_indices(idx, bshape) ||
       !run_contiguous(dst.shape(), dst.strides(), k, nr) || nr == 0)
     return false;
+  // The kernel reads the indices while it writes: they must not live in
+  // dst (a[a] = v), nor may the value.
+  for (const Array& x : idx)
+    if (x.may_overlap(dst)) return false;
+  if (value.may_overlap(dst)) return false;
   const bool bcast = zero_strided(value);
   if (!bcast && !run_contiguous(value.shape(), value.strides(), 0, nv))
     return false;

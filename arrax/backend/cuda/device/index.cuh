@@ -204,7 +204,8 @@ __global__ void scatter_rows(Strided<1> bv, Strided<2> rs, T* dst,
 // contiguous run, an index tuple b names a row of `units` moving units U
 // (16, 8, 4, 2 or 1 bytes, chosen by the host so that rows, strides and
 // pointers are multiples of it). A group of G = 1 << gshift threads moves
-// one row (G is at most 32 and divides the block), so there is no N-d index
+// one row (G is at most 32 and divides the block; the host picks about 4
+// units per thread and pass), so there is no N-d index
 // math per element and rows move as 16-byte vectors where they can. The
 // bounds check is folded in: the first bad key b * k + j (C order) goes to
 // the error cell by atomicMin.
@@ -307,7 +308,17 @@ __global__ void put_rows(IndexPass a, U* dst, const U* __restrict__ value,
     if (bits != nullptr && lane == 0) old = atomicOr(bits + (pos >> 5), bit);
     U* d = dst + off;
     const U* v = value + b * vrow;
-    for (i64 u = lane; u < units; u += g) d[u] = v[u * vcol];
+    for (i64 u = lane; u < units; u += 4 * g) {
+      const i64 u1 = u + g, u2 = u + 2 * g, u3 = u + 3 * g;
+      U r0 = v[u * vcol], r1, r2, r3;
+      if (u1 < units) r1 = v[u1 * vcol];
+      if (u2 < units) r2 = v[u2 * vcol];
+      if (u3 < units) r3 = v[u3 * vcol];
+      d[u] = r0;
+      if (u1 < units) d[u1] = r1;
+      if (u2 < units) d[u2] = r2;
+      if (u3 < units) d[u3] = r3;
+    }
     if (old & bit) flags[1] = 0;
   }
 }
