@@ -248,6 +248,41 @@ def test_mask_tiles(dtype):
     check(lambda m, a: a[numpy.zeros(a.shape, bool)], a2)
 
 
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "float16", "float32",
+                                   "int64", "complex128"])
+def test_mask_tiles_writes_and_nonzero(dtype):
+    for n in (1, 17, 4096, 4097, 70_001):
+        a = xp.rand((n,), dtype, seed=n)
+        mask = xp.rand((n,), "bool", seed=n + 1)
+        v = xp.rand((int(mask.sum()),), dtype, seed=n + 2)
+        check(_assign(lambda k, v: k, lambda m, k, v: v), a, mask, v)
+        check(_assign(lambda k, v: k, lambda m, k, v: v[:1]), a, mask, v)
+        check(lambda m, k: m.nonzero(k), mask)
+    a2 = xp.rand((130, 77), dtype)
+    k2 = xp.rand((130, 77), "bool", seed=3)
+    v2 = xp.rand((int(k2.sum()),), dtype, seed=4)
+    check(_assign(lambda k, v: k, lambda m, k, v: v), a2, k2, v2)
+    check(lambda m, k: m.nonzero(k), k2)
+    check(lambda m, k: m.argwhere(k), xp.rand((9, 33, 41), "bool"))
+    k3 = xp.rand((130, 40), "bool", seed=5)
+
+    def strided(m, a, k, v):
+        a = a.copy()
+        a[:, ::2][k] = v[: int(k.sum())]
+        return a
+
+    check(strided, a2, k3, v2)
+
+    def alias(m, a):
+        b = a.copy().astype(bool)
+        b[b] = False  # the mask is the destination itself
+        c = a.copy().astype(bool)
+        c[:-1][c[1:]] = True  # overlapping at other positions: copied
+        return b, c
+
+    check(alias, a2)
+
+
 # ---- writes ---------------------------------------------------------------------
 
 

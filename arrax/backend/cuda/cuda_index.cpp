@@ -36,6 +36,7 @@
 // element) and act where the mask is true, so no result size has to be read
 // back (the op already knows the count).
 #include <cstring>
+#include <limits>
 
 #include "arrax/backend/cpu/iter.h"
 #include "arrax/backend/cuda/cuda_internal.h"
@@ -97,6 +98,7 @@ ModuleSpec index_module() {
   m.exprs.push_back("&ax::idx::check_rows");
   m.exprs.push_back("&ax::idx::mask_tile_count");
   m.exprs.push_back("&ax::idx::scan_tiles");
+  m.exprs.push_back("&ax::idx::mask_coords");
   for (const char* mode : {"0", "1", "2"})
     for (int64_t us : {1, 2, 4, 8, 16}) {
       m.exprs.push_back(rows_expr("take_rows", mode, us));
@@ -114,7 +116,7 @@ ModuleSpec move_module(int64_t isz) {
   ModuleSpec m{"index_move_" + std::to_string(isz), kIndexSource, {}};
   for (const char* k :
        {"gather_rows", "scatter_rows", "masked_gather", "masked_scatter",
-        "mask_compact"})
+        "mask_compact", "mask_spread"})
     m.exprs.push_back(bits_expr(k, isz));
   return m;
 }
@@ -700,53 +702,72 @@ Array mask_ranks(CudaBackend& b, DeviceState& ds, const Array& mask) {
   return rank;
 }
 
-// Masked gather of single items (no rest block) through the mask tiles
-// (Note [Mask tiles] in device/index.cuh): the mask dims of src must merge
-// into one strided dim. False when the layout does not allow it.
-bool mask_compact(CudaBackend& b, DeviceState& ds, MaskedGather& g,
-                  const Array& src, const Array& mask, const Array& out) {
-  const int k = mask.ndim();
-  const int64_t n = mask.size();
+// ---- mask tiles (Note [Mask tiles] in device/index.cuh) ----------------------
+
+struct MaskTiles {
+  Array starts;  // (ntiles + 1) int64: tile starts, then the total
+  int64_t n = 0, ntiles = 0;
+  int vec = 0;
+};
+
+// Counts and scans the tiles of `mask` (C-contiguous bool on the device);
+// false when the tile kernels cannot take it.
+bool mask_tiles(CudaBackend& b, DeviceState& ds, const Array& mask,
+                MaskTiles& t) {
   int64_t nn;
   if (mask.dtype() != Dtype::Bool ||
       !run_contiguous(mask.shape(), mask.strides(), 0, nn))
     return false;
-  const int64_t ntiles = (n + 4095) / 4096;
-  if (ntiles < 1 || ntiles > int64_t(0x7fffffff)) return false;
-  Plan p;
-  Shape mshape(src.shape().begin(), src.shape().begin() + k);
-  Strides mstrides(src.strides().begin(), src.strides().begin() + k);
-  if (!make_plan(mshape, {mstrides}, p) || p.ndim > 1) return false;
-  int64_t sstride = p.ndim == 1 ? p.strides[0][0] : 0;
-  int64_t ostride = out.ndim() > 0 ? out.strides()[0] : 0;
-  Device dev = out.device();
-  Array counts = b.scratch((ntiles + 1) * 8, dev);
+  t.n = mask.size();
+  t.ntiles = (t.n + 4095) / 4096;
+  if (t.ntiles < 1 || t.ntiles > int64_t(0x7fffffff)) return false;
+  t.vec = addr(mask.data()) % 16 == 0 ? 1 : 0;
+  t.starts = b.scratch((t.ntiles + 1) * 8, mask.device());
   const ModuleSpec& common = index_spec();
   const void* mk = mask.data();
-  int vec = addr(mk) % 16 == 0 ? 1 : 0;
-  void* c = counts.data();
-  int64_t nt = ntiles;
+  void* c = t.starts.data();
   {
     CUfunction fn = b.kernel(ds, common, "&ax::idx::mask_tile_count");
-    void* args[] = {&mk, const_cast<int64_t*>(&n), &vec, &c};
-    b.launch(ds, fn, static_cast<unsigned>(ntiles), 1, 1, 256, 1, 0, args);
+    void* args[] = {&mk, &t.n, &t.vec, &c};
+    b.launch(ds, fn, static_cast<unsigned>(t.ntiles), 1, 1, 256, 1, 0, args);
   }
   {
     CUfunction fn = b.kernel(ds, common, "&ax::idx::scan_tiles");
-    void* args[] = {&c, &nt};
+    void* args[] = {&c, &t.ntiles};
     b.launch(ds, fn, 1, 1, 1, 1024, 1, 0, args);
   }
-  {
-    const ModuleSpec& spec = move_spec(src.itemsize());
-    CUfunction fn =
-        b.kernel(ds, spec, bits_expr("mask_compact", src.itemsize()));
-    void* s = src.data();
-    void* o = out.data();
-    int64_t count = g.count();
-    void* args[] = {&mk, const_cast<int64_t*>(&n), &vec, &c, &s, &sstride,
-                    &o, &ostride, &count};
-    b.launch(ds, fn, static_cast<unsigned>(ntiles), 1, 1, 256, 1, 0, args);
-  }
+  return true;
+}
+
+// The stride of the mask dims [0, k) of `a` when they merge into one
+// strided dim (0 when they are all of size 1); false otherwise.
+bool mask_dims_stride(const Array& a, int k, int64_t& stride) {
+  Plan p;
+  Shape s(a.shape().begin(), a.shape().begin() + k);
+  Strides st(a.strides().begin(), a.strides().begin() + k);
+  if (!make_plan(s, {st}, p) || p.ndim > 1) return false;
+  stride = p.ndim == 1 ? p.strides[0][0] : 0;
+  return true;
+}
+
+// Masked gather of single items (no rest block) through the mask tiles.
+bool mask_compact(CudaBackend& b, DeviceState& ds, MaskedGather& g,
+                  const Array& src, const Array& mask, const Array& out) {
+  int64_t sstride;
+  MaskTiles t;
+  if (!mask_dims_stride(src, mask.ndim(), sstride) || out.ndim() < 1 ||
+      !mask_tiles(b, ds, mask, t))
+    return false;
+  int64_t ostride = out.strides()[0];
+  const ModuleSpec& spec = move_spec(src.itemsize());
+  CUfunction fn = b.kernel(ds, spec, bits_expr("mask_compact", src.itemsize()));
+  const void* mk = mask.data();
+  void* c = t.starts.data();
+  void* s = src.data();
+  void* o = out.data();
+  int64_t count = g.count();
+  void* args[] = {&mk, &t.n, &t.vec, &c, &s, &sstride, &o, &ostride, &count};
+  b.launch(ds, fn, static_cast<unsigned>(t.ntiles), 1, 1, 256, 1, 0, args);
   return true;
 }
 
@@ -797,12 +818,43 @@ void eval_masked_scatter(CudaBackend& b, MaskedScatter&,
   Shape rshape(dst.shape().begin() + k, dst.shape().end());
   int64_t nr = shape_size(rshape);
   if (nm == 0 || nr == 0 || value.size() == 0) return;
-  Array rank = mask_ranks(b, ds, mask);
   Strides vb = cpu::broadcast_strides(value, value.shape());
   int vnd = value.ndim();
+  int64_t vstride = vnd > dst.ndim() - k ? vb[0] : 0;
+  int64_t dstride = 0;
+  const bool merged = mask_dims_stride(dst, k, dstride);
+  int64_t mn;
+  if (mask.may_overlap(dst) &&
+      run_contiguous(mask.shape(), mask.strides(), 0, mn) &&
+      !(nr == 1 && merged && dstride == 1 && mask.data() == dst.data())) {
+    // The mask shares memory with dst at other positions than its own
+    // (c[:-1][c[1:]] = v): the writes must not change the mask being read.
+    Array mc = Array::empty(mask.shape(), Dtype::Bool, dev);
+    check(driver().cuMemcpyDtoDAsync(
+              reinterpret_cast<CUdeviceptr>(mc.data()),
+              reinterpret_cast<CUdeviceptr>(mask.data()), nm, ds.stream),
+          "cuMemcpyDtoDAsync");
+    mask = mc;
+  }
+  MaskTiles t;
+  // Single items through the mask tiles.
+  if (nr == 1 && merged && mask_tiles(b, ds, mask, t)) {
+    int64_t count =
+        vstride != 0 ? value.shape()[0] : std::numeric_limits<int64_t>::max();
+    const ModuleSpec& spec = move_spec(dst.itemsize());
+    CUfunction fn =
+        b.kernel(ds, spec, bits_expr("mask_spread", dst.itemsize()));
+    const void* mk = mask.data();
+    void* c = t.starts.data();
+    void* d = dst.data();
+    void* v = value.data();
+    void* args[] = {&mk, &t.n, &t.vec, &c, &d, &dstride, &v, &vstride, &count};
+    b.launch(ds, fn, static_cast<unsigned>(t.ntiles), 1, 1, 256, 1, 0, args);
+    return;
+  }
+  Array rank = mask_ranks(b, ds, mask);
   Strides rd(dst.strides().begin() + k, dst.strides().end());
   Strides rv(vb.end() - (dst.ndim() - k), vb.end());
-  int64_t vstride = vnd > dst.ndim() - k ? vb[0] : 0;
   auto dm = strided_arg<1>(
       plan_of(head(dst.shape(), k), {head(dst.strides(), k)}, "masked_scatter"));
   auto rsa = strided_arg<2>(plan_of(rshape, {rd, rv}, "masked_scatter"));
@@ -826,7 +878,6 @@ void eval_nonzero(CudaBackend& b, Nonzero& nz, std::span<const Array> inputs,
   if (nz.count() == 0 || nd == 0) return;
   DeviceState& ds = b.state(dev.index);
   int64_t nm = mask.size();
-  Array rank = mask_ranks(b, ds, mask);
   Array shape_host = Array::empty(Shape{int64_t(nd)}, Dtype::Int64, Device::cpu());
   for (int d = 0; d < nd; ++d) shape_host.data<int64_t>()[d] = mask.shape()[d];
   Array shape = CudaBackend::on_device(shape_host, dev);
@@ -836,14 +887,27 @@ void eval_nonzero(CudaBackend& b, Nonzero& nz, std::span<const Array> inputs,
                      ? out
                      : Array::empty(out.shape(), Dtype::Int64, dev);
   const ModuleSpec& spec = index_spec();
-  CUfunction fn = b.kernel(ds, spec, "&ax::idx::nonzero_coords");
-  void* mk = mask.data();
-  void* r = rank.data();
-  void* sh = shape.data();
-  int64_t count = nz.count();
-  void* o = target.data();
-  void* args[] = {&mk, &r, &sh, &nd, &count, &o, &nm};
-  b.launch(ds, fn, nm, args);
+  MaskTiles t;
+  if (mask_tiles(b, ds, mask, t)) {
+    CUfunction fn = b.kernel(ds, spec, "&ax::idx::mask_coords");
+    const void* mk = mask.data();
+    void* c = t.starts.data();
+    void* sh = shape.data();
+    int64_t count = nz.count();
+    void* o = target.data();
+    void* args[] = {&mk, &t.n, &t.vec, &c, &sh, &nd, &o, &count};
+    b.launch(ds, fn, static_cast<unsigned>(t.ntiles), 1, 1, 256, 1, 0, args);
+  } else {
+    Array rank = mask_ranks(b, ds, mask);
+    CUfunction fn = b.kernel(ds, spec, "&ax::idx::nonzero_coords");
+    void* mk = mask.data();
+    void* r = rank.data();
+    void* sh = shape.data();
+    int64_t count = nz.count();
+    void* o = target.data();
+    void* args[] = {&mk, &r, &sh, &nd, &count, &o, &nm};
+    b.launch(ds, fn, nm, args);
+  }
   if (!target.is(out)) {
     Copy c(Dtype::Int64, out.shape());
     Array in[1] = {target};

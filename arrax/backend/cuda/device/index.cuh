@@ -405,8 +405,9 @@ __global__ void mask_rank(const u8* mask, i64 n, i64 chunk,
 // Note [Mask tiles]: a tile is 4096 mask bytes, 16 per thread of a
 // 256-thread block, read as one 16-byte vector when the mask is aligned.
 // mask_tile_count counts each tile, scan_tiles turns the counts into tile
-// starts (one block), and mask_compact re-reads its tile, scans the 256
-// per-thread counts in shared memory and moves the true elements in
+// starts (one block), and mask_compact (masked gather), mask_spread
+// (masked scatter) or mask_coords (nonzero) re-reads its tile, scans the
+// 256 per-thread counts in shared memory and moves the true elements in
 // element order (coalesced reads and compacted, coalesced writes). No
 // per-element rank array is written.
 constexpr int kMaskThreads = 256;
@@ -464,6 +465,20 @@ __global__ void scan_tiles(i64* counts, i64 nt) {
   if (threadIdx.x == 0) counts[nt] = total;
 }
 
+// The tile's part of a mask scan, shared by the tile kernels: gbits and
+// goff get each thread's group bits and tile-local exclusive count.
+__device__ __forceinline__ void mask_tile_scan(const u8* mask, i64 n, int vec,
+                                               i64 base, u32* gbits,
+                                               u32* goff, i64* sh) {
+  const i64 start = base + threadIdx.x * 16;
+  const u32 bits = start < n ? mask_group_bits(mask, n, start, vec) : 0u;
+  i64 total;
+  const i64 ex = block_exclusive_scan(__popc(bits), &total, sh);
+  gbits[threadIdx.x] = bits;
+  goff[threadIdx.x] = static_cast<u32>(ex);  // < 4096
+  __syncthreads();
+}
+
 // out[rank(m) * ostride] = src[m * sstride] for the true mask[m] of the
 // tile (rank < count). 256 threads (kMaskThreads).
 template <typename T>
@@ -474,13 +489,7 @@ __global__ void mask_compact(const u8* mask, i64 n, int vec,
   __shared__ u32 gbits[kMaskThreads];
   __shared__ u32 goff[kMaskThreads];
   const i64 base = blockIdx.x * kMaskTile;
-  const i64 start = base + threadIdx.x * 16;
-  const u32 bits = start < n ? mask_group_bits(mask, n, start, vec) : 0u;
-  i64 total;
-  const i64 ex = block_exclusive_scan(__popc(bits), &total, sh);
-  gbits[threadIdx.x] = bits;
-  goff[threadIdx.x] = static_cast<u32>(ex);  // < 4096
-  __syncthreads();
+  mask_tile_scan(mask, n, vec, base, gbits, goff, sh);
   const i64 o0 = starts[blockIdx.x];
 #pragma unroll 4
   for (int s = 0; s < 16; ++s) {
@@ -490,6 +499,57 @@ __global__ void mask_compact(const u8* mask, i64 n, int vec,
     if ((gb >> p) & 1u) {
       const i64 r = o0 + goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
       if (r < count) out[r * ostride] = src[(base + e) * sstride];
+    }
+  }
+}
+
+// dst[m * dstride] = value[rank(m) * vstride] for the true mask[m] of the
+// tile (vstride 0: a broadcast value). 256 threads.
+template <typename T>
+__global__ void mask_spread(const u8* mask, i64 n, int vec,
+                            const i64* starts, T* dst, i64 dstride,
+                            const T* value, i64 vstride, i64 count) {
+  __shared__ i64 sh[32];
+  __shared__ u32 gbits[kMaskThreads];
+  __shared__ u32 goff[kMaskThreads];
+  const i64 base = blockIdx.x * kMaskTile;
+  mask_tile_scan(mask, n, vec, base, gbits, goff, sh);
+  const i64 o0 = starts[blockIdx.x];
+#pragma unroll 4
+  for (int s = 0; s < 16; ++s) {
+    const int e = s * kMaskThreads + threadIdx.x;
+    const u32 gb = gbits[e >> 4];
+    const int p = e & 15;
+    if ((gb >> p) & 1u) {
+      const i64 r = o0 + goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
+      if (r < count) dst[(base + e) * dstride] = value[r * vstride];
+    }
+  }
+}
+
+// out[rank(m) * nd + d] = coordinate d of the true mask[m] (shape: nd
+// dims, on the device). 256 threads.
+__global__ void mask_coords(const u8* mask, i64 n, int vec, const i64* starts,
+                            const i64* shape, int nd, i64* out, i64 count) {
+  __shared__ i64 sh[32];
+  __shared__ u32 gbits[kMaskThreads];
+  __shared__ u32 goff[kMaskThreads];
+  const i64 base = blockIdx.x * kMaskTile;
+  mask_tile_scan(mask, n, vec, base, gbits, goff, sh);
+  const i64 o0 = starts[blockIdx.x];
+  for (int s = 0; s < 16; ++s) {
+    const int e = s * kMaskThreads + threadIdx.x;
+    const u32 gb = gbits[e >> 4];
+    const int p = e & 15;
+    if ((gb >> p) & 1u) {
+      const i64 r = o0 + goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
+      if (r >= count) continue;
+      i64 m = base + e;
+      for (int d = nd - 1; d >= 0; --d) {
+        const i64 q = m / shape[d];
+        out[r * nd + d] = m - q * shape[d];
+        m = q;
+      }
     }
   }
 }
