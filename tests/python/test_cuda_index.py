@@ -108,7 +108,7 @@ def test_compress_extract():
     check(lambda m, a: m.extract(a > 0, a), a)
 
 
-# ---- fast paths: row gathers, mask tiles, truthiness ------------------------------
+# ---- fast paths: row gathers, mask tiles, truthiness --------------------
 
 
 def test_nonzero_truthiness_complex_and_half():

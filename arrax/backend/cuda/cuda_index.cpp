@@ -4,37 +4,52 @@
 // device/index.cuh.
 //
 // Note [CUDA gather and scatter]
-// Indexing moves bytes, so the kernels are instantiated per item size (one
-// module per size serves every dtype). An index tuple becomes an element
-// offset per broadcast position b (index_offsets, up to 4 index arrays per
-// pass, in the iteration order of the broadcast index shape B), then a copy
-// kernel moves one "rest" block per offset. Scatter keeps NumPy's "last
-// write wins" for repeated indices: each destination position claims the
-// largest b that targets it (atomicMax into a table over the indexed
+// Indexing moves bytes, so the kernels are dtype-blind. The common case --
+// every index array C-contiguous with the broadcast index shape B, the
+// other side C-contiguous over (B, rest) and the rest block one contiguous
+// run -- goes through the row kernels (take_rows / put_rows, Note [Row
+// gathers and scatters] in device/index.cuh): one pass reads the indices,
+// checks them and moves whole rows in 16-byte (or smaller) units. Other
+// layouts keep the general path: an index tuple becomes an element offset
+// per broadcast position b (index_offsets, up to 4 index arrays per pass),
+// then a copy kernel moves one "rest" block per offset.
+// Scatter keeps NumPy's "last write wins" for repeated indices. put_rows
+// sets one bit per destination position (atomicOr into a bitmap over the
+// indexed dims) and flags a position hit twice; only then (or for the
+// general layouts) the exact path runs: each destination position claims
+// the largest b that targets it (atomicMax into a table over the indexed
 // dimensions, or a hash table of about 2 * nb slots when that would be
-// large), and only that b writes; see Note [Last write wins on the device]
-// in device/index.cuh.
+// large), and only that b writes, rewriting every hit position; see Note
+// [Last write wins on the device] in device/index.cuh. A broadcast value
+// needs no detection: repeats write the same item.
 //
 // Note [Index errors cost one sync]
 // In raise mode an out-of-bounds index must become an IndexError with the
-// CPU's message, and the device must never read or write out of bounds. The
-// offset kernel records the first bad (b, j) in C order (atomicMin of
-// b * k + j into an 8-byte scratch cell initialized to all ones) and uses
-// index 0 instead; the copy kernels that follow on the stream read the cell
-// first and do nothing when it is set, so a failing scatter leaves the
-// destination untouched, as on the CPU. The host then synchronizes once,
-// reads the cell, and on error reads the offending index value back to
-// build the message. Wrap and clip cannot fail and stay asynchronous.
-// ufunc.at works the same way with the first bad position k: elements
-// before k are applied (as the CPU's sequential loop does), none after.
+// CPU's message, and the device must never read or write out of bounds.
+// The kernel that reads the indices records the first bad (b, j) in C
+// order (atomicMin of b * k + j into an 8-byte scratch cell initialized to
+// all ones) and skips it: take_rows itself (its output is fresh, so rows
+// left unwritten do not matter when it raises), check_rows before
+// put_rows, index_offsets on the general path. Writing kernels read the
+// cell first and do nothing when it is set, so a failing scatter leaves
+// the destination untouched, as on the CPU. The host then reads the cell
+// (with put_rows' duplicate flag: one 16-byte copy into pinned memory) and
+// synchronizes once; on error it reads the offending index value back to
+// build the message. Wrap and clip cannot fail; their gathers and
+// broadcast scatters stay asynchronous. ufunc.at works the same way with
+// the first bad position k: elements before k are applied (as the CPU's
+// sequential loop does), none after.
 //
 // Note [Masks on the device]
-// A boolean mask becomes rank[m] (the number of true elements before m) by
-// a three-kernel scan: per-block counts of fixed chunks, one block scanning
-// the counts, then each block scanning its chunk tile by tile. Masked
-// gathers, scatters and nonzero then run over every mask position (and rest
-// element) and act where the mask is true, so no result size has to be read
-// back (the op already knows the count).
+// Masked gathers and scatters of single items (no rest block) and nonzero
+// go through the mask tiles (Note [Mask tiles] in device/index.cuh): count
+// the true bytes of each 4096-byte tile, scan the tile counts in one block,
+// then each tile re-reads its mask, scans it in shared memory and moves its
+// true elements. Masks with rest blocks, or source dims that do not merge
+// into one strided dim, keep the general path: rank[m] (the number of true
+// elements before m) by a three-kernel scan, then a kernel over every mask
+// position (and rest element) acting where the mask is true. No result size
+// has to be read back (the op already knows the count).
 #include <cstring>
 #include <limits>
 
@@ -349,7 +364,7 @@ void raise_index_error(DeviceState& ds, const Array& err, const Shape& bshape,
   throw_index_error(ds, key, bshape, idx, dims, axes, op);
 }
 
-// ---- row fast paths (Note [Row gathers and scatters] in device/index.cuh) ----
+// ---- row fast paths (Note [Row gathers and scatters], device/index.cuh) --
 
 // Whether dims [from, ndim) of (shape, strides) are one C-contiguous run
 // (size-1 dims ignored); n gets its number of items.
@@ -440,12 +455,14 @@ bool take_rows(CudaBackend& b, DeviceState& ds, Device dev, Gather& g,
     return false;
   const int64_t isz = src.itemsize();
   int64_t us = unit_for({nr * isz, addr(src.data()), addr(out.data())});
-  for (int j = 0; j < k; ++j) us = std::min(us, unit_for({src.strides()[j] * isz}));
-  Rows r = make_rows(idx, src.shape().data(), src.strides().data(), isz, nr, us);
+  for (int j = 0; j < k; ++j)
+    us = std::min(us, unit_for({src.strides()[j] * isz}));
+  Rows r =
+      make_rows(idx, src.shape().data(), src.strides().data(), isz, nr, us);
   Array err;
   if (g.mode() == IndexMode::Raise) err = error_cell(b, ds, dev);
-  CUfunction fn =
-      b.kernel(ds, index_spec(), rows_expr("take_rows", mode_arg(g.mode()), us));
+  CUfunction fn = b.kernel(ds, index_spec(),
+                           rows_expr("take_rows", mode_arg(g.mode()), us));
   void* o = out.data();
   void* s = src.data();
   void* e = err.valid() ? err.data() : nullptr;
@@ -482,13 +499,15 @@ bool put_rows(CudaBackend& b, DeviceState& ds, Device dev, Scatter& sc,
   if (words * 4 > std::max<int64_t>(32 * nb, int64_t(1) << 22)) return false;
   const int64_t isz = dst.itemsize();
   int64_t us = unit_for({nr * isz, addr(dst.data()), addr(value.data())});
-  for (int j = 0; j < k; ++j) us = std::min(us, unit_for({dst.strides()[j] * isz}));
+  for (int j = 0; j < k; ++j)
+    us = std::min(us, unit_for({dst.strides()[j] * isz}));
   if (bcast) {
     // A broadcast item is read as one unit.
     if (us < isz) return false;
     us = isz;
   }
-  Rows r = make_rows(idx, dst.shape().data(), dst.strides().data(), isz, nr, us);
+  Rows r =
+      make_rows(idx, dst.shape().data(), dst.strides().data(), isz, nr, us);
   int64_t vrow = bcast ? 0 : r.units, vcol = bcast ? 0 : 1;
   // flags[0]: error cell; flags[1]: "hit twice" (all ones: no).
   Array flags = b.scratch(16, dev);
@@ -512,11 +531,12 @@ bool put_rows(CudaBackend& b, DeviceState& ds, Device dev, Scatter& sc,
                                     words, ds.stream),
           "cuMemsetD32Async");
   }
-  CUfunction fn =
-      b.kernel(ds, index_spec(), rows_expr("put_rows", mode_arg(sc.mode()), us));
+  CUfunction fn = b.kernel(ds, index_spec(),
+                           rows_expr("put_rows", mode_arg(sc.mode()), us));
   void* d = dst.data();
   void* v = value.data();
-  void* args[] = {&r.a, &d, &v, &vrow, &vcol, &nb, &r.units, &r.gshift, &bits, &f};
+  void* args[] = {&r.a, &d,       &v,        &vrow, &vcol,
+                  &nb,  &r.units, &r.gshift, &bits, &f};
   b.launch(ds, fn, nb << r.gshift, args);
   if (bcast && sc.mode() != IndexMode::Raise) return true;  // stays async
   uint64_t cells[2];
@@ -702,7 +722,7 @@ Array mask_ranks(CudaBackend& b, DeviceState& ds, const Array& mask) {
   return rank;
 }
 
-// ---- mask tiles (Note [Mask tiles] in device/index.cuh) ----------------------
+// ---- mask tiles (Note [Mask tiles] in device/index.cuh) -------------------
 
 struct MaskTiles {
   Array starts;  // (ntiles + 1) int64: tile starts, then the total
