@@ -436,7 +436,8 @@ __device__ __forceinline__ u32 mask_group_bits(const u8* mask, i64 n,
 }
 
 // counts[tile] = true bytes of the tile. 256 threads.
-__global__ void mask_tile_count(const u8* mask, i64 n, int vec, i64* counts) {
+__global__ void __launch_bounds__(256)
+    mask_tile_count(const u8* mask, i64 n, int vec, i64* counts) {
   __shared__ i64 sh[32];
   const i64 start = blockIdx.x * kMaskTile + threadIdx.x * 16;
   const u32 bits = start < n ? mask_group_bits(mask, n, start, vec) : 0u;
@@ -448,7 +449,8 @@ __global__ void mask_tile_count(const u8* mask, i64 n, int vec, i64* counts) {
 // counts[0..nt) -> exclusive prefix sums in place, counts[nt] = total. One
 // block (any multiple of 32 threads up to 1024); thread t owns a contiguous
 // run of the counts.
-__global__ void scan_tiles(i64* counts, i64 nt) {
+__global__ void __launch_bounds__(1024)
+    scan_tiles(i64* counts, i64 nt) {
   __shared__ i64 sh[32];
   const i64 per = (nt + blockDim.x - 1) / blockDim.x;
   const i64 lo = threadIdx.x * per;
@@ -482,9 +484,9 @@ __device__ __forceinline__ void mask_tile_scan(const u8* mask, i64 n, int vec,
 // out[rank(m) * ostride] = src[m * sstride] for the true mask[m] of the
 // tile (rank < count). 256 threads (kMaskThreads).
 template <typename T>
-__global__ void mask_compact(const u8* mask, i64 n, int vec,
-                             const i64* starts, const T* src, i64 sstride,
-                             T* out, i64 ostride, i64 count) {
+__global__ void __launch_bounds__(256)
+    mask_compact(const u8* mask, i64 n, int vec, const i64* starts,
+                 const T* src, i64 sstride, T* out, i64 ostride, i64 count) {
   __shared__ i64 sh[32];
   __shared__ u32 gbits[kMaskThreads];
   __shared__ u32 goff[kMaskThreads];
@@ -506,9 +508,9 @@ __global__ void mask_compact(const u8* mask, i64 n, int vec,
 // dst[m * dstride] = value[rank(m) * vstride] for the true mask[m] of the
 // tile (vstride 0: a broadcast value). 256 threads.
 template <typename T>
-__global__ void mask_spread(const u8* mask, i64 n, int vec,
-                            const i64* starts, T* dst, i64 dstride,
-                            const T* value, i64 vstride, i64 count) {
+__global__ void __launch_bounds__(256)
+    mask_spread(const u8* mask, i64 n, int vec, const i64* starts, T* dst,
+                i64 dstride, const T* value, i64 vstride, i64 count) {
   __shared__ i64 sh[32];
   __shared__ u32 gbits[kMaskThreads];
   __shared__ u32 goff[kMaskThreads];
@@ -529,8 +531,9 @@ __global__ void mask_spread(const u8* mask, i64 n, int vec,
 
 // out[rank(m) * nd + d] = coordinate d of the true mask[m] (shape: nd
 // dims, on the device). 256 threads.
-__global__ void mask_coords(const u8* mask, i64 n, int vec, const i64* starts,
-                            const i64* shape, int nd, i64* out, i64 count) {
+__global__ void __launch_bounds__(256)
+    mask_coords(const u8* mask, i64 n, int vec, const i64* starts,
+                const i64* shape, int nd, i64* out, i64 count) {
   __shared__ i64 sh[32];
   __shared__ u32 gbits[kMaskThreads];
   __shared__ u32 goff[kMaskThreads];
