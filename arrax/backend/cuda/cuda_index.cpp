@@ -116,8 +116,8 @@ ModuleSpec index_module() {
   m.exprs.push_back("&ax::idx::mask_coords");
   for (const char* mode : {"0", "1", "2"})
     for (int64_t us : {1, 2, 4, 8, 16}) {
-      m.exprs.push_back(rows_expr("take_rows", mode, us));
-      m.exprs.push_back(rows_expr("put_rows", mode, us));
+      for (const char* k : {"take_rows", "put_rows", "take_items", "put_items"})
+        m.exprs.push_back(rows_expr(k, mode, us));
     }
   return m;
 }
@@ -461,13 +461,21 @@ bool take_rows(CudaBackend& b, DeviceState& ds, Device dev, Gather& g,
       make_rows(idx, src.shape().data(), src.strides().data(), isz, nr, us);
   Array err;
   if (g.mode() == IndexMode::Raise) err = error_cell(b, ds, dev);
-  CUfunction fn = b.kernel(ds, index_spec(),
-                           rows_expr("take_rows", mode_arg(g.mode()), us));
   void* o = out.data();
   void* s = src.data();
   void* e = err.valid() ? err.data() : nullptr;
-  void* args[] = {&r.a, &o, &s, &nb, &r.units, &r.gshift, &e};
-  b.launch(ds, fn, nb << r.gshift, args);
+  if (k == 1 && r.units == 1) {
+    CUfunction fn = b.kernel(ds, index_spec(),
+                             rows_expr("take_items", mode_arg(g.mode()), us));
+    void* args[] = {&r.a.ix[0], &r.a.dims[0], &r.a.strides[0], &o, &s, &nb,
+                    &e};
+    b.launch(ds, fn, (nb + 3) / 4, args);
+  } else {
+    CUfunction fn = b.kernel(ds, index_spec(),
+                             rows_expr("take_rows", mode_arg(g.mode()), us));
+    void* args[] = {&r.a, &o, &s, &nb, &r.units, &r.gshift, &e};
+    b.launch(ds, fn, nb << r.gshift, args);
+  }
   raise_index_error(ds, err, bshape, idx, src.shape().data(), g.axes(),
                     g.op());
   return true;
@@ -531,13 +539,21 @@ bool put_rows(CudaBackend& b, DeviceState& ds, Device dev, Scatter& sc,
                                     words, ds.stream),
           "cuMemsetD32Async");
   }
-  CUfunction fn = b.kernel(ds, index_spec(),
-                           rows_expr("put_rows", mode_arg(sc.mode()), us));
   void* d = dst.data();
   void* v = value.data();
-  void* args[] = {&r.a, &d,       &v,        &vrow, &vcol,
-                  &nb,  &r.units, &r.gshift, &bits, &f};
-  b.launch(ds, fn, nb << r.gshift, args);
+  if (k == 1 && r.units == 1) {
+    CUfunction fn = b.kernel(ds, index_spec(),
+                             rows_expr("put_items", mode_arg(sc.mode()), us));
+    void* args[] = {&r.a.ix[0], &r.a.dims[0], &r.a.strides[0], &d, &v,
+                    &vrow,      &nb,          &bits,           &f};
+    b.launch(ds, fn, (nb + 3) / 4, args);
+  } else {
+    CUfunction fn = b.kernel(ds, index_spec(),
+                             rows_expr("put_rows", mode_arg(sc.mode()), us));
+    void* args[] = {&r.a, &d,       &v,        &vrow, &vcol,
+                    &nb,  &r.units, &r.gshift, &bits, &f};
+    b.launch(ds, fn, nb << r.gshift, args);
+  }
   if (bcast && sc.mode() != IndexMode::Raise) return true;  // stays async
   uint64_t cells[2];
   read_cells(ds, flags.data(), cells, 2);

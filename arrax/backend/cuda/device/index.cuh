@@ -208,7 +208,9 @@ __global__ void scatter_rows(Strided<1> bv, Strided<2> rs, T* dst,
 // units per thread and pass), so there is no N-d index
 // math per element and rows move as 16-byte vectors where they can. The
 // bounds check is folded in: the first bad key b * k + j (C order) goes to
-// the error cell by atomicMin.
+// the error cell by atomicMin. One index array and one unit per row (a[idx]
+// of a 1-d array) take the lighter take_items / put_items, which keep four
+// independent tuples in flight per thread.
 
 // The unit offset and the C-order position (in the indexed dims) of tuple b;
 // false with bad = j when index j is out of range (raise mode).
@@ -264,6 +266,79 @@ __global__ void take_rows(IndexPass a, U* __restrict__ out,
       if (u2 < units) o[u2] = r2;
       if (u3 < units) o[u3] = r3;
     }
+  }
+}
+
+// The single-index, single-unit case of take_rows (a[idx] of a 1-d array):
+// out[b] = src[idx[b] * stride], four independent tuples per thread and
+// pass (all loads issued before the stores). Error key: b.
+template <int M, typename U>
+__global__ void __launch_bounds__(256)
+    take_items(const i64* __restrict__ ix, i64 dim, i64 stride,
+               U* __restrict__ out, const U* __restrict__ src, i64 nb,
+               u64* err) {
+  const i64 step = (i64)gridDim.x * blockDim.x;
+  for (i64 b0 = blockIdx.x * (i64)blockDim.x + threadIdx.x; b0 < nb;
+       b0 += 4 * step) {
+    i64 v[4];
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const i64 b = b0 + q * step;
+      v[q] = b < nb ? ix[b] : 0;
+    }
+    bool ok[4];
+    U r[4];
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const i64 b = b0 + q * step;
+      ok[q] = b < nb && normalize<M>(v[q], dim);
+      if (ok[q])
+        r[q] = src[v[q] * stride];
+      else if (b < nb)
+        atomicMin(reinterpret_cast<unsigned long long*>(err),
+                  static_cast<unsigned long long>(b));
+    }
+#pragma unroll
+    for (int q = 0; q < 4; ++q)
+      if (ok[q]) out[b0 + q * step] = r[q];
+  }
+}
+
+// The single-index, single-unit case of put_rows: dst[idx[b] * stride] =
+// value[b * vstep] (vstep 0: a broadcast value), same flags and bitmap.
+template <int M, typename U>
+__global__ void __launch_bounds__(256)
+    put_items(const i64* __restrict__ ix, i64 dim, i64 stride, U* dst,
+              const U* __restrict__ value, i64 vstep, i64 nb, u32* bits,
+              u64* flags) {
+  if (has_error(flags)) return;
+  const i64 step = (i64)gridDim.x * blockDim.x;
+  for (i64 b0 = blockIdx.x * (i64)blockDim.x + threadIdx.x; b0 < nb;
+       b0 += 4 * step) {
+    i64 v[4];
+    U r[4];
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const i64 b = b0 + q * step;
+      v[q] = b < nb ? ix[b] : 0;
+      if (b < nb) r[q] = value[b * vstep];
+    }
+    bool dup = false;
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const i64 b = b0 + q * step;
+      if (b >= nb) continue;
+      if (!normalize<M>(v[q], dim)) {
+        dup = true;  // not reached in raise mode (check_rows ran first)
+        continue;
+      }
+      if (bits != nullptr) {
+        const u32 bit = 1u << (v[q] & 31);
+        dup |= (atomicOr(bits + (v[q] >> 5), bit) & bit) != 0;
+      }
+      dst[v[q] * stride] = r[q];
+    }
+    if (dup) flags[1] = 0;
   }
 }
 
