@@ -236,9 +236,9 @@ __device__ __forceinline__ bool row_offset(const IndexPass& a, i64 b,
 
 // out[b, :] = src[off(b) + :] (units U per row).
 template <int M, typename U>
-__global__ void take_rows(IndexPass a, U* __restrict__ out,
-                          const U* __restrict__ src, i64 nb, i64 units,
-                          int gshift, u64* err) {
+__global__ void __launch_bounds__(256, 4)
+    take_rows(IndexPass a, U* __restrict__ out, const U* __restrict__ src,
+              i64 nb, i64 units, int gshift, u64* err) {
   const i64 g = i64(1) << gshift;
   const i64 lane = threadIdx.x & (g - 1);
   const i64 step = ((i64)gridDim.x * blockDim.x) >> gshift;
@@ -362,9 +362,9 @@ __global__ void check_rows(IndexPass a, i64 nb, u64* err) {
 // broadcast value, where repeats write the same item), and the host then
 // redoes the scatter with the exact last-write-wins path.
 template <int M, typename U>
-__global__ void put_rows(IndexPass a, U* dst, const U* __restrict__ value,
-                         i64 vrow, i64 vcol, i64 nb, i64 units, int gshift,
-                         u32* bits, u64* flags) {
+__global__ void __launch_bounds__(256, 4)
+    put_rows(IndexPass a, U* dst, const U* __restrict__ value, i64 vrow,
+             i64 vcol, i64 nb, i64 units, int gshift, u32* bits, u64* flags) {
   if (has_error(flags)) return;
   const i64 g = i64(1) << gshift;
   const i64 lane = threadIdx.x & (g - 1);
