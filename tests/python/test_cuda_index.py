@@ -108,6 +108,181 @@ def test_compress_extract():
     check(lambda m, a: m.extract(a > 0, a), a)
 
 
+# ---- fast paths: row gathers, mask tiles, truthiness --------------------
+
+
+def test_nonzero_truthiness_complex_and_half():
+    # Imaginary-only complex values are true; -0.0 is false, NaN is true.
+    for dt in (numpy.complex64, numpy.complex128):
+        a = numpy.array([0j, 1j, 1 + 0j, 0j, complex(-0.0, -0.0),
+                         complex(0.0, numpy.nan), complex(-0.0, 2.0)], dt)
+        check(lambda m, a: m.nonzero(a), a)
+        check(lambda m, a: m.flatnonzero(a), a)
+        check(lambda m, a: m.count_nonzero(a), a)
+        check(lambda m, a: a.astype(bool), a)
+        v = numpy.arange(a.size, dtype=numpy.float32)
+        check(lambda m, a, v: v[a.astype(bool)], a, v)
+    for dt in ("float16", "bfloat16", "float32", "float64"):
+        a = numpy.array([0.0, -0.0, numpy.nan, 1.5, -0.0, numpy.inf])
+        a = a.astype(xp.npdtype(dt))
+        check(lambda m, a: m.nonzero(a), a)
+        check(lambda m, a: m.argwhere(a), a)
+
+
+@pytest.mark.parametrize("dtype", xp.ALL)
+def test_row_gather_all_dtypes(dtype):
+    # 1-d takes, rows of many widths (16-byte units where they divide), two
+    # index arrays, negative indices, raise/wrap/clip.
+    rng = numpy.random.default_rng(5)
+    a = xp.rand((5000,), dtype)
+    i = rng.integers(-5000, 5000, 70_001)
+    check(lambda m, a, i: a[i], a, i)
+    for width in (1, 3, 4, 8, 33, 256):
+        t = xp.rand((300, width), dtype, seed=width)
+        j = rng.integers(-300, 300, (41, 7))
+        check(lambda m, t, j: t[j], t, j)
+    t = xp.rand((30, 20, 6), dtype)
+    j1 = rng.integers(-30, 30, (5, 9))
+    j2 = rng.integers(-20, 20, (5, 9))
+    check(lambda m, t, a, b: t[a, b], t, j1, j2)
+    check(lambda m, t, a, b: t[a, b, 1], t, j1, j2)
+    check(lambda m, t, a, b: t[1:, a[:, :2] % 20], t, j1, j2)
+    for mode in ("wrap", "clip"):
+        check(lambda m, a, i: m.take(a, i * 3, mode=mode), a, i)
+
+
+def test_row_gather_views_and_embedding():
+    rng = numpy.random.default_rng(6)
+    table = xp.rand((4096, 256), "float32")
+    idx = rng.integers(0, 4096, 20_000)
+    check(lambda m, t, i: t[i], table, idx)
+    check(lambda m, t, i: t[:, 1:][i], table, idx)  # rows of 255: 4-byte units
+    check(lambda m, t, i: t[::-1][i], table, idx)  # negative stride
+    check(lambda m, t, i: t[:, ::2][i], table, idx)  # strided rest: old path
+    check(lambda m, t, i: t[i.reshape(100, 200)[:, ::3]], table, idx)
+    c = xp.rand((1000, 5), "complex128")
+    check(lambda m, c, i: c[i % 1000], c, idx)
+
+
+def test_row_gather_out_of_bounds_first_in_order():
+    a = arrax.asarray(numpy.arange(100.0))
+    big = numpy.zeros(300_000, numpy.int64)
+    big[123_456] = 250
+    big[200_000] = -300
+    with pytest.raises(IndexError, match=r"index 250 is out of bounds for "
+                       r"axis 0 with size 100"):
+        a[arrax.asarray(big)]
+    t = arrax.asarray(numpy.zeros((10, 4, 3)))
+    with pytest.raises(IndexError, match=r"is out of bounds for axis"):
+        t[numpy.array([1, 11]), numpy.array([-5, 0])]
+    with pytest.raises(IndexError):
+        arrax.take(arrax.zeros(0), numpy.array([0]))
+    assert numpy.array_equal(a[numpy.array([-1, 0])]._to_numpy(), [99.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float16", "float32",
+                                   "int64", "complex64", "complex128"])
+def test_row_scatter_unique_and_repeated(dtype):
+    rng = numpy.random.default_rng(7)
+    a = xp.rand((50_000,), dtype)
+    uniq = rng.permutation(50_000)[:20_000] - 25_000
+    v = xp.rand((20_000,), dtype, seed=8)
+    check(_assign(lambda i, v: i, lambda m, i, v: v), a, uniq, v)
+    rep = rng.integers(-50_000, 50_000, 60_000)
+    v2 = xp.rand((60_000,), dtype, seed=9)
+    check(_assign(lambda i, v: i, lambda m, i, v: v), a, rep, v2)
+    check(_assign(lambda i, v: i, lambda m, i, v: v[0]), a, rep, v2)
+    t = xp.rand((400, 33), dtype)
+    r = rng.integers(-400, 400, 300)
+    vt = xp.rand((300, 33), dtype, seed=10)
+    check(_assign(lambda i, v: i, lambda m, i, v: v), t, r, vt)
+    ur = rng.permutation(400)[:300] - 200  # unique rows
+    check(_assign(lambda i, v: i, lambda m, i, v: v), t, ur, vt)
+    check(_assign(lambda i, v: (i % 400, i % 33), lambda m, i, v: v[:, 0]),
+          t, r, vt)
+    check(_assign(lambda i, v: (i % 400, 5), lambda m, i, v: v[:, 0]),
+          t, ur, vt)
+
+
+def test_row_scatter_errors_and_modes():
+    b = arrax.asarray(numpy.zeros(1000))
+    idx = numpy.arange(1000)
+    idx[700] = 1000
+    with pytest.raises(IndexError, match=r"index 1000 is out of bounds"):
+        b[idx] = arrax.asarray(numpy.ones(1000))
+    assert numpy.array_equal(b._to_numpy(), numpy.zeros(1000))
+    with pytest.raises(IndexError):
+        b[idx] = 1.0
+    assert numpy.array_equal(b._to_numpy(), numpy.zeros(1000))
+    a = xp.rand((37,), "float32")
+    i = numpy.array([0, 40, -3, 74, 36, -38, 111])
+    for mode in ("wrap", "clip"):
+        def fp(m, a, i, mode=mode):
+            a = a.copy()
+            m.put(a, i, m.arange(7.0, dtype=m.float32), mode=mode)
+            m.put(a, i[:2] + 1, 5.0, mode=mode)
+            return a
+
+        check(fp, a, i)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int16", "float32", "float64",
+                                   "complex128"])
+def test_mask_tiles(dtype):
+    # Tiles of 4096 mask bytes: partial tiles, unaligned masks (byte path),
+    # strided sources, 2-d masks.
+    for n in (1, 15, 16, 17, 4095, 4096, 4097, 100_003):
+        a = xp.rand((n,), dtype, seed=n)
+        mask = xp.rand((n,), "bool", seed=n + 1)
+        check(lambda m, a, k: a[k], a, mask)
+    big = xp.rand((50_001,), "bool", seed=2)
+    a = xp.rand((50_000,), dtype)
+    check(lambda m, a, k: a[k[1:]], a, big)  # mask data not 16-aligned
+    a2 = xp.rand((300, 70), dtype)
+    k2 = xp.rand((300, 70), "bool", seed=3)
+    check(lambda m, a, k: a[k], a2, k2)
+    check(lambda m, a, k: a[::2][k[::2]], a2, k2)  # strided source
+    check(lambda m, a, k: a.T[k.T], a2, k2)  # non-mergeable: old path
+    check(lambda m, a, k: a[k[:, 0]], a2, k2)  # rows: old path
+    check(lambda m, a: a[numpy.ones(a.shape, bool)], a2)
+    check(lambda m, a: a[numpy.zeros(a.shape, bool)], a2)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "float16", "float32",
+                                   "int64", "complex128"])
+def test_mask_tiles_writes_and_nonzero(dtype):
+    for n in (1, 17, 4096, 4097, 70_001):
+        a = xp.rand((n,), dtype, seed=n)
+        mask = xp.rand((n,), "bool", seed=n + 1)
+        v = xp.rand((int(mask.sum()),), dtype, seed=n + 2)
+        check(_assign(lambda k, v: k, lambda m, k, v: v), a, mask, v)
+        check(_assign(lambda k, v: k, lambda m, k, v: v[:1]), a, mask, v)
+        check(lambda m, k: m.nonzero(k), mask)
+    a2 = xp.rand((130, 77), dtype)
+    k2 = xp.rand((130, 77), "bool", seed=3)
+    v2 = xp.rand((int(k2.sum()),), dtype, seed=4)
+    check(_assign(lambda k, v: k, lambda m, k, v: v), a2, k2, v2)
+    check(lambda m, k: m.nonzero(k), k2)
+    check(lambda m, k: m.argwhere(k), xp.rand((9, 33, 41), "bool"))
+    k3 = xp.rand((130, 40), "bool", seed=5)
+
+    def strided(m, a, k, v):
+        a = a.copy()
+        a[:, ::2][k] = v[: int(k.sum())]
+        return a
+
+    check(strided, a2, k3, v2)
+
+    def alias(m, a):
+        b = a.copy().astype(bool)
+        b[b] = False  # the mask is the destination itself
+        c = a.copy().astype(bool)
+        c[:-1][c[1:]] = True  # overlapping at other positions: copied
+        return b, c
+
+    check(alias, a2)
+
+
 # ---- writes ---------------------------------------------------------------------
 
 

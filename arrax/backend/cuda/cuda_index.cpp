@@ -4,38 +4,54 @@
 // device/index.cuh.
 //
 // Note [CUDA gather and scatter]
-// Indexing moves bytes, so the kernels are instantiated per item size (one
-// module per size serves every dtype). An index tuple becomes an element
-// offset per broadcast position b (index_offsets, up to 4 index arrays per
-// pass, in the iteration order of the broadcast index shape B), then a copy
-// kernel moves one "rest" block per offset. Scatter keeps NumPy's "last
-// write wins" for repeated indices: each destination position claims the
-// largest b that targets it (atomicMax into a table over the indexed
+// Indexing moves bytes, so the kernels are dtype-blind. The common case --
+// every index array C-contiguous with the broadcast index shape B, the
+// other side C-contiguous over (B, rest) and the rest block one contiguous
+// run -- goes through the row kernels (take_rows / put_rows, Note [Row
+// gathers and scatters] in device/index.cuh): one pass reads the indices,
+// checks them and moves whole rows in 16-byte (or smaller) units. Other
+// layouts keep the general path: an index tuple becomes an element offset
+// per broadcast position b (index_offsets, up to 4 index arrays per pass),
+// then a copy kernel moves one "rest" block per offset.
+// Scatter keeps NumPy's "last write wins" for repeated indices. put_rows
+// sets one bit per destination position (atomicOr into a bitmap over the
+// indexed dims) and flags a position hit twice; only then (or for the
+// general layouts) the exact path runs: each destination position claims
+// the largest b that targets it (atomicMax into a table over the indexed
 // dimensions, or a hash table of about 2 * nb slots when that would be
-// large), and only that b writes; see Note [Last write wins on the device]
-// in device/index.cuh.
+// large), and only that b writes, rewriting every hit position; see Note
+// [Last write wins on the device] in device/index.cuh. A broadcast value
+// needs no detection: repeats write the same item.
 //
 // Note [Index errors cost one sync]
 // In raise mode an out-of-bounds index must become an IndexError with the
-// CPU's message, and the device must never read or write out of bounds. The
-// offset kernel records the first bad (b, j) in C order (atomicMin of
-// b * k + j into an 8-byte scratch cell initialized to all ones) and uses
-// index 0 instead; the copy kernels that follow on the stream read the cell
-// first and do nothing when it is set, so a failing scatter leaves the
-// destination untouched, as on the CPU. The host then synchronizes once,
-// reads the cell, and on error reads the offending index value back to
-// build the message. Wrap and clip cannot fail and stay asynchronous.
-// ufunc.at works the same way with the first bad position k: elements
-// before k are applied (as the CPU's sequential loop does), none after.
+// CPU's message, and the device must never read or write out of bounds.
+// The kernel that reads the indices records the first bad (b, j) in C
+// order (atomicMin of b * k + j into an 8-byte scratch cell initialized to
+// all ones) and skips it: take_rows itself (its output is fresh, so rows
+// left unwritten do not matter when it raises), check_rows before
+// put_rows, index_offsets on the general path. Writing kernels read the
+// cell first and do nothing when it is set, so a failing scatter leaves
+// the destination untouched, as on the CPU. The host then reads the cell
+// (with put_rows' duplicate flag: one 16-byte copy into pinned memory) and
+// synchronizes once; on error it reads the offending index value back to
+// build the message. Wrap and clip cannot fail; their gathers and
+// broadcast scatters stay asynchronous. ufunc.at works the same way with
+// the first bad position k: elements before k are applied (as the CPU's
+// sequential loop does), none after.
 //
 // Note [Masks on the device]
-// A boolean mask becomes rank[m] (the number of true elements before m) by
-// a three-kernel scan: per-block counts of fixed chunks, one block scanning
-// the counts, then each block scanning its chunk tile by tile. Masked
-// gathers, scatters and nonzero then run over every mask position (and rest
-// element) and act where the mask is true, so no result size has to be read
-// back (the op already knows the count).
+// Masked gathers and scatters of single items (no rest block) and nonzero
+// go through the mask tiles (Note [Mask tiles] in device/index.cuh): count
+// the true bytes of each 4096-byte tile, scan the tile counts in one block,
+// then each tile re-reads its mask, scans it in shared memory and moves its
+// true elements. Masks with rest blocks, or source dims that do not merge
+// into one strided dim, keep the general path: rank[m] (the number of true
+// elements before m) by a three-kernel scan, then a kernel over every mask
+// position (and rest element) acting where the mask is true. No result size
+// has to be read back (the op already knows the count).
 #include <cstring>
+#include <limits>
 
 #include "arrax/backend/cpu/iter.h"
 #include "arrax/backend/cuda/cuda_internal.h"
@@ -64,6 +80,23 @@ const char* mode_arg(IndexMode m) {
 
 // ---- modules ----------------------------------------------------------------
 
+// The moving unit of the row fast paths (Note [Row gathers and scatters] in
+// device/index.cuh).
+const char* unit_type(int64_t us) {
+  switch (us) {
+    case 16: return "uint4";
+    case 8: return "ax::u64";
+    case 4: return "ax::u32";
+    case 2: return "ax::u16";
+    default: return "ax::u8";
+  }
+}
+
+std::string rows_expr(const char* kernel, const char* mode, int64_t us) {
+  return std::string("&ax::idx::") + kernel + "<" + mode + ", " +
+         unit_type(us) + ">";
+}
+
 ModuleSpec index_module() {
   ModuleSpec m{"index_common", kIndexSource, {}};
   for (const char* mode : {"0", "1", "2"})
@@ -77,6 +110,15 @@ ModuleSpec index_module() {
   m.exprs.push_back("&ax::idx::mask_rank");
   m.exprs.push_back("&ax::idx::nonzero_coords");
   m.exprs.push_back("&ax::idx::at_check");
+  m.exprs.push_back("&ax::idx::check_rows");
+  m.exprs.push_back("&ax::idx::mask_tile_count");
+  m.exprs.push_back("&ax::idx::scan_tiles");
+  m.exprs.push_back("&ax::idx::mask_coords");
+  for (const char* mode : {"0", "1", "2"})
+    for (int64_t us : {1, 2, 4, 8, 16}) {
+      for (const char* k : {"take_rows", "put_rows", "take_items", "put_items"})
+        m.exprs.push_back(rows_expr(k, mode, us));
+    }
   return m;
 }
 
@@ -88,7 +130,8 @@ std::string bits_expr(const char* kernel, int64_t isz) {
 ModuleSpec move_module(int64_t isz) {
   ModuleSpec m{"index_move_" + std::to_string(isz), kIndexSource, {}};
   for (const char* k :
-       {"gather_rows", "scatter_rows", "masked_gather", "masked_scatter"})
+       {"gather_rows", "scatter_rows", "masked_gather", "masked_scatter",
+        "mask_compact", "mask_spread"})
     m.exprs.push_back(bits_expr(k, isz));
   return m;
 }
@@ -188,13 +231,33 @@ Array error_cell(CudaBackend& b, DeviceState& ds, Device dev) {
   return cell;
 }
 
-uint64_t read_cell(DeviceState& ds, const Array& cell) {
-  uint64_t v = kNoError;
-  check(driver().cuMemcpyDtoHAsync(&v, reinterpret_cast<CUdeviceptr>(
-                                           cell.data()),
-                                   8, ds.stream),
+// A small pinned host buffer of this thread for the flag reads (a pinned
+// destination makes the copy a plain DMA, with no staging); null when the
+// driver refuses it, and pageable memory is used instead.
+uint64_t* pinned_cells() {
+  thread_local uint64_t* p = [] {
+    void* q = nullptr;
+    if (driver().cuMemHostAlloc(&q, 64, 0x01 /* PORTABLE */) != CUDA_SUCCESS)
+      q = nullptr;
+    return static_cast<uint64_t*>(q);
+  }();
+  return p;
+}
+
+// Reads n (at most 8) 8-byte cells at `cell` (one copy, one sync).
+void read_cells(DeviceState& ds, const void* cell, uint64_t* v, int n) {
+  uint64_t* p = pinned_cells();
+  uint64_t* dst = p ? p : v;
+  check(driver().cuMemcpyDtoHAsync(dst, reinterpret_cast<CUdeviceptr>(cell),
+                                   8 * n, ds.stream),
         "cuMemcpyDtoHAsync");
   check(driver().cuStreamSynchronize(ds.stream), "cuStreamSynchronize");
+  if (p) std::memcpy(v, p, 8 * n);
+}
+
+uint64_t read_cell(DeviceState& ds, const Array& cell) {
+  uint64_t v = kNoError;
+  read_cells(ds, cell.data(), &v, 1);
   return v;
 }
 
@@ -268,13 +331,14 @@ Array index_offsets(CudaBackend& b, DeviceState& ds, Device dev,
   return err;
 }
 
-// Raises the CPU's IndexError when the error cell is set (one sync).
-void raise_index_error(DeviceState& ds, const Array& err, const Shape& bshape,
-                       std::span<const Array> idx, const int64_t* dims,
-                       const std::vector<int>& axes, const char* op) {
-  if (!err.valid()) return;
-  uint64_t key = read_cell(ds, err);
-  if (key == kNoError) return;
+// Throws the CPU's IndexError for error key b * k + j (see Note [Index
+// errors cost one sync]).
+[[noreturn]] void throw_index_error(DeviceState& ds, uint64_t key,
+                                    const Shape& bshape,
+                                    std::span<const Array> idx,
+                                    const int64_t* dims,
+                                    const std::vector<int>& axes,
+                                    const char* op) {
   int k = static_cast<int>(idx.size());
   int64_t bpos = static_cast<int64_t>(key / k);
   int j = static_cast<int>(key % k);
@@ -288,6 +352,215 @@ void raise_index_error(DeviceState& ds, const Array& err, const Shape& bshape,
   throw IndexError(std::string("[") + op + "] index " + std::to_string(value) +
                    " is out of bounds for axis " + std::to_string(axes[j]) +
                    " with size " + std::to_string(dims[j]));
+}
+
+// Raises the CPU's IndexError when the error cell is set (one sync).
+void raise_index_error(DeviceState& ds, const Array& err, const Shape& bshape,
+                       std::span<const Array> idx, const int64_t* dims,
+                       const std::vector<int>& axes, const char* op) {
+  if (!err.valid()) return;
+  uint64_t key = read_cell(ds, err);
+  if (key == kNoError) return;
+  throw_index_error(ds, key, bshape, idx, dims, axes, op);
+}
+
+// ---- row fast paths (Note [Row gathers and scatters], device/index.cuh) --
+
+// Whether dims [from, ndim) of (shape, strides) are one C-contiguous run
+// (size-1 dims ignored); n gets its number of items.
+bool run_contiguous(const Shape& shape, const Strides& strides, int from,
+                    int64_t& n) {
+  n = 1;
+  bool ok = true;
+  int64_t expect = 1;
+  for (int d = static_cast<int>(shape.size()) - 1; d >= from; --d) {
+    if (shape[d] != 1 && strides[d] != expect) ok = false;
+    expect *= shape[d];
+    n *= shape[d];
+  }
+  return ok || n == 0;
+}
+
+bool zero_strided(const Array& a) {
+  for (int d = 0; d < a.ndim(); ++d)
+    if (a.shape()[d] != 1 && a.strides()[d] != 0) return false;
+  return true;
+}
+
+// Index arrays that the row kernels read directly: at most 4, each
+// C-contiguous with the broadcast shape itself.
+bool plain_indices(std::span<const Array> idx, const Shape& bshape) {
+  if (idx.empty() || idx.size() > 4) return false;
+  for (const Array& x : idx) {
+    if (x.dtype() != Dtype::Int64 || x.shape() != bshape) return false;
+    int64_t n;
+    if (!run_contiguous(x.shape(), x.strides(), 0, n)) return false;
+  }
+  return true;
+}
+
+// The largest unit (16, 8, 4, 2 or 1 bytes) dividing every byte quantity.
+int64_t unit_for(std::initializer_list<int64_t> q) {
+  for (int64_t us = 16; us > 1; us >>= 1) {
+    bool ok = true;
+    for (int64_t x : q) ok = ok && x % us == 0;
+    if (ok) return us;
+  }
+  return 1;
+}
+
+struct Rows {
+  IndexPassArg a{};
+  int64_t us = 1, units = 0;
+  int gshift = 0;
+};
+
+// Fills the index pass (strides in units of us) and the row geometry.
+Rows make_rows(std::span<const Array> idx, const int64_t* dims,
+               const int64_t* strides, int64_t isz, int64_t nr, int64_t us) {
+  Rows r;
+  int k = static_cast<int>(idx.size());
+  r.us = us;
+  r.units = nr * isz / us;
+  int64_t lin = 1;
+  for (int j = k - 1; j >= 0; --j) {
+    r.a.ix[j] = static_cast<const int64_t*>(idx[j].data());
+    r.a.dims[j] = dims[j];
+    r.a.strides[j] = strides[j] * isz / us;
+    r.a.lin[j] = lin;
+    lin *= dims[j];
+  }
+  r.a.k = k;
+  r.a.j0 = 0;
+  r.a.ktotal = k;
+  // Groups of up to 32 threads with up to 4 units each per pass (the row
+  // kernels keep four loads in flight per thread).
+  while (r.gshift < 5 && (int64_t(4) << r.gshift) < r.units) ++r.gshift;
+  return r;
+}
+
+int64_t addr(const void* p) {
+  return static_cast<int64_t>(reinterpret_cast<uintptr_t>(p));
+}
+
+// Gather through take_rows when the layout allows; false otherwise.
+bool take_rows(CudaBackend& b, DeviceState& ds, Device dev, Gather& g,
+               const Array& src, const Array& out, std::span<const Array> idx,
+               const Shape& bshape, int64_t nb) {
+  int k = static_cast<int>(idx.size());
+  int64_t nr, nout;
+  if (!plain_indices(idx, bshape) ||
+      !run_contiguous(src.shape(), src.strides(), k, nr) ||
+      !run_contiguous(out.shape(), out.strides(), 0, nout))
+    return false;
+  const int64_t isz = src.itemsize();
+  int64_t us = unit_for({nr * isz, addr(src.data()), addr(out.data())});
+  for (int j = 0; j < k; ++j)
+    us = std::min(us, unit_for({src.strides()[j] * isz}));
+  Rows r =
+      make_rows(idx, src.shape().data(), src.strides().data(), isz, nr, us);
+  Array err;
+  if (g.mode() == IndexMode::Raise) err = error_cell(b, ds, dev);
+  void* o = out.data();
+  void* s = src.data();
+  void* e = err.valid() ? err.data() : nullptr;
+  if (k == 1 && r.units == 1) {
+    CUfunction fn = b.kernel(ds, index_spec(),
+                             rows_expr("take_items", mode_arg(g.mode()), us));
+    void* args[] = {&r.a.ix[0], &r.a.dims[0], &r.a.strides[0], &o, &s, &nb,
+                    &e};
+    b.launch(ds, fn, (nb + 3) / 4, args);
+  } else {
+    CUfunction fn = b.kernel(ds, index_spec(),
+                             rows_expr("take_rows", mode_arg(g.mode()), us));
+    void* args[] = {&r.a, &o, &s, &nb, &r.units, &r.gshift, &e};
+    b.launch(ds, fn, nb << r.gshift, args);
+  }
+  raise_index_error(ds, err, bshape, idx, src.shape().data(), g.axes(),
+                    g.op());
+  return true;
+}
+
+// Scatter through put_rows when the layout allows and no position is hit
+// twice; false otherwise (then nothing is known to be written correctly,
+// and the caller runs the exact path, which rewrites every hit position).
+bool put_rows(CudaBackend& b, DeviceState& ds, Device dev, Scatter& sc,
+              const Array& dst, const Array& value,
+              std::span<const Array> idx, const Shape& bshape, int64_t nb) {
+  int k = static_cast<int>(idx.size());
+  int64_t nr, nv;
+  if (!plain_indices(idx, bshape) ||
+      !run_contiguous(dst.shape(), dst.strides(), k, nr) || nr == 0)
+    return false;
+  // The kernel reads the indices while it writes: they must not live in
+  // dst (a[a] = v), nor may the value.
+  for (const Array& x : idx)
+    if (x.may_overlap(dst)) return false;
+  if (value.may_overlap(dst)) return false;
+  const bool bcast = zero_strided(value);
+  if (!bcast && !run_contiguous(value.shape(), value.strides(), 0, nv))
+    return false;
+  int64_t npos = 1;
+  for (int j = 0; j < k; ++j) npos *= dst.shape()[j];
+  if (npos == 0) return false;
+  const int64_t words = (npos + 31) / 32;
+  if (words * 4 > std::max<int64_t>(32 * nb, int64_t(1) << 22)) return false;
+  const int64_t isz = dst.itemsize();
+  int64_t us = unit_for({nr * isz, addr(dst.data()), addr(value.data())});
+  for (int j = 0; j < k; ++j)
+    us = std::min(us, unit_for({dst.strides()[j] * isz}));
+  if (bcast) {
+    // A broadcast item is read as one unit.
+    if (us < isz) return false;
+    us = isz;
+  }
+  Rows r =
+      make_rows(idx, dst.shape().data(), dst.strides().data(), isz, nr, us);
+  int64_t vrow = bcast ? 0 : r.units, vcol = bcast ? 0 : 1;
+  // flags[0]: error cell; flags[1]: "hit twice" (all ones: no).
+  Array flags = b.scratch(16, dev);
+  check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(flags.data()),
+                                 0xFF, 16, ds.stream),
+        "cuMemsetD8Async");
+  void* f = flags.data();
+  if (sc.mode() == IndexMode::Raise) {
+    CUfunction fn = b.kernel(ds, index_spec(), "&ax::idx::check_rows");
+    void* args[] = {&r.a, &nb, &f};
+    b.launch(ds, fn, nb, args);
+  }
+  // A broadcast value writes the same item wherever positions repeat, so
+  // any order is right: no duplicate detection.
+  Array bitmap;
+  void* bits = nullptr;
+  if (!bcast) {
+    bitmap = b.scratch(words * 4, dev);
+    bits = bitmap.data();
+    check(driver().cuMemsetD32Async(reinterpret_cast<CUdeviceptr>(bits), 0,
+                                    words, ds.stream),
+          "cuMemsetD32Async");
+  }
+  void* d = dst.data();
+  void* v = value.data();
+  if (k == 1 && r.units == 1) {
+    CUfunction fn = b.kernel(ds, index_spec(),
+                             rows_expr("put_items", mode_arg(sc.mode()), us));
+    void* args[] = {&r.a.ix[0], &r.a.dims[0], &r.a.strides[0], &d, &v,
+                    &vrow,      &nb,          &bits,           &f};
+    b.launch(ds, fn, (nb + 3) / 4, args);
+  } else {
+    CUfunction fn = b.kernel(ds, index_spec(),
+                             rows_expr("put_rows", mode_arg(sc.mode()), us));
+    void* args[] = {&r.a, &d,       &v,        &vrow, &vcol,
+                    &nb,  &r.units, &r.gshift, &bits, &f};
+    b.launch(ds, fn, nb << r.gshift, args);
+  }
+  if (bcast && sc.mode() != IndexMode::Raise) return true;  // stays async
+  uint64_t cells[2];
+  read_cells(ds, flags.data(), cells, 2);
+  if (cells[0] != kNoError)
+    throw_index_error(ds, cells[0], bshape, idx, dst.shape().data(), sc.axes(),
+                      sc.op());
+  return bcast || cells[1] == kNoError;
 }
 
 // ---- gather / scatter -----------------------------------------------------------
@@ -314,6 +587,7 @@ void eval_gather(CudaBackend& b, Gather& g, std::span<const Array> inputs,
     idx.push_back(CudaBackend::on_device(inputs[1 + j], dev));
   int64_t rest_size = 1;
   for (int d = k; d < src.ndim(); ++d) rest_size *= src.shape()[d];
+  if (take_rows(b, ds, dev, g, src, out, idx, bshape, nb)) return;
   Array offs = b.scratch(nb * 8, dev);
   int64_t* off = static_cast<int64_t*>(offs.data());
   Array err = index_offsets(b, ds, dev, bshape, idx, src.shape().data(),
@@ -356,6 +630,7 @@ void eval_scatter(CudaBackend& b, Scatter& sc, std::span<const Array> inputs,
   std::vector<Array> idx;
   for (int j = 0; j < k; ++j)
     idx.push_back(CudaBackend::on_device(inputs[1 + j], dev));
+  if (put_rows(b, ds, dev, sc, dst, value, idx, bshape, nb)) return;
   Array offs = b.scratch(nb * 16, dev);
   int64_t* off = static_cast<int64_t*>(offs.data());
   int64_t* lin = off + nb;
@@ -463,6 +738,75 @@ Array mask_ranks(CudaBackend& b, DeviceState& ds, const Array& mask) {
   return rank;
 }
 
+// ---- mask tiles (Note [Mask tiles] in device/index.cuh) -------------------
+
+struct MaskTiles {
+  Array starts;  // (ntiles + 1) int64: tile starts, then the total
+  int64_t n = 0, ntiles = 0;
+  int vec = 0;
+};
+
+// Counts and scans the tiles of `mask` (C-contiguous bool on the device);
+// false when the tile kernels cannot take it.
+bool mask_tiles(CudaBackend& b, DeviceState& ds, const Array& mask,
+                MaskTiles& t) {
+  int64_t nn;
+  if (mask.dtype() != Dtype::Bool ||
+      !run_contiguous(mask.shape(), mask.strides(), 0, nn))
+    return false;
+  t.n = mask.size();
+  t.ntiles = (t.n + 4095) / 4096;
+  if (t.ntiles < 1 || t.ntiles > int64_t(0x7fffffff)) return false;
+  t.vec = addr(mask.data()) % 16 == 0 ? 1 : 0;
+  t.starts = b.scratch((t.ntiles + 1) * 8, mask.device());
+  const ModuleSpec& common = index_spec();
+  const void* mk = mask.data();
+  void* c = t.starts.data();
+  {
+    CUfunction fn = b.kernel(ds, common, "&ax::idx::mask_tile_count");
+    void* args[] = {&mk, &t.n, &t.vec, &c};
+    b.launch(ds, fn, static_cast<unsigned>(t.ntiles), 1, 1, 256, 1, 0, args);
+  }
+  {
+    CUfunction fn = b.kernel(ds, common, "&ax::idx::scan_tiles");
+    void* args[] = {&c, &t.ntiles};
+    b.launch(ds, fn, 1, 1, 1, 1024, 1, 0, args);
+  }
+  return true;
+}
+
+// The stride of the mask dims [0, k) of `a` when they merge into one
+// strided dim (0 when they are all of size 1); false otherwise.
+bool mask_dims_stride(const Array& a, int k, int64_t& stride) {
+  Plan p;
+  Shape s(a.shape().begin(), a.shape().begin() + k);
+  Strides st(a.strides().begin(), a.strides().begin() + k);
+  if (!make_plan(s, {st}, p) || p.ndim > 1) return false;
+  stride = p.ndim == 1 ? p.strides[0][0] : 0;
+  return true;
+}
+
+// Masked gather of single items (no rest block) through the mask tiles.
+bool mask_compact(CudaBackend& b, DeviceState& ds, MaskedGather& g,
+                  const Array& src, const Array& mask, const Array& out) {
+  int64_t sstride;
+  MaskTiles t;
+  if (!mask_dims_stride(src, mask.ndim(), sstride) || out.ndim() < 1 ||
+      !mask_tiles(b, ds, mask, t))
+    return false;
+  int64_t ostride = out.strides()[0];
+  const ModuleSpec& spec = move_spec(src.itemsize());
+  CUfunction fn = b.kernel(ds, spec, bits_expr("mask_compact", src.itemsize()));
+  const void* mk = mask.data();
+  void* c = t.starts.data();
+  void* s = src.data();
+  void* o = out.data();
+  int64_t count = g.count();
+  void* args[] = {&mk, &t.n, &t.vec, &c, &s, &sstride, &o, &ostride, &count};
+  b.launch(ds, fn, static_cast<unsigned>(t.ntiles), 1, 1, 256, 1, 0, args);
+  return true;
+}
+
 // The first k entries of a shape or strides.
 Shape head(const Shape& s, int k) { return Shape(s.begin(), s.begin() + k); }
 
@@ -477,9 +821,10 @@ void eval_masked_gather(CudaBackend& b, MaskedGather& g,
   Array mask = CudaBackend::on_device(inputs[1], dev);
   int k = mask.ndim();
   int64_t nm = mask.size();
-  Array rank = mask_ranks(b, ds, mask);
   Shape rshape(src.shape().begin() + k, src.shape().end());
   int64_t nr = shape_size(rshape);
+  if (nr == 1 && mask_compact(b, ds, g, src, mask, out)) return;
+  Array rank = mask_ranks(b, ds, mask);
   Strides ro(out.strides().begin() + 1, out.strides().end());
   Strides rs(src.strides().begin() + k, src.strides().end());
   auto sm = strided_arg<1>(
@@ -509,12 +854,43 @@ void eval_masked_scatter(CudaBackend& b, MaskedScatter&,
   Shape rshape(dst.shape().begin() + k, dst.shape().end());
   int64_t nr = shape_size(rshape);
   if (nm == 0 || nr == 0 || value.size() == 0) return;
-  Array rank = mask_ranks(b, ds, mask);
   Strides vb = cpu::broadcast_strides(value, value.shape());
   int vnd = value.ndim();
+  int64_t vstride = vnd > dst.ndim() - k ? vb[0] : 0;
+  int64_t dstride = 0;
+  const bool merged = mask_dims_stride(dst, k, dstride);
+  int64_t mn;
+  if (mask.may_overlap(dst) &&
+      run_contiguous(mask.shape(), mask.strides(), 0, mn) &&
+      !(nr == 1 && merged && dstride == 1 && mask.data() == dst.data())) {
+    // The mask shares memory with dst at other positions than its own
+    // (c[:-1][c[1:]] = v): the writes must not change the mask being read.
+    Array mc = Array::empty(mask.shape(), Dtype::Bool, dev);
+    check(driver().cuMemcpyDtoDAsync(
+              reinterpret_cast<CUdeviceptr>(mc.data()),
+              reinterpret_cast<CUdeviceptr>(mask.data()), nm, ds.stream),
+          "cuMemcpyDtoDAsync");
+    mask = mc;
+  }
+  MaskTiles t;
+  // Single items through the mask tiles.
+  if (nr == 1 && merged && mask_tiles(b, ds, mask, t)) {
+    int64_t count =
+        vstride != 0 ? value.shape()[0] : std::numeric_limits<int64_t>::max();
+    const ModuleSpec& spec = move_spec(dst.itemsize());
+    CUfunction fn =
+        b.kernel(ds, spec, bits_expr("mask_spread", dst.itemsize()));
+    const void* mk = mask.data();
+    void* c = t.starts.data();
+    void* d = dst.data();
+    void* v = value.data();
+    void* args[] = {&mk, &t.n, &t.vec, &c, &d, &dstride, &v, &vstride, &count};
+    b.launch(ds, fn, static_cast<unsigned>(t.ntiles), 1, 1, 256, 1, 0, args);
+    return;
+  }
+  Array rank = mask_ranks(b, ds, mask);
   Strides rd(dst.strides().begin() + k, dst.strides().end());
   Strides rv(vb.end() - (dst.ndim() - k), vb.end());
-  int64_t vstride = vnd > dst.ndim() - k ? vb[0] : 0;
   auto dm = strided_arg<1>(
       plan_of(head(dst.shape(), k), {head(dst.strides(), k)}, "masked_scatter"));
   auto rsa = strided_arg<2>(plan_of(rshape, {rd, rv}, "masked_scatter"));
@@ -538,7 +914,6 @@ void eval_nonzero(CudaBackend& b, Nonzero& nz, std::span<const Array> inputs,
   if (nz.count() == 0 || nd == 0) return;
   DeviceState& ds = b.state(dev.index);
   int64_t nm = mask.size();
-  Array rank = mask_ranks(b, ds, mask);
   Array shape_host = Array::empty(Shape{int64_t(nd)}, Dtype::Int64, Device::cpu());
   for (int d = 0; d < nd; ++d) shape_host.data<int64_t>()[d] = mask.shape()[d];
   Array shape = CudaBackend::on_device(shape_host, dev);
@@ -548,14 +923,27 @@ void eval_nonzero(CudaBackend& b, Nonzero& nz, std::span<const Array> inputs,
                      ? out
                      : Array::empty(out.shape(), Dtype::Int64, dev);
   const ModuleSpec& spec = index_spec();
-  CUfunction fn = b.kernel(ds, spec, "&ax::idx::nonzero_coords");
-  void* mk = mask.data();
-  void* r = rank.data();
-  void* sh = shape.data();
-  int64_t count = nz.count();
-  void* o = target.data();
-  void* args[] = {&mk, &r, &sh, &nd, &count, &o, &nm};
-  b.launch(ds, fn, nm, args);
+  MaskTiles t;
+  if (mask_tiles(b, ds, mask, t)) {
+    CUfunction fn = b.kernel(ds, spec, "&ax::idx::mask_coords");
+    const void* mk = mask.data();
+    void* c = t.starts.data();
+    void* sh = shape.data();
+    int64_t count = nz.count();
+    void* o = target.data();
+    void* args[] = {&mk, &t.n, &t.vec, &c, &sh, &nd, &o, &count};
+    b.launch(ds, fn, static_cast<unsigned>(t.ntiles), 1, 1, 256, 1, 0, args);
+  } else {
+    Array rank = mask_ranks(b, ds, mask);
+    CUfunction fn = b.kernel(ds, spec, "&ax::idx::nonzero_coords");
+    void* mk = mask.data();
+    void* r = rank.data();
+    void* sh = shape.data();
+    int64_t count = nz.count();
+    void* o = target.data();
+    void* args[] = {&mk, &r, &sh, &nd, &count, &o, &nm};
+    b.launch(ds, fn, nm, args);
+  }
   if (!target.is(out)) {
     Copy c(Dtype::Int64, out.shape());
     Array in[1] = {target};

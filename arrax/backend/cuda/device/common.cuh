@@ -207,7 +207,10 @@ template <typename To>
 struct convert {
   template <typename From>
   __device__ static To from(From v) {
-    if constexpr (traits<From>::is_complex) {
+    if constexpr (traits<From>::is_complex && traits<To>::is_bool) {
+      // NumPy: a complex is true when either part is nonzero (NaN counts).
+      return v.re != decltype(v.re)(0) || v.im != decltype(v.im)(0);
+    } else if constexpr (traits<From>::is_complex) {
       return convert<To>::from(v.re);
     } else if constexpr (traits<To>::is_bool) {
       return v != From(0);

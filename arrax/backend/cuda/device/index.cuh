@@ -197,6 +197,207 @@ __global__ void scatter_rows(Strided<1> bv, Strided<2> rs, T* dst,
   }
 }
 
+// ---- row fast paths ------------------------------------------------------
+// Note [Row gathers and scatters]: when every index array is C-contiguous
+// with the broadcast index shape B, the other side (out of a gather, value
+// of a scatter) is C-contiguous over (B, rest) and the rest block is one
+// contiguous run, an index tuple b names a row of `units` moving units U
+// (16, 8, 4, 2 or 1 bytes, chosen by the host so that rows, strides and
+// pointers are multiples of it). A group of G = 1 << gshift threads moves
+// one row (G is at most 32 and divides the block; the host picks about 4
+// units per thread and pass), so there is no N-d index
+// math per element and rows move as 16-byte vectors where they can. The
+// bounds check is folded in: the first bad key b * k + j (C order) goes to
+// the error cell by atomicMin. One index array and one unit per row (a[idx]
+// of a 1-d array) take the lighter take_items / put_items, which keep four
+// independent tuples in flight per thread.
+
+// The unit offset and the C-order position (in the indexed dims) of tuple b;
+// false with bad = j when index j is out of range (raise mode).
+template <int M>
+__device__ __forceinline__ bool row_offset(const IndexPass& a, i64 b,
+                                           i64& off, i64& pos, int& bad) {
+  off = 0;
+  pos = 0;
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    if (j < a.k) {
+      i64 v = a.ix[j][b];
+      if (!normalize<M>(v, a.dims[j])) {
+        bad = j;
+        return false;
+      }
+      off += v * a.strides[j];
+      pos += v * a.lin[j];
+    }
+  }
+  return true;
+}
+
+// out[b, :] = src[off(b) + :] (units U per row).
+template <int M, typename U>
+__global__ void __launch_bounds__(256, 4)
+    take_rows(IndexPass a, U* __restrict__ out, const U* __restrict__ src,
+              i64 nb, i64 units, int gshift, u64* err) {
+  const i64 g = i64(1) << gshift;
+  const i64 lane = threadIdx.x & (g - 1);
+  const i64 step = ((i64)gridDim.x * blockDim.x) >> gshift;
+  for (i64 b = (blockIdx.x * (i64)blockDim.x + threadIdx.x) >> gshift; b < nb;
+       b += step) {
+    i64 off, pos;
+    int bad = 0;
+    if (!row_offset<M>(a, b, off, pos, bad)) {
+      if (lane == 0)
+        atomicMin(reinterpret_cast<unsigned long long*>(err),
+                  static_cast<unsigned long long>(b) * a.ktotal + bad);
+      continue;
+    }
+    const U* s = src + off;
+    U* o = out + b * units;
+    for (i64 u = lane; u < units; u += 4 * g) {
+      // Up to four loads in flight before the stores.
+      const i64 u1 = u + g, u2 = u + 2 * g, u3 = u + 3 * g;
+      U r0 = s[u], r1, r2, r3;
+      if (u1 < units) r1 = s[u1];
+      if (u2 < units) r2 = s[u2];
+      if (u3 < units) r3 = s[u3];
+      o[u] = r0;
+      if (u1 < units) o[u1] = r1;
+      if (u2 < units) o[u2] = r2;
+      if (u3 < units) o[u3] = r3;
+    }
+  }
+}
+
+// The single-index, single-unit case of take_rows (a[idx] of a 1-d array):
+// out[b] = src[idx[b] * stride], four independent tuples per thread and
+// pass (all loads issued before the stores). Error key: b.
+template <int M, typename U>
+__global__ void __launch_bounds__(256)
+    take_items(const i64* __restrict__ ix, i64 dim, i64 stride,
+               U* __restrict__ out, const U* __restrict__ src, i64 nb,
+               u64* err) {
+  const i64 step = (i64)gridDim.x * blockDim.x;
+  for (i64 b0 = blockIdx.x * (i64)blockDim.x + threadIdx.x; b0 < nb;
+       b0 += 4 * step) {
+    i64 v[4];
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const i64 b = b0 + q * step;
+      v[q] = b < nb ? ix[b] : 0;
+    }
+    bool ok[4];
+    U r[4];
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const i64 b = b0 + q * step;
+      ok[q] = b < nb && normalize<M>(v[q], dim);
+      if (ok[q])
+        r[q] = src[v[q] * stride];
+      else if (b < nb)
+        atomicMin(reinterpret_cast<unsigned long long*>(err),
+                  static_cast<unsigned long long>(b));
+    }
+#pragma unroll
+    for (int q = 0; q < 4; ++q)
+      if (ok[q]) out[b0 + q * step] = r[q];
+  }
+}
+
+// The single-index, single-unit case of put_rows: dst[idx[b] * stride] =
+// value[b * vstep] (vstep 0: a broadcast value), same flags and bitmap.
+template <int M, typename U>
+__global__ void __launch_bounds__(256)
+    put_items(const i64* __restrict__ ix, i64 dim, i64 stride, U* dst,
+              const U* __restrict__ value, i64 vstep, i64 nb, u32* bits,
+              u64* flags) {
+  if (has_error(flags)) return;
+  const i64 step = (i64)gridDim.x * blockDim.x;
+  for (i64 b0 = blockIdx.x * (i64)blockDim.x + threadIdx.x; b0 < nb;
+       b0 += 4 * step) {
+    i64 v[4];
+    U r[4];
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const i64 b = b0 + q * step;
+      v[q] = b < nb ? ix[b] : 0;
+      if (b < nb) r[q] = value[b * vstep];
+    }
+    bool dup = false;
+#pragma unroll
+    for (int q = 0; q < 4; ++q) {
+      const i64 b = b0 + q * step;
+      if (b >= nb) continue;
+      if (!normalize<M>(v[q], dim)) {
+        dup = true;  // not reached in raise mode (check_rows ran first)
+        continue;
+      }
+      if (bits != nullptr) {
+        const u32 bit = 1u << (v[q] & 31);
+        dup |= (atomicOr(bits + (v[q] >> 5), bit) & bit) != 0;
+      }
+      dst[v[q] * stride] = r[q];
+    }
+    if (dup) flags[1] = 0;
+  }
+}
+
+// Raise mode before a row scatter: only the first bad key, no writes.
+__global__ void check_rows(IndexPass a, i64 nb, u64* err) {
+  for (i64 b = blockIdx.x * (i64)blockDim.x + threadIdx.x; b < nb;
+       b += (i64)gridDim.x * blockDim.x) {
+    i64 off, pos;
+    int bad = 0;
+    if (!row_offset<0>(a, b, off, pos, bad))
+      atomicMin(reinterpret_cast<unsigned long long*>(err),
+                static_cast<unsigned long long>(b) * a.ktotal + bad);
+  }
+}
+
+// dst[off(b) + :] = value[b * vrow + : * vcol] (vrow = units, vcol = 1 for a
+// C-contiguous value; 0 and 0 for a broadcast scalar, with U the item).
+// flags[0]: the error cell (check_rows ran before: nothing is written when
+// it is set); flags[1] becomes 0 when some position is hit twice (bits: one
+// bit per position of the indexed dims, zeroed by the host; null for a
+// broadcast value, where repeats write the same item), and the host then
+// redoes the scatter with the exact last-write-wins path.
+template <int M, typename U>
+__global__ void __launch_bounds__(256, 4)
+    put_rows(IndexPass a, U* dst, const U* __restrict__ value, i64 vrow,
+             i64 vcol, i64 nb, i64 units, int gshift, u32* bits, u64* flags) {
+  if (has_error(flags)) return;
+  const i64 g = i64(1) << gshift;
+  const i64 lane = threadIdx.x & (g - 1);
+  const i64 step = ((i64)gridDim.x * blockDim.x) >> gshift;
+  for (i64 b = (blockIdx.x * (i64)blockDim.x + threadIdx.x) >> gshift; b < nb;
+       b += step) {
+    i64 off, pos;
+    int bad = 0;
+    if (!row_offset<M>(a, b, off, pos, bad)) {
+      // Not reached in raise mode (check_rows found no bad index).
+      if (lane == 0) flags[1] = 0;
+      continue;
+    }
+    const u32 bit = 1u << (pos & 31);
+    u32 old = 0;
+    if (bits != nullptr && lane == 0) old = atomicOr(bits + (pos >> 5), bit);
+    U* d = dst + off;
+    const U* v = value + b * vrow;
+    for (i64 u = lane; u < units; u += 4 * g) {
+      const i64 u1 = u + g, u2 = u + 2 * g, u3 = u + 3 * g;
+      U r0 = v[u * vcol], r1, r2, r3;
+      if (u1 < units) r1 = v[u1 * vcol];
+      if (u2 < units) r2 = v[u2 * vcol];
+      if (u3 < units) r3 = v[u3 * vcol];
+      d[u] = r0;
+      if (u1 < units) d[u1] = r1;
+      if (u2 < units) d[u2] = r2;
+      if (u3 < units) d[u3] = r3;
+    }
+    if (old & bit) flags[1] = 0;
+  }
+}
+
 // ---- boolean masks: rank[m] = number of true elements before m ------------
 
 // Exclusive scan of x over the block (blockDim.x a multiple of 32, at most
@@ -272,6 +473,162 @@ __global__ void mask_rank(const u8* mask, i64 n, i64 chunk,
     i64 ex = block_exclusive_scan(f, &total, sh);
     if (m < hi) rank[m] = carry + ex;
     carry += total;
+  }
+}
+
+// ---- single-scan masked gather ---------------------------------------------
+// Note [Mask tiles]: a tile is 4096 mask bytes, 16 per thread of a
+// 256-thread block, read as one 16-byte vector when the mask is aligned.
+// mask_tile_count counts each tile, scan_tiles turns the counts into tile
+// starts (one block), and mask_compact (masked gather), mask_spread
+// (masked scatter) or mask_coords (nonzero) re-reads its tile, scans the
+// 256 per-thread counts in shared memory and moves the true elements in
+// element order (coalesced reads and compacted, coalesced writes). No
+// per-element rank array is written.
+constexpr int kMaskThreads = 256;
+constexpr i64 kMaskTile = 4096;
+
+// One bit per nonzero byte of mask[start, start + 16) (bytes past n are 0).
+__device__ __forceinline__ u32 mask_group_bits(const u8* mask, i64 n,
+                                               i64 start, int vec) {
+  u32 bits = 0;
+  if (vec && start + 16 <= n) {
+    const uint4 q = __ldg(reinterpret_cast<const uint4*>(mask + start));
+    const u32 w[4] = {q.x, q.y, q.z, q.w};
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      u32 v = w[k];
+      v = (v | (v >> 4)) & 0x0f0f0f0fu;
+      v = (v | (v >> 2)) & 0x03030303u;
+      v = (v | (v >> 1)) & 0x01010101u;  // bits 0, 8, 16, 24
+      bits |= ((v | (v >> 7) | (v >> 14) | (v >> 21)) & 0xfu) << (4 * k);
+    }
+  } else {
+    for (int i = 0; i < 16; ++i)
+      if (start + i < n && mask[start + i] != 0) bits |= 1u << i;
+  }
+  return bits;
+}
+
+// counts[tile] = true bytes of the tile. 256 threads.
+__global__ void __launch_bounds__(256)
+    mask_tile_count(const u8* mask, i64 n, int vec, i64* counts) {
+  __shared__ i64 sh[32];
+  const i64 start = blockIdx.x * kMaskTile + threadIdx.x * 16;
+  const u32 bits = start < n ? mask_group_bits(mask, n, start, vec) : 0u;
+  i64 total;
+  block_exclusive_scan(__popc(bits), &total, sh);
+  if (threadIdx.x == 0) counts[blockIdx.x] = total;
+}
+
+// counts[0..nt) -> exclusive prefix sums in place, counts[nt] = total. One
+// block (any multiple of 32 threads up to 1024); thread t owns a contiguous
+// run of the counts.
+__global__ void __launch_bounds__(1024)
+    scan_tiles(i64* counts, i64 nt) {
+  __shared__ i64 sh[32];
+  const i64 per = (nt + blockDim.x - 1) / blockDim.x;
+  const i64 lo = threadIdx.x * per;
+  const i64 hi = lo + per < nt ? lo + per : nt;
+  i64 s = 0;
+  for (i64 i = lo; i < hi; ++i) s += counts[i];
+  i64 total;
+  i64 ex = block_exclusive_scan(s, &total, sh);
+  for (i64 i = lo; i < hi; ++i) {
+    const i64 c = counts[i];
+    counts[i] = ex;
+    ex += c;
+  }
+  if (threadIdx.x == 0) counts[nt] = total;
+}
+
+// The tile's part of a mask scan, shared by the tile kernels: gbits and
+// goff get each thread's group bits and tile-local exclusive count.
+__device__ __forceinline__ void mask_tile_scan(const u8* mask, i64 n, int vec,
+                                               i64 base, u32* gbits,
+                                               u32* goff, i64* sh) {
+  const i64 start = base + threadIdx.x * 16;
+  const u32 bits = start < n ? mask_group_bits(mask, n, start, vec) : 0u;
+  i64 total;
+  const i64 ex = block_exclusive_scan(__popc(bits), &total, sh);
+  gbits[threadIdx.x] = bits;
+  goff[threadIdx.x] = static_cast<u32>(ex);  // < 4096
+  __syncthreads();
+}
+
+// out[rank(m) * ostride] = src[m * sstride] for the true mask[m] of the
+// tile (rank < count). 256 threads (kMaskThreads).
+template <typename T>
+__global__ void __launch_bounds__(256)
+    mask_compact(const u8* mask, i64 n, int vec, const i64* starts,
+                 const T* src, i64 sstride, T* out, i64 ostride, i64 count) {
+  __shared__ i64 sh[32];
+  __shared__ u32 gbits[kMaskThreads];
+  __shared__ u32 goff[kMaskThreads];
+  const i64 base = blockIdx.x * kMaskTile;
+  mask_tile_scan(mask, n, vec, base, gbits, goff, sh);
+  const i64 o0 = starts[blockIdx.x];
+#pragma unroll 4
+  for (int s = 0; s < 16; ++s) {
+    const int e = s * kMaskThreads + threadIdx.x;  // element of the tile
+    const u32 gb = gbits[e >> 4];
+    const int p = e & 15;
+    if ((gb >> p) & 1u) {
+      const i64 r = o0 + goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
+      if (r < count) out[r * ostride] = src[(base + e) * sstride];
+    }
+  }
+}
+
+// dst[m * dstride] = value[rank(m) * vstride] for the true mask[m] of the
+// tile (vstride 0: a broadcast value). 256 threads.
+template <typename T>
+__global__ void __launch_bounds__(256)
+    mask_spread(const u8* mask, i64 n, int vec, const i64* starts, T* dst,
+                i64 dstride, const T* value, i64 vstride, i64 count) {
+  __shared__ i64 sh[32];
+  __shared__ u32 gbits[kMaskThreads];
+  __shared__ u32 goff[kMaskThreads];
+  const i64 base = blockIdx.x * kMaskTile;
+  mask_tile_scan(mask, n, vec, base, gbits, goff, sh);
+  const i64 o0 = starts[blockIdx.x];
+#pragma unroll 4
+  for (int s = 0; s < 16; ++s) {
+    const int e = s * kMaskThreads + threadIdx.x;
+    const u32 gb = gbits[e >> 4];
+    const int p = e & 15;
+    if ((gb >> p) & 1u) {
+      const i64 r = o0 + goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
+      if (r < count) dst[(base + e) * dstride] = value[r * vstride];
+    }
+  }
+}
+
+// out[rank(m) * nd + d] = coordinate d of the true mask[m] (shape: nd
+// dims, on the device). 256 threads.
+__global__ void __launch_bounds__(256)
+    mask_coords(const u8* mask, i64 n, int vec, const i64* starts,
+                const i64* shape, int nd, i64* out, i64 count) {
+  __shared__ i64 sh[32];
+  __shared__ u32 gbits[kMaskThreads];
+  __shared__ u32 goff[kMaskThreads];
+  const i64 base = blockIdx.x * kMaskTile;
+  mask_tile_scan(mask, n, vec, base, gbits, goff, sh);
+  const i64 o0 = starts[blockIdx.x];
+  for (int s = 0; s < 16; ++s) {
+    const int e = s * kMaskThreads + threadIdx.x;
+    const u32 gb = gbits[e >> 4];
+    const int p = e & 15;
+    if ((gb >> p) & 1u) {
+      const i64 r = o0 + goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
+      if (r >= count) continue;
+      i64 m = base + e;
+      for (int d = nd - 1; d >= 0; --d) {
+        const i64 q = m / shape[d];
+        out[r * nd + d] = m - q * shape[d];
+        m = q;
+      }
+    }
   }
 }
 
