@@ -961,17 +961,16 @@ void eval_ufunc_at(CudaBackend& b, UfuncAt& u, std::span<const Array> inputs,
   const UfuncInfo& info = ufunc_info(u.id());
   Dtype loop = t.dtype();
   std::string name = info.name;
-  if (!at_supported(u.id(), loop))
-    throw NotImplementedError("[" + name + ".at] is not implemented on cuda " +
-                              "for " + dtype_name(loop));
+  // The few loops without a device kernel (a comparison's .at casting its
+  // bool result into the target...) run the CPU's loop on host copies.
+  if (!at_supported(u.id(), loop)) return b.eval_on_host(u, inputs, outputs);
   Array pos = CudaBackend::on_device(inputs[1], dev);
   Array vals;
   if (inputs.size() > 2) vals = CudaBackend::on_device(inputs[2], dev);
   int64_t n = pos.size(), size = t.size();
   if (n == 0) return;
   if (t.ndim() > 8)
-    throw NotImplementedError("[" + name +
-                              ".at] more than 8 dimensions on cuda");
+    too_many_dims((name + ".at").c_str());
   StridedArg<1> ts{};
   ts.ndim = t.ndim();
   for (int d = 0; d < t.ndim(); ++d) {
