@@ -43,7 +43,7 @@ std::string sqrt_expr(Dtype dt) {
 }
 const char* const kReduceKernels[] = {"reduce_row", "reduce_finish_block",
                                       "reduce_col", "reduce_finish_thread",
-                                      "reduce_fill"};
+                                      "reduce_fill", "reduce_finish_seq"};
 const char* const kArgKernels[] = {"arg_row", "arg_finish", "arg_col",
                                    "arg_col_finish"};
 const char* const kScanKernels[] = {"scan_row", "scan_carry", "scan_col",
@@ -359,7 +359,8 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
             s = inner.xs;
     int64_t N = nred * L, nsplit, chunk;
     // float16/bfloat16 sums and products over several rows round after
-    // each row (the CPU's loop): reduce_row's row-by-row mode, unsplit.
+    // each row (the CPU's loop): reduce_row sums each row (in float) as
+    // one chunk, then reduce_finish_seq runs the rounded chain in order.
     const bool per_row = half_float(dt) && arithmetic_op(op) && nred > 1;
     if (!per_row && N <= 32 &&
         nout >= static_cast<int64_t>(ds.sm_count) * 256) {
@@ -371,8 +372,8 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     }
     split_rows(ds, nout, N, nsplit, chunk);
     if (per_row) {
-      nsplit = 1;
-      chunk = N;
+      nsplit = nred;
+      chunk = L;
     }
     auto ks = strided2(kept, name);
     auto rs = strided1(red, 0, name);
@@ -392,7 +393,12 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     void* args[] = {&xp, &op_, &pp, &ks, &rs, &nout, &nred, &L, &s,
                     &nsplit, &chunk, &init};
     b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
-    if (nsplit > 1) {
+    if (per_row) {
+      auto os = strided1(kept, 1, name);
+      CUfunction g = fn("reduce_finish_seq");
+      void* args2[] = {&pp, &op_, &os, &nout, &nsplit, &init};
+      b.launch(ds, g, nout, args2);
+    } else if (nsplit > 1) {
       auto os = strided1(kept, 1, name);
       CUfunction g = fn("reduce_finish_block");
       unsigned bd2 = block_for(nsplit, 2);

@@ -371,24 +371,6 @@ __global__ void reduce_row(const T* __restrict__ x,
     const i64 hi = lo + chunk < N ? lo + chunk : N;
     C acc = R::identity();
     const T* p = x + off[0];
-    if constexpr (R::kHalf && (R::kSum || R::kProd)) {
-      if (nred > 1) {
-        // The CPU's loop: each row (L elements) combined in float, then
-        // the running value rounded to the storage type after each row.
-        // The host runs these unsplit (nsplit == 1, part null).
-        C run = init ? R::load(*init) : R::identity();
-        for (i64 q = 0; q < nred; ++q) {
-          const T* pr = p + offset1(rout, q);
-          C a = R::identity();
-          for (i64 r = threadIdx.x; r < L; r += blockDim.x)
-            a = R::combine(a, R::load(pr[r * s]));
-          a = block_reduce(a, comb);  // uniform in the block; ends synced
-          if (threadIdx.x == 0) run = R::round(R::combine(run, a));
-        }
-        if (threadIdx.x == 0) out[off[1]] = R::store(run);
-        continue;
-      }
-    }
     if (nred == 1 && s == 1) {
       if (hi > lo) acc = reduce_contig<R>(p + lo, hi - lo, acc);
     } else if (nred == 1) {
@@ -501,6 +483,26 @@ __global__ void reduce_finish_thread(const typename Op<OP, T>::C* part,
        t += (i64)gridDim.x * blockDim.x) {
     C acc = init ? R::load(*init) : R::identity();
     for (i64 j = 0; j < nsplit; ++j) acc = R::combine(acc, part[j * nkm + t]);
+    out[offset1(ostr, t)] = R::store(acc);
+  }
+}
+
+// Combines the nsplit row values of each output (part[k * nsplit + j]) in
+// order, rounding to the storage type after each: the CPU's loop for
+// float16/bfloat16 sums and products over several rows (reduce_row wrote
+// one row per chunk, in float). Thread per output.
+template <int OP, typename T>
+__global__ void reduce_finish_seq(const typename Op<OP, T>::C* part,
+                                  typename Op<OP, T>::Out* out,
+                                  Strided<1> ostr, i64 nout, i64 nsplit,
+                                  const T* init) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nout;
+       t += (i64)gridDim.x * blockDim.x) {
+    C acc = init ? R::load(*init) : R::identity();
+    for (i64 j = 0; j < nsplit; ++j)
+      acc = R::round(R::combine(acc, part[t * nsplit + j]));
     out[offset1(ostr, t)] = R::store(acc);
   }
 }
