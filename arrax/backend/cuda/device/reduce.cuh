@@ -8,10 +8,19 @@
 //  - row: the innermost dimension is reduced. A block (32..512 threads)
 //    reduces one output, or one chunk of it (`nsplit` chunks per output,
 //    partials in scratch, then reduce_finish_block). Contiguous rows are
-//    read with 16-byte vector loads.
+//    read with 16-byte vector loads, four in flight per thread, each into
+//    its own accumulator chain (reduce_contig; arg_contig for argmax, whose
+//    chains each visit their elements in index order and merge with the
+//    order-free pick, so the first extreme and the first NaN win).
 //  - column: the innermost dimension is kept. A thread owns one output and
 //    loops over the reduced index (coalesced across the warp); long
-//    reductions are split over gridDim.y with partials (reduce_finish_thread).
+//    reductions are split over gridDim.y with partials (reduce_finish_thread;
+//    arg_col / arg_col_finish likewise for arg reductions).
+// float16/bfloat16 sums and products over several non-mergeable rows round
+// after each row on the CPU: reduce_row sums each row as one chunk and
+// reduce_finish_seq runs the rounded chain in order. Scans of lines up to
+// 4096 long (or of many lines) run sequentially (scan_seq), NumPy's order
+// bit for bit; only few long lines take the block scan.
 // Both accumulate in the compute type (float for float16/bfloat16) and
 // combine with the same rules as backend/cpu/reduce.cpp. Where the CPU
 // rounds float16/bfloat16 to the storage type after every step (column
