@@ -338,3 +338,145 @@ def test_std_sqrt_dtypes():
     for dt in ("float16", "float32", "float64", "complex64"):
         a = xp.rand((9, 4), dt)
         check(lambda m, a: m.std(a, axis=0), a, rtol=_rtol(dt, "std"))
+
+
+# ---- fast paths (vector-load argmax rows, split argmax columns, sequential
+# scans, per-row float16 rounding, branch-free float extrema) ---------------
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int8",
+                                   "uint16", "bool", "complex64",
+                                   "complex128"])
+def test_argreduce_rows_vectorized(dtype):
+    """Contiguous rows read with 16-byte loads in four chains per thread:
+    ties across chains and vectors keep the first index, the first NaN
+    wins; misaligned starts (a[k:]) take the scalar head."""
+    n = 50_021
+    a = xp.rand((n,), dtype)
+    hi = numpy.array(True if dtype == "bool" else 120, dtype=a.dtype)
+    lo = numpy.array(False if dtype == "bool" else
+                     0 if dtype.startswith("uint") else -120, dtype=a.dtype)
+    for i in (40_000, 7, 33_333, 49_999):  # ties: the first (7) wins
+        a[i] = hi
+    for i in (45_000, 9, 20_000):
+        a[i] = lo
+    for k in range(5):
+        for op in ("argmax", "argmin"):
+            check(lambda m, a: getattr(m, op)(a[k:]), a)
+    rows = xp.rand((300, 1027), dtype)
+    rows[:, 500] = hi
+    rows[:, 900] = hi
+    rows[::3, 17] = hi
+    for op in ("argmax", "argmin"):
+        check(lambda m, a: getattr(m, op)(a, axis=1), rows)
+        check(lambda m, a: getattr(m, op)(a[:, 1:], axis=1), rows)
+    if dtype in ("float32", "float64", "float16", "complex64"):
+        b = a.copy()
+        b[30_001] = numpy.nan
+        b[40_002] = numpy.nan
+        for op in ("argmax", "argmin", "nanargmax", "nanargmin"):
+            check(lambda m, a: getattr(m, op)(a), b)
+            check(lambda m, a: getattr(m, op)(a[3:]), b)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int32",
+                                   "bool", "complex64"])
+def test_argreduce_columns_split(dtype):
+    """Column arg reductions: a thread per column, the rows split in chunks
+    over gridDim.y; ties and NaNs in different chunks keep the first."""
+    a = xp.rand((4099, 300), dtype)
+    hi = numpy.array(True if dtype == "bool" else 120, dtype=a.dtype)
+    a[3000, :] = hi
+    a[10, ::2] = hi
+    a[4098, 5] = hi
+    for op in ("argmax", "argmin"):
+        check(lambda m, a: getattr(m, op)(a, axis=0), a)
+        check(lambda m, a: getattr(m, op)(a[1:, 3:], axis=0), a)
+        check(lambda m, a: getattr(m, op)(a.T, axis=1), a)
+    small = xp.rand((70, 40), dtype)  # unsplit
+    check(lambda m, a: m.argmax(a, axis=0), small)
+    if dtype in ("float32", "float64", "float16", "complex64"):
+        b = a.copy()
+        b[2000, 7] = numpy.nan
+        b[3500, 7] = numpy.nan
+        b[100, 8] = numpy.nan
+        for op in ("argmax", "argmin", "nanargmax", "nanargmin"):
+            check(lambda m, a: getattr(m, op)(a, axis=0), b)
+        b[:, 9] = numpy.nan  # all-NaN column: the NaN variants raise
+        for op in ("argmax", "nanargmax"):
+            check(lambda m, a: getattr(m, op)(a, axis=0), b)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_extrema_nan_rules_large(dtype):
+    """Branch-free float max/min: NaN propagates (max/min), is skipped
+    (nanmax/nanmin); rows, columns and full reductions."""
+    a = xp.rand((1000, 1100), dtype)
+    a[10, 20] = numpy.nan
+    a[999, 1099] = numpy.nan
+    a[500, :] = numpy.nan
+    a[:, 700] = numpy.nan
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for op in ("max", "min", "nanmax", "nanmin"):
+            for axis in (None, 0, 1):
+                check(lambda m, a: getattr(m, op)(a, axis=axis), a)
+                check(lambda m, a: getattr(m, op)(a[1:, 1:], axis=axis), a)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "complex64", "float64"])
+def test_scans_are_numpy_exact(dtype):
+    """Lines up to 4096 long (and many lines) scan sequentially: NumPy's
+    left-to-right rounding, bit for bit."""
+    cases = [((3000,), None), ((4096,), 0), ((7, 4096), 1), ((4096, 5), 0),
+             ((60, 70), 1), ((60, 70), 0), ((3, 4, 5), None)]
+    for shape, axis in cases:
+        a = xp.rand(shape, dtype)
+        for op in ("cumsum", "nancumsum"):
+            expected = getattr(numpy, op)(a, axis=axis)
+            got = xp.to_numpy(getattr(arrax, op)(gpu(a), axis=axis))
+            numpy.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "complex64"])
+def test_long_scan_error_bound(dtype):
+    """Few long lines take the block scan (another order than NumPy's):
+    compared with an exact (float64/complex128) prefix sum within
+    cumsum(|x|) * eps * log2(n) per element."""
+    n = (1 << 20) + 3
+    a = xp.rand((n,), dtype)
+    wide = numpy.complex128 if dtype == "complex64" else numpy.float64
+    exact = numpy.cumsum(a.astype(wide))
+    mag = numpy.abs(a.real).astype(numpy.float64)
+    if dtype == "complex64":
+        mag = mag + numpy.abs(a.imag)
+    bound = numpy.cumsum(mag) * numpy.finfo(numpy.float32).eps * numpy.log2(n)
+    got = xp.to_numpy(arrax.cumsum(gpu(a))).astype(wide)
+    err = numpy.abs(got - exact)
+    assert (err <= bound + 1e-30).all(), float((err / bound).max())
+
+
+def test_float16_sums_round_per_row_like_the_cpu():
+    """float16 sums over several non-mergeable rows round after each row
+    (the CPU's loop); the GPU does the same. Integers below 2048 are exact
+    in float16 and their row sums exact in float (any order), while the
+    running totals (up to ~20000) are rounded: GPU == CPU exactly."""
+    base = xp.rand((6, 5, 8), "int16", low=-1000, high=1000).astype(
+        "float16")
+    for make in (lambda b: b[::-1, 1:4], lambda b: b[:, ::2, ::3],
+                 lambda b: b.transpose(1, 0, 2)[:, ::-1]):
+        for axis in (None, (0, 2), (1, 2), (0, 1)):
+            want = xp.to_numpy(arrax.sum(make(cpu(base)), axis=axis))
+            got = xp.to_numpy(arrax.sum(make(gpu(base)), axis=axis))
+            numpy.testing.assert_array_equal(got, want)
+
+
+def test_sum_many_rows():
+    """Many outputs (no split): 256-thread blocks, 32+ elements a thread."""
+    for dtype in ("float32", "float64", "int32", "float16"):
+        a = xp.rand((2048, 4099), dtype)
+        check(lambda m, a: m.sum(a, axis=1), a, rtol=_rtol(dtype, "sum"))
+        check(lambda m, a: m.max(a, axis=1), a)
+        check(lambda m, a: m.max(a, axis=0), a)
+        check(lambda m, a: m.argmax(a, axis=1), a)

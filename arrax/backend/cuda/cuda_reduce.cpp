@@ -43,9 +43,11 @@ std::string sqrt_expr(Dtype dt) {
 }
 const char* const kReduceKernels[] = {"reduce_row", "reduce_finish_block",
                                       "reduce_col", "reduce_finish_thread",
-                                      "reduce_fill"};
-const char* const kArgKernels[] = {"arg_row", "arg_finish", "arg_col"};
-const char* const kScanKernels[] = {"scan_row", "scan_carry", "scan_col"};
+                                      "reduce_fill", "reduce_finish_seq"};
+const char* const kArgKernels[] = {"arg_row", "arg_finish", "arg_col",
+                                   "arg_col_finish"};
+const char* const kScanKernels[] = {"scan_row", "scan_carry", "scan_col",
+                                    "scan_seq"};
 
 bool half_float(Dtype dt) {
   return dt == Dtype::Float16 || dt == Dtype::BFloat16;
@@ -60,10 +62,8 @@ ModuleSpec make_reduce_module(Dtype dt) {
     for (const char* k : kReduceKernels) m.exprs.push_back(rexpr(k, op, dt));
   for (int op = 0; op < 4; ++op)
     for (const char* k : kArgKernels) m.exprs.push_back(rexpr(k, op, dt));
-  for (int op : kScanOps) {
+  for (int op : kScanOps)
     for (const char* k : kScanKernels) m.exprs.push_back(rexpr(k, op, dt));
-    if (half_float(dt)) m.exprs.push_back(rexpr("scan_seq", op, dt));
-  }
   if (inexact(dt)) m.exprs.push_back(sqrt_expr(dt));
   if (dt == Dtype::Bool) m.exprs.push_back("&ax::red::count_true");
   return m;
@@ -358,7 +358,12 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     int64_t nout = product(kept), nred = product(red), L = inner.n,
             s = inner.xs;
     int64_t N = nred * L, nsplit, chunk;
-    if (N <= 32 && nout >= static_cast<int64_t>(ds.sm_count) * 256) {
+    // float16/bfloat16 sums and products over several rows round after
+    // each row (the CPU's loop): reduce_row sums each row (in float) as
+    // one chunk, then reduce_finish_seq runs the rounded chain in order.
+    const bool per_row = half_float(dt) && arithmetic_op(op) && nred > 1;
+    if (!per_row && N <= 32 &&
+        nout >= static_cast<int64_t>(ds.sm_count) * 256) {
       // Short rows, many of them: a thread per output.
       std::vector<Dim> rd = red;
       rd.push_back(inner);
@@ -366,9 +371,17 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
       return;
     }
     split_rows(ds, nout, N, nsplit, chunk);
+    if (per_row) {
+      nsplit = nred;
+      chunk = L;
+    }
     auto ks = strided2(kept, name);
     auto rs = strided1(red, 0, name);
-    unsigned bd = block_for(std::min(N, chunk), 8);
+    // Many outputs (no split): smaller blocks, each thread 32+ elements, so
+    // more blocks per SM overlap one row's block reduction with the next
+    // row's loads.
+    unsigned bd = per_row ? block_for(L, 8)
+                          : block_for(std::min(N, chunk), nsplit == 1 ? 32 : 8);
     unsigned grid = grid_cap(ds, nout * nsplit, 2048 / bd);
     Array part;
     void* pp = nullptr;
@@ -380,7 +393,12 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     void* args[] = {&xp, &op_, &pp, &ks, &rs, &nout, &nred, &L, &s,
                     &nsplit, &chunk, &init};
     b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
-    if (nsplit > 1) {
+    if (per_row) {
+      auto os = strided1(kept, 1, name);
+      CUfunction g = fn("reduce_finish_seq");
+      void* args2[] = {&pp, &op_, &os, &nout, &nsplit, &init};
+      b.launch(ds, g, nout, args2);
+    } else if (nsplit > 1) {
       auto os = strided1(kept, 1, name);
       CUfunction g = fn("reduce_finish_block");
       unsigned bd2 = block_for(nsplit, 2);
@@ -432,13 +450,41 @@ void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
   void* xp = const_cast<void*>(x.data());
   void* op_ = out.data();
   auto ks = strided2(others, name);
+  // Column path when the line runs across the innermost kept dimension
+  // (neighbouring outputs are neighbours in memory): a thread per output,
+  // the lines split over gridDim.y so that enough threads read at once.
   const bool column = !others.empty() &&
                       std::llabs(others.back().xs) < std::llabs(ls) && L > 1 &&
-                      nout >= static_cast<int64_t>(ds.sm_count) * 256;
+                      nout >= 32;
   if (column) {
+    const unsigned bd = 256;
+    int64_t gx = std::min<int64_t>(ceil_div(nout, bd),
+                                   static_cast<int64_t>(ds.sm_count) * 64);
+    gx = std::max<int64_t>(gx, 1);
+    int64_t nsplit = 1;
+    const int64_t want = static_cast<int64_t>(ds.sm_count) * 2048;
+    if (gx * bd < want && L >= 128)
+      nsplit = std::min(ceil_div(want, gx * bd), L / 64);
+    nsplit = std::clamp<int64_t>(nsplit, 1, 65535);
+    int64_t chunk = ceil_div(L, nsplit);
+    nsplit = ceil_div(L, chunk);  // every chunk non-empty
+    Array part;
+    void* pp = nullptr;
+    if (nsplit > 1) {
+      const int64_t psz = acc_size(0, dt) <= 8 ? 16 : 24;  // ArgPair<C>
+      part = b.scratch(nsplit * nout * psz, out.device());
+      pp = part.data();
+    }
     CUfunction f = fn("arg_col");
-    void* args[] = {&xp, &op_, &ks, &nout, &L, &ls, &err};
-    b.launch(ds, f, nout, args);
+    void* args[] = {&xp, &op_, &pp, &ks, &nout, &L, &ls, &chunk, &err};
+    b.launch(ds, f, static_cast<unsigned>(gx), static_cast<unsigned>(nsplit),
+             1, bd, 1, 0, args);
+    if (nsplit > 1) {
+      auto os = strided1(others, 1, name);
+      CUfunction g = fn("arg_col_finish");
+      void* args2[] = {&pp, &op_, &os, &nout, &nsplit, &err};
+      b.launch(ds, g, nout, args2);
+    }
   } else {
     int64_t nsplit, chunk;
     split_rows(ds, nout, L, nsplit, chunk);
@@ -450,7 +496,7 @@ void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
       part = b.scratch(nout * nsplit * psz, out.device());
       pp = part.data();
     }
-    unsigned bd = block_for(std::min(L, chunk), 4);
+    unsigned bd = block_for(std::min(L, chunk), nsplit == 1 ? 32 : 8);
     CUfunction f = fn("arg_row");
     void* args[] = {&xp, &op_, &pp, &ks, &nout, &L, &ls, &nsplit, &chunk,
                     &err};
@@ -477,6 +523,8 @@ void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
 }
 
 // ---- Scan ---------------------------------------------------------------------
+
+constexpr int64_t kSeqScanMax = 4096;
 
 // Inclusive scan of x along `axis` into out (same shape) with reduce op `op`
 // (Sum, Prod, NanSum, NanProd).
@@ -509,12 +557,18 @@ void run_scan(CudaBackend& b, int op, const Array& x, Array& out, int axis,
     b.launch(ds, f, nlines, args);
     return;
   }
-  if (half_float(dt)) {
-    // Every step rounds to the storage type: a warp runs each line's chain
-    // in order (a block scan in float would not match NumPy or the CPU).
+  // Sequential lines (NumPy's left-to-right order, bit for bit): always for
+  // float16/bfloat16 (every step rounds to the storage type), for lines of
+  // modest length, and when there are lines enough for a warp each to fill
+  // the GPU. Only few long lines take the block scan below (another order:
+  // its error is bounded by sum|x| * eps * log2(L)).
+  // (Integers add exactly in any order: they keep the block scan.)
+  if (half_float(dt) ||
+      (inexact(dt) && (L <= kSeqScanMax ||
+                       nlines >= static_cast<int64_t>(ds.sm_count) * 64))) {
     CUfunction f = fn("scan_seq");
     void* args[] = {&xp, &op_, &ls, &nlines, &L, &xs, &os};
-    const unsigned bd = 256;
+    const unsigned bd = 256;  // scan_seq's shared buffer: eight warps
     b.launch(ds, f, grid_cap(ds, ceil_div(nlines, bd / 32), 8), 1, 1, bd, 1,
              0, args);
     return;

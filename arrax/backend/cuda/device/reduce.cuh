@@ -8,10 +8,19 @@
 //  - row: the innermost dimension is reduced. A block (32..512 threads)
 //    reduces one output, or one chunk of it (`nsplit` chunks per output,
 //    partials in scratch, then reduce_finish_block). Contiguous rows are
-//    read with 16-byte vector loads.
+//    read with 16-byte vector loads, four in flight per thread, each into
+//    its own accumulator chain (reduce_contig; arg_contig for argmax, whose
+//    chains each visit their elements in index order and merge with the
+//    order-free pick, so the first extreme and the first NaN win).
 //  - column: the innermost dimension is kept. A thread owns one output and
 //    loops over the reduced index (coalesced across the warp); long
-//    reductions are split over gridDim.y with partials (reduce_finish_thread).
+//    reductions are split over gridDim.y with partials (reduce_finish_thread;
+//    arg_col / arg_col_finish likewise for arg reductions).
+// float16/bfloat16 sums and products over several non-mergeable rows round
+// after each row on the CPU: reduce_row sums each row as one chunk and
+// reduce_finish_seq runs the rounded chain in order. Scans of lines up to
+// 4096 long (or of many lines) run sequentially (scan_seq), NumPy's order
+// bit for bit; only few long lines take the block scan.
 // Both accumulate in the compute type (float for float16/bfloat16) and
 // combine with the same rules as backend/cpu/reduce.cpp. Where the CPU
 // rounds float16/bfloat16 to the storage type after every step (column
@@ -163,7 +172,14 @@ struct Op {
     else if constexpr (OP == All) return a && b;
     else if constexpr (kSum) return add(a, b);
     else if constexpr (kProd) return mul(a, b);
-    else if constexpr (kFNan) {
+    else if constexpr ((kMax || kMin) && traits<C>::is_float) {
+      // Branch-free forms of the rules below (real floats): with a NaN the
+      // comparison is false, so the NaN-ness test alone decides.
+      if constexpr (kFNan)
+        return ((kMax ? a >= b : b >= a) || b != b) ? a : b;
+      else
+        return ((kMax ? a >= b : b >= a) || a != a) ? a : b;
+    } else if constexpr (kFNan) {
       if (is_nan(b)) return a;
       if (is_nan(a)) return b;
       return (kMax ? ge(a, b) : ge(b, a)) ? a : b;
@@ -313,16 +329,22 @@ __device__ __forceinline__ typename R::C reduce_contig(
   const uint4* pv = reinterpret_cast<const uint4*>(p + head);
   const i64 nv = (n - head) / V;
   i64 i = tid;
-  for (; i + 3 * bd < nv; i += 4 * bd) {
-    uint4 u[4];
+  if (i + 3 * bd < nv) {
+    // Four independent chains (one per load in flight), so the combine
+    // latency of one chain hides behind the others.
+    typename R::C a4[4] = {acc, R::identity(), R::identity(), R::identity()};
+    for (; i + 3 * bd < nv; i += 4 * bd) {
+      uint4 u[4];
 #pragma unroll
-    for (int k = 0; k < 4; ++k) u[k] = __ldg(pv + i + k * bd);
+      for (int k = 0; k < 4; ++k) u[k] = __ldg(pv + i + k * bd);
 #pragma unroll
-    for (int k = 0; k < 4; ++k) {
-      const T* t = reinterpret_cast<const T*>(&u[k]);
+      for (int k = 0; k < 4; ++k) {
+        const T* t = reinterpret_cast<const T*>(&u[k]);
 #pragma unroll
-      for (int e = 0; e < V; ++e) acc = R::combine(acc, R::load(t[e]));
+        for (int e = 0; e < V; ++e) a4[k] = R::combine(a4[k], R::load(t[e]));
+      }
     }
+    acc = R::combine(R::combine(a4[0], a4[1]), R::combine(a4[2], a4[3]));
   }
   for (; i < nv; i += bd) {
     uint4 u = __ldg(pv + i);
@@ -436,12 +458,14 @@ __global__ void reduce_col(const T* __restrict__ x,
     if (red.ndim == 1) {
       const i64 s = red.strides[0][0];
       i64 r = lo;
-      for (; r + 4 <= hi; r += 4) {
-        T v[4];
+      // Eight loads in flight per thread (the column's elements are
+      // combined in order: the CPU's chain).
+      for (; r + 8 <= hi; r += 8) {
+        T v[8];
 #pragma unroll
-        for (int u = 0; u < 4; ++u) v[u] = p[(r + u) * s];
+        for (int u = 0; u < 8; ++u) v[u] = p[(r + u) * s];
 #pragma unroll
-        for (int u = 0; u < 4; ++u) acc = step(acc, R::load(v[u]));
+        for (int u = 0; u < 8; ++u) acc = step(acc, R::load(v[u]));
       }
       for (; r < hi; ++r) acc = step(acc, R::load(p[r * s]));
     } else {
@@ -468,6 +492,26 @@ __global__ void reduce_finish_thread(const typename Op<OP, T>::C* part,
        t += (i64)gridDim.x * blockDim.x) {
     C acc = init ? R::load(*init) : R::identity();
     for (i64 j = 0; j < nsplit; ++j) acc = R::combine(acc, part[j * nkm + t]);
+    out[offset1(ostr, t)] = R::store(acc);
+  }
+}
+
+// Combines the nsplit row values of each output (part[k * nsplit + j]) in
+// order, rounding to the storage type after each: the CPU's loop for
+// float16/bfloat16 sums and products over several rows (reduce_row wrote
+// one row per chunk, in float). Thread per output.
+template <int OP, typename T>
+__global__ void reduce_finish_seq(const typename Op<OP, T>::C* part,
+                                  typename Op<OP, T>::Out* out,
+                                  Strided<1> ostr, i64 nout, i64 nsplit,
+                                  const T* init) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nout;
+       t += (i64)gridDim.x * blockDim.x) {
+    C acc = init ? R::load(*init) : R::identity();
+    for (i64 j = 0; j < nsplit; ++j)
+      acc = R::round(R::combine(acc, part[t * nsplit + j]));
     out[offset1(ostr, t)] = R::store(acc);
   }
 }
@@ -521,6 +565,81 @@ struct Arg {
   }
 };
 
+// One thread's in-order update: element v at index i replaces (best, bi)
+// when strictly better (or when there is none yet): the thread's first
+// extreme, as the CPU's sequential scan finds it.
+template <typename A>
+__device__ __forceinline__ void arg_step(typename A::C v, i64 i,
+                                         typename A::C& best, i64& bi) {
+  if (bi < 0 || A::better(v, best)) {
+    best = v;
+    bi = i;
+  }
+}
+
+// This thread's pick of p[0..n) (contiguous; indices from i0): 16-byte
+// vector loads on the aligned part, four in flight, one chain per load
+// (each visits its elements in increasing index order; the chains are
+// merged with the order-free pick).
+template <typename A, typename T>
+__device__ __forceinline__ typename A::P arg_contig(const T* __restrict__ p,
+                                                    i64 n, i64 i0) {
+  typedef typename A::C C;
+  typedef typename A::P P;
+  const i64 tid = threadIdx.x, bd = blockDim.x;
+  constexpr int V = sizeof(T) <= 16 ? 16 / sizeof(T) : 1;
+  C best[4];
+  i64 bi[4] = {-1, -1, -1, -1};
+#pragma unroll
+  for (int k = 0; k < 4; ++k) best[k] = C();
+  i64 head = n;
+  const unsigned long long addr = reinterpret_cast<unsigned long long>(p);
+  if (V > 1 && addr % sizeof(T) == 0) {
+    head = static_cast<i64>(((16 - (addr & 15)) & 15) / sizeof(T));
+    if (head > n) head = n;
+  } else if (V == 1 && addr % 16 == 0) {
+    head = 0;
+  }
+  for (i64 i = tid; i < head; i += bd)
+    arg_step<A>(load(p[i]), i0 + i, best[0], bi[0]);
+  const uint4* pv = reinterpret_cast<const uint4*>(p + head);
+  const i64 nv = (n - head) / V;
+  i64 i = tid;
+  for (; i + 3 * bd < nv; i += 4 * bd) {
+    uint4 u[4];
+#pragma unroll
+    for (int k = 0; k < 4; ++k) u[k] = __ldg(pv + i + k * bd);
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      const T* t = reinterpret_cast<const T*>(&u[k]);
+      const i64 base = i0 + head + (i + k * bd) * V;
+#pragma unroll
+      for (int e = 0; e < V; ++e)
+        arg_step<A>(load(t[e]), base + e, best[k], bi[k]);
+    }
+  }
+  for (; i < nv; i += bd) {
+    uint4 u = __ldg(pv + i);
+    const T* t = reinterpret_cast<const T*>(&u);
+    const i64 base = i0 + head + i * V;
+#pragma unroll
+    for (int e = 0; e < V; ++e) arg_step<A>(load(t[e]), base + e, best[0], bi[0]);
+  }
+  for (i64 j = head + nv * V + tid; j < n; j += bd)
+    arg_step<A>(load(p[j]), i0 + j, best[0], bi[0]);
+  P r;
+  r.v = best[0];
+  r.i = bi[0];
+#pragma unroll
+  for (int k = 1; k < 4; ++k) {
+    P e;
+    e.v = best[k];
+    e.i = bi[k];
+    r = A::pick(r, e);
+  }
+  return r;
+}
+
 // Row path of arg reductions: block b reduces chunk b % nsplit of the line
 // of output b / nsplit (L elements at stride s; kept gives (x, out)
 // offsets). Final: out[...] = index, with *err set on an all-NaN line of a
@@ -543,11 +662,11 @@ __global__ void arg_row(const T* __restrict__ x, i64* __restrict__ out,
     P acc;
     acc.v = typename A::C();
     acc.i = -1;
-    for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x) {
-      P e;
-      e.v = load(p[r * s]);
-      e.i = r;
-      acc = A::pick(acc, e);
+    if (s == 1) {
+      if (hi > lo) acc = arg_contig<A>(p + lo, hi - lo, lo);
+    } else {
+      for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x)
+        arg_step<A>(load(p[r * s]), r, acc.v, acc.i);
     }
     acc = block_reduce(acc, comb);
     if (threadIdx.x == 0) {
@@ -587,31 +706,68 @@ __global__ void arg_finish(const typename Arg<OP, T>::P* part, i64* out,
   }
 }
 
-// Column path: thread per output, the CPU's sequential scan of the line.
+// Column path: thread t per output (consecutive t: neighbouring columns,
+// coalesced), the CPU's sequential scan of rows [lo, hi) of chunk
+// blockIdx.y. Final (part null): out[...] = index, *err on an all-NaN
+// line of a NaN variant; partial: part[blockIdx.y * nout + t].
 template <int OP, typename T>
 __global__ void arg_col(const T* __restrict__ x, i64* __restrict__ out,
-                        Strided<2> kept, i64 nout, i64 L, i64 s, int* err) {
+                        typename Arg<OP, T>::P* __restrict__ part,
+                        Strided<2> kept, i64 nout, i64 L, i64 s, i64 chunk,
+                        int* err) {
   typedef Arg<OP, T> A;
   typedef typename A::C C;
+  const i64 lo = blockIdx.y * chunk;
+  const i64 hi = lo + chunk < L ? lo + chunk : L;
+  if (lo >= hi) return;
   for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nout;
        t += (i64)gridDim.x * blockDim.x) {
     i64 off[2];
     offsets<2>(kept, t, off);
     const T* p = x + off[0];
-    C best = load(p[0]);
-    i64 bi = 0;
-    for (i64 r = 1; r < L; ++r) {
-      C v = load(p[r * s]);
-      if (A::better(v, best)) {
-        best = v;
-        bi = r;
-      }
+    C best = load(p[lo * s]);
+    i64 bi = lo;
+    i64 r = lo + 1;
+    for (; r + 8 <= hi; r += 8) {
+      C v[8];
+#pragma unroll
+      for (int u = 0; u < 8; ++u) v[u] = load(p[(r + u) * s]);
+#pragma unroll
+      for (int u = 0; u < 8; ++u) arg_step<A>(v[u], r + u, best, bi);
+    }
+    for (; r < hi; ++r) arg_step<A>(load(p[r * s]), r, best, bi);
+    if (part) {
+      typename A::P e;
+      e.v = best;
+      e.i = bi;
+      part[blockIdx.y * nout + t] = e;
+      continue;
     }
     if (A::kNan && is_nan(best)) {
       atomicExch(err, 1);
       bi = 0;
     }
     out[off[1]] = bi;
+  }
+}
+
+// Combines the column partials part[j * nout + t] (thread per output;
+// ostr: the output offsets).
+template <int OP, typename T>
+__global__ void arg_col_finish(const typename Arg<OP, T>::P* part, i64* out,
+                               Strided<1> ostr, i64 nout, i64 nsplit,
+                               int* err) {
+  typedef Arg<OP, T> A;
+  typedef typename A::P P;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nout;
+       t += (i64)gridDim.x * blockDim.x) {
+    P acc = part[t];
+    for (i64 j = 1; j < nsplit; ++j) acc = A::pick(acc, part[j * nout + t]);
+    if (A::kNan && (acc.i < 0 || is_nan(acc.v))) {
+      atomicExch(err, 1);
+      acc.i = 0;
+    }
+    out[offset1(ostr, t)] = acc.i;
   }
 }
 
@@ -727,19 +883,24 @@ __global__ void scan_col(const T* __restrict__ x, T* __restrict__ out,
   }
 }
 
-// Warp per line, sequential: the CPU's (and NumPy's) order and rounding for
-// float16/bfloat16, which round to the storage type after every step, so a
-// block scan in float would not match them. The warp loads 32 elements at a
-// time (coalesced) and every lane runs the same serial chain over them from
-// shuffles; lane i keeps the prefix that ends at element i.
+// Warp per line, sequential: the CPU's (and NumPy's) left-to-right order
+// and rounding (float16/bfloat16 round to the storage type after every
+// step), so the result is NumPy's bit for bit where a block scan is not.
+// The warp loads 128 elements at a time (coalesced) into shared memory,
+// lane 0 runs the chain over them in place, and the warp stores them.
+// blockDim.x <= 256 (eight warps).
 template <int OP, typename T>
 __global__ void scan_seq(const T* __restrict__ x, T* __restrict__ out,
                          Strided<2> lines, i64 nlines, i64 L, i64 xs,
                          i64 os) {
   typedef Op<OP, T> R;
   typedef typename R::C C;
+  constexpr int B = 128;
+  __shared__ __align__(16) unsigned char raw[8 * B * sizeof(C)];
   const int lane = threadIdx.x & 31;
+  C* buf = reinterpret_cast<C*>(raw) + (threadIdx.x >> 5) * B;
   const i64 nwarps = ((i64)gridDim.x * blockDim.x) >> 5;
+  // t is the same for the whole warp: the loop and __syncwarp are uniform.
   for (i64 t = ((i64)blockIdx.x * blockDim.x + threadIdx.x) >> 5; t < nlines;
        t += nwarps) {
     i64 off[2];
@@ -747,18 +908,24 @@ __global__ void scan_seq(const T* __restrict__ x, T* __restrict__ out,
     const T* p = x + off[0];
     T* q = out + off[1];
     C acc = R::identity();
-    for (i64 base = 0; base < L; base += 32) {
-      const i64 r = base + lane;
-      const C v = r < L ? R::load(p[r * xs]) : R::identity();
-      const int cnt = L - base < 32 ? static_cast<int>(L - base) : 32;
-      C mine = v;
-      for (int i = 0; i < cnt; ++i) {
-        const C y = shfl_idx(v, i);
-        // The first element is stored as loaded, like scan_col.
-        acc = base + i == 0 ? y : R::round(R::combine(acc, y));
-        if (lane == i) mine = acc;
+    for (i64 base = 0; base < L; base += B) {
+      const int cnt = L - base < B ? static_cast<int>(L - base) : B;
+      for (int k = lane; k < cnt; k += 32) buf[k] = R::load(p[(base + k) * xs]);
+      __syncwarp();
+      if (lane == 0) {
+        int k = 0;
+        if (base == 0) {  // the first element is stored as loaded
+          acc = buf[0];
+          k = 1;
+        }
+        for (; k < cnt; ++k) {
+          acc = R::round(R::combine(acc, buf[k]));
+          buf[k] = acc;
+        }
       }
-      if (r < L) q[r * os] = R::store(mine);
+      __syncwarp();
+      for (int k = lane; k < cnt; k += 32) q[(base + k) * os] = R::store(buf[k]);
+      __syncwarp();
     }
   }
 }
