@@ -173,10 +173,8 @@ int64_t product(const std::vector<Dim>& d) {
   return p;
 }
 
-void too_many(const char* name) {
-  throw NotImplementedError(std::string("[") + name +
-                            "] more than 8 non-mergeable dimensions on cuda");
-}
+// See Note [More than 8 dimensions] in cuda_internal.h.
+void too_many(const char* name) { too_many_dims(name); }
 
 // (x, out) offsets over dims, in C order of dims.
 StridedArg<2> strided2(const std::vector<Dim>& d, const char* name) {
@@ -657,11 +655,6 @@ void eval_count_true(CudaBackend& b, CountTrue&, std::span<const Array> inputs,
 
 // ---- ufunc.reduce / ufunc.accumulate ------------------------------------------------
 
-void not_on_device(UfuncId id, const char* what, Dtype dt) {
-  throw NotImplementedError(std::string("[") + ufunc_info(id).name + "." +
-                            what + "] is not implemented on cuda for " +
-                            dtype_name(dt));
-}
 
 void eval_ufunc_reduce(CudaBackend& b, UfuncReduce& p,
                        std::span<const Array> inputs,
@@ -672,7 +665,8 @@ void eval_ufunc_reduce(CudaBackend& b, UfuncReduce& p,
   const Dtype dt = x.dtype();
   const UfuncId id = p.id();
   const int axis = p.axis();
-  if (!ufred_eligible(id, dt)) not_on_device(id, "reduce", dt);
+  // Loops without a device functor run the CPU's on host copies.
+  if (!ufred_eligible(id, dt)) return b.eval_on_host(p, inputs, outputs);
   if (out.size() == 0) return;
   Array init = CudaBackend::on_device(inputs[0], out.device());
   if (init.dtype() != dt) init = astype(init, dt);
@@ -720,7 +714,7 @@ void eval_ufunc_accumulate(CudaBackend& b, UfuncAccumulate& p,
   const UfuncId id = p.id();
   const int axis = p.axis();
   const char* uname = ufunc_info(id).name;
-  if (!ufred_eligible(id, dt)) not_on_device(id, "accumulate", dt);
+  if (!ufred_eligible(id, dt)) return b.eval_on_host(p, inputs, outputs);
   if (x.size() == 0) return;
   // add and multiply accumulate exactly like cumsum / cumprod.
   if (std::string(uname) == "add" || std::string(uname) == "multiply") {
