@@ -252,17 +252,40 @@ struct conjugate {
   }
 };
 
+// Lexicographic order of complex values with NumPy's NaN rules (npy_math
+// CLT/CLE, the CPU's clt/cle in backend/cpu/functors.h): a NaN imaginary part
+// on either side makes the real-part comparison false.
+template <typename T>
+__device__ __forceinline__ bool c_lt(T x, T y) {
+  return (x.re < y.re && !m_isnan(x.im) && !m_isnan(y.im)) ||
+         (x.re == y.re && x.im < y.im);
+}
+template <typename T>
+__device__ __forceinline__ bool c_le(T x, T y) {
+  return (x.re < y.re && !m_isnan(x.im) && !m_isnan(y.im)) ||
+         (x.re == y.re && x.im <= y.im);
+}
+
 #define AX_CMP(name, op)                                   \
   struct name {                                            \
     AX_T bool operator()(T a, T b) const { return a op b; } \
   };
 AX_CMP(equal, ==)
 AX_CMP(not_equal, !=)
-AX_CMP(less, <)
-AX_CMP(less_equal, <=)
-AX_CMP(greater, >)
-AX_CMP(greater_equal, >=)
 #undef AX_CMP
+// `cx` is the complex form (c_lt / c_le with the operands as written).
+#define AX_ORD(name, op, cx)                     \
+  struct name {                                  \
+    AX_T bool operator()(T a, T b) const {       \
+      if constexpr (AX_IS(is_complex)) return cx; \
+      else return a op b;                        \
+    }                                            \
+  };
+AX_ORD(less, <, c_lt(a, b))
+AX_ORD(less_equal, <=, c_le(a, b))
+AX_ORD(greater, >, c_lt(b, a))
+AX_ORD(greater_equal, >=, c_le(b, a))
+#undef AX_ORD
 
 template <typename T>
 __device__ __forceinline__ bool truthy(T a) {
