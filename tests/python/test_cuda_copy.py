@@ -71,6 +71,13 @@ def test_transpose_of_views(dtype):
         return out
     check(assign, a)
 
+    # Into a transposed destination (dst stride 1 on its first axis).
+    def assign_t(m, a):
+        out = m.zeros((130, 90), a.dtype)
+        out.T[...] = a
+        return out
+    check(assign_t, a)
+
 
 @pytest.mark.parametrize("dtype", ["int32", "float64"])
 def test_transpose_casting_copy(dtype):

@@ -110,9 +110,11 @@ constexpr int64_t kRowUnroll = 4;  // ax::kRowUnroll
 constexpr int64_t kMaxGrid = 0x7fffffff;
 
 struct StridedLaunch {
-  int32_t rowmode = 0;
+  bool rowmode = false;
   unsigned blocks = 1;
   unsigned threads = 256;
+  // The kernels' n argument: -n in row mode (Note [Row launches]).
+  int64_t n_arg(int64_t n) const { return rowmode ? -n : n; }
 };
 
 StridedLaunch strided_launch(const DeviceState& ds, const Plan& p, int64_t n) {
@@ -125,7 +127,7 @@ StridedLaunch strided_launch(const DeviceState& ds, const Plan& p, int64_t n) {
     const int64_t threads = std::min<int64_t>(256, (lanes + 31) / 32 * 32);
     const int64_t per = threads * kRowUnroll;
     const int64_t tiles = (n / inner) * ((inner + per - 1) / per);
-    L.rowmode = 1;
+    L.rowmode = true;
     L.threads = static_cast<unsigned>(threads);
     L.blocks = static_cast<unsigned>(std::clamp<int64_t>(tiles, 1, kMaxGrid));
     return L;
@@ -167,18 +169,21 @@ ModuleSpec transpose_module() {
 }
 
 // A same-dtype copy whose plan (operands: dst, src) is a (batched) 2-d
-// transpose: tiled through shared memory. Returns false (nothing launched)
-// for any other copy.
+// transpose: an axis J of dst stride 1 and another axis I of src stride 1
+// (neither strided 1 in the other operand, J not broadcast), both at least
+// 16 long: tiled through shared memory. Returns false (nothing launched) for
+// any other copy.
 bool copy_transposed(CudaBackend& b, DeviceState& ds, const Plan& p,
                      Array& dst, const Array& s) {
   if (s.dtype() != dst.dtype() || p.ndim < 2 || p.ndim > 8) return false;
-  const int J = p.ndim - 1;
-  if (p.strides[0][J] != 1 || p.strides[1][J] == 0 || p.strides[1][J] == 1)
-    return false;
-  int I = -1;
-  for (int d = 0; d < J && I < 0; ++d)
-    if (p.strides[1][d] == 1) I = d;
-  if (I < 0 || p.shape[I] < 16 || p.shape[J] < 16) return false;
+  int J = -1, I = -1;
+  for (int d = 0; d < p.ndim; ++d)
+    if (p.strides[0][d] == 1) J = d;
+  if (J < 0 || p.strides[1][J] == 0 || p.strides[1][J] == 1) return false;
+  for (int d = 0; d < p.ndim && I < 0; ++d)
+    if (d != J && p.strides[1][d] == 1) I = d;
+  if (I < 0 || p.strides[0][I] == 1) return false;
+  if (p.shape[I] < 16 || p.shape[J] < 16) return false;
   const int64_t isz = dst.itemsize();
   if (isz != 1 && isz != 2 && isz != 4 && isz != 8 && isz != 16) return false;
   const uintptr_t align = static_cast<uintptr_t>(isz);
@@ -195,8 +200,8 @@ bool copy_transposed(CudaBackend& b, DeviceState& ds, const Plan& p,
   a.tJ = (a.nJ + tile - 1) / tile;
   int64_t batch = 1;
   int nb = 0;
-  for (int d = 0; d < J; ++d) {
-    if (d == I) continue;
+  for (int d = 0; d < p.ndim; ++d) {
+    if (d == I || d == J) continue;
     a.bshape[nb] = p.shape[d];
     a.bo[nb] = p.strides[0][d];
     a.bi[nb] = p.strides[1][d];
@@ -205,7 +210,7 @@ bool copy_transposed(CudaBackend& b, DeviceState& ds, const Plan& p,
   }
   a.nb = nb;
   a.tiles = a.tI * a.tJ * batch;
-  ModuleSpec spec = transpose_module();
+  static const ModuleSpec spec = transpose_module();
   CUfunction fn = b.kernel(ds, spec, transpose_expr(isz));
   void* o = dst.data();
   void* i = s.data();
@@ -327,9 +332,10 @@ void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
   for (int i = 0; i < info.nin; ++i) ptrs[2 + i] = inputs[i].data();
   int nops = info.nin + info.nout;
   StridedLaunch L = strided_launch(ds, plan, n);
+  int64_t n_arg = L.n_arg(n);
   auto run = [&](auto arg) {
     void* args[] = {&arg,     &ptrs[0], &ptrs[1], &ptrs[2],
-                    &ptrs[3], &ptrs[4], &n,       &L.rowmode};
+                    &ptrs[3], &ptrs[4], &n_arg};
     launch_strided(b, ds, fn, L, args);
   };
   switch (nops) {
@@ -382,7 +388,8 @@ void eval_copy(CudaBackend& b, Copy&, std::span<const Array> inputs,
   void* o = dst.data();
   void* i = s.data();
   StridedLaunch L = strided_launch(ds, plan, n);
-  void* args[] = {&a, &o, &i, &n, &L.rowmode};
+  int64_t n_arg = L.n_arg(n);
+  void* args[] = {&a, &o, &i, &n_arg};
   launch_strided(b, ds, fn, L, args);
 }
 
@@ -407,7 +414,8 @@ void eval_select(CudaBackend& b, Select&, std::span<const Array> in,
   void* x = ops[1].data();
   void* y = ops[2].data();
   StridedLaunch L = strided_launch(ds, plan, n);
-  void* args[] = {&a, &o, &c, &x, &y, &n, &L.rowmode};
+  int64_t n_arg = L.n_arg(n);
+  void* args[] = {&a, &o, &c, &x, &y, &n_arg};
   launch_strided(b, ds, fn, L, args);
 }
 

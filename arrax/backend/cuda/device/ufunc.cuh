@@ -721,27 +721,29 @@ __global__ void ewv(O* __restrict__ out, Arg<T> a, Arg<T> b, Arg<T> c, i64 n,
 }
 
 // Note [Row launches]
-// A strided launch with `rowmode` set walks the plan (the host's coalesced
-// dims) row by row: the last plan dim is the row, and each block takes
+// A strided launch given -n (a negative item count: row mode) walks the
+// plan (the host's coalesced dims) row by row: the last plan dim is the
+// row, and each block takes
 // tiles of blockDim.x * kRowUnroll consecutive items of one row (each thread
 // kRowUnroll of them, blockDim.x apart, so a warp's accesses stay
 // coalesced). The N-d decomposition (64-bit divisions) is done once per tile
 // for the row's base offsets instead of once per element, and all of a
 // thread's loads are issued before any store. An operand with row stride 0
 // (a broadcast along the row, e.g. `x - x.max(1, keepdims=True)`) is loaded
-// once per tile and kept in a register. The host picks rowmode when rows
-// are long enough (kRowMin in cuda_ufunc.cpp); otherwise the kernels use
-// the per-element loop.
+// once per tile and kept in a register. The host picks row mode when rows
+// are long enough (kRowMin in cuda_ufunc.cpp); otherwise (n > 0, as other
+// families launch ewnd) the kernels use the per-element loop. The mode rides
+// on the sign of n so that the kernels' parameters stay as they were.
 constexpr int kRowUnroll = 4;
 
 template <int N>
-struct Rows {
+struct RowTiles {
   i64 inner;   // row length (>= 1)
   i64 per;     // items per tile
   i64 cpr;     // tiles per row
   i64 tiles;   // tiles in all
   i64 is[N];   // row strides of the operands
-  __device__ __forceinline__ Rows(const Strided<N>& s, i64 n) {
+  __device__ __forceinline__ RowTiles(const Strided<N>& s, i64 n) {
     inner = s.ndim > 0 ? s.shape[s.ndim - 1] : 1;
     per = (i64)blockDim.x * kRowUnroll;
     cpr = (inner + per - 1) / per;
@@ -789,11 +791,11 @@ __device__ __forceinline__ void load_row(const T* p, i64 base, i64 st, i64 j,
 // Any strides: operands are (out0, [out1,] in0, [in1, [in2]]).
 template <typename F, typename T, typename O, int NIN, int NOUT>
 __global__ void ewnd(Strided<NIN + NOUT> s, O* o0, O* o1, const T* a,
-                     const T* b, const T* c, i64 n, int rowmode) {
+                     const T* b, const T* c, i64 n) {
   F f;
   constexpr int NOP = NIN + NOUT;
-  if (rowmode) {
-    const Rows<NOP> R(s, n);
+  if (n < 0) {
+    const RowTiles<NOP> R(s, -n);
     for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
       i64 base[NOP];
       i64 j;
@@ -873,12 +875,11 @@ __global__ void ldexp_nd(Strided<3> s, T* out, const T* a, const i64* e,
 }
 
 // Casting copy with any strides (astype, assignment, ascontiguousarray);
-// Note [Row launches] for rowmode.
+// Note [Row launches] for n < 0.
 template <typename To, typename From>
-__global__ void cast_nd(Strided<2> s, To* out, const From* in, i64 n,
-                        int rowmode) {
-  if (rowmode) {
-    const Rows<2> R(s, n);
+__global__ void cast_nd(Strided<2> s, To* out, const From* in, i64 n) {
+  if (n < 0) {
+    const RowTiles<2> R(s, -n);
     for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
       i64 base[2];
       i64 j;
@@ -926,12 +927,12 @@ __global__ void cast_contig(To* __restrict__ out,
 }
 
 // out = cond ? x : y, moving bytes of one item size; Note [Row launches]
-// for rowmode.
+// for n < 0.
 template <typename T>
 __global__ void select_nd(Strided<4> s, T* out, const bool* c, const T* x,
-                          const T* y, i64 n, int rowmode) {
-  if (rowmode) {
-    const Rows<4> R(s, n);
+                          const T* y, i64 n) {
+  if (n < 0) {
+    const RowTiles<4> R(s, -n);
     for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
       i64 base[4];
       i64 j;
