@@ -1,5 +1,6 @@
 // CUDA evaluation of the elementwise primitives: Ufunc (the ufunc table),
 // Copy (casting copies of any strided view) and Select (3-argument where).
+#include <algorithm>
 #include <cstring>
 
 #include "arrax/backend/cpu/iter.h"
@@ -101,6 +102,125 @@ struct alignas(8) ArgBuf {
 
 int64_t loop_itemsize(Dtype dt) { return itemsize(dt); }
 
+// Note [Row launches] (device/ufunc.cuh): strided kernels walk rows of the
+// plan's last dim when those are at least kRowMin items long; shorter rows
+// keep the per-element loop.
+constexpr int64_t kRowMin = 128;
+constexpr int64_t kRowUnroll = 4;  // ax::kRowUnroll
+constexpr int64_t kMaxGrid = 0x7fffffff;
+
+struct StridedLaunch {
+  bool rowmode = false;
+  unsigned blocks = 1;
+  unsigned threads = 256;
+  // The kernels' n argument: -n in row mode (Note [Row launches]).
+  int64_t n_arg(int64_t n) const { return rowmode ? -n : n; }
+};
+
+StridedLaunch strided_launch(const DeviceState& ds, const Plan& p, int64_t n) {
+  StridedLaunch L;
+  const int64_t inner = p.ndim > 0 ? p.shape[p.ndim - 1] : 1;
+  if (inner >= kRowMin) {
+    // Threads per block: enough lanes for one row (a multiple of the warp),
+    // at most 256; each thread kRowUnroll items of the row.
+    const int64_t lanes = (inner + kRowUnroll - 1) / kRowUnroll;
+    const int64_t threads = std::min<int64_t>(256, (lanes + 31) / 32 * 32);
+    const int64_t per = threads * kRowUnroll;
+    const int64_t tiles = (n / inner) * ((inner + per - 1) / per);
+    L.rowmode = true;
+    L.threads = static_cast<unsigned>(threads);
+    L.blocks = static_cast<unsigned>(std::clamp<int64_t>(tiles, 1, kMaxGrid));
+    return L;
+  }
+  L.blocks = static_cast<unsigned>(std::clamp<int64_t>(
+      (n + 255) / 256, 1, int64_t(ds.sm_count) * 16));
+  return L;
+}
+
+void launch_strided(CudaBackend& b, DeviceState& ds, CUfunction fn,
+                    const StridedLaunch& L, void** args) {
+  b.launch(ds, fn, L.blocks, 1, 1, L.threads, 1, 0, args);
+}
+
+// Note [Tiled transpose] (device/ufunc.cuh). Matches ax::TransposeArgs.
+struct TransposeArgs {
+  int64_t nI, nJ, oI, iJ, tI, tJ, tiles, nb;
+  int64_t bshape[6], bo[6], bi[6];
+};
+
+const char* bits_name(int64_t itemsize) {
+  switch (itemsize) {
+    case 1: return "ax::u8";
+    case 2: return "ax::u16";
+    case 4: return "ax::u32";
+    case 8: return "ax::u64";
+    default: return "ax::B16";
+  }
+}
+int transpose_tile(int64_t itemsize) { return itemsize <= 2 ? 64 : 32; }
+std::string transpose_expr(int64_t itemsize) {
+  return std::string("&ax::transpose_tiles<") + bits_name(itemsize) + ", " +
+         std::to_string(transpose_tile(itemsize)) + ">";
+}
+ModuleSpec transpose_module() {
+  ModuleSpec m{"transpose", kUfuncSource, {}};
+  for (int64_t s : {1, 2, 4, 8, 16}) m.exprs.push_back(transpose_expr(s));
+  return m;
+}
+
+// A same-dtype copy whose plan (operands: dst, src) is a (batched) 2-d
+// transpose: an axis J of dst stride 1 and another axis I of src stride 1
+// (neither strided 1 in the other operand, J not broadcast), both at least
+// 16 long: tiled through shared memory. Returns false (nothing launched) for
+// any other copy.
+bool copy_transposed(CudaBackend& b, DeviceState& ds, const Plan& p,
+                     Array& dst, const Array& s) {
+  if (s.dtype() != dst.dtype() || p.ndim < 2 || p.ndim > 8) return false;
+  int J = -1, I = -1;
+  for (int d = 0; d < p.ndim; ++d)
+    if (p.strides[0][d] == 1) J = d;
+  if (J < 0 || p.strides[1][J] == 0 || p.strides[1][J] == 1) return false;
+  for (int d = 0; d < p.ndim && I < 0; ++d)
+    if (d != J && p.strides[1][d] == 1) I = d;
+  if (I < 0 || p.strides[0][I] == 1) return false;
+  if (p.shape[I] < 16 || p.shape[J] < 16) return false;
+  const int64_t isz = dst.itemsize();
+  if (isz != 1 && isz != 2 && isz != 4 && isz != 8 && isz != 16) return false;
+  const uintptr_t align = static_cast<uintptr_t>(isz);
+  if ((reinterpret_cast<uintptr_t>(dst.data()) % align) != 0 ||
+      (reinterpret_cast<uintptr_t>(s.data()) % align) != 0)
+    return false;
+  const int64_t tile = transpose_tile(isz);
+  TransposeArgs a{};
+  a.nI = p.shape[I];
+  a.nJ = p.shape[J];
+  a.oI = p.strides[0][I];
+  a.iJ = p.strides[1][J];
+  a.tI = (a.nI + tile - 1) / tile;
+  a.tJ = (a.nJ + tile - 1) / tile;
+  int64_t batch = 1;
+  int nb = 0;
+  for (int d = 0; d < p.ndim; ++d) {
+    if (d == I || d == J) continue;
+    a.bshape[nb] = p.shape[d];
+    a.bo[nb] = p.strides[0][d];
+    a.bi[nb] = p.strides[1][d];
+    batch *= p.shape[d];
+    ++nb;
+  }
+  a.nb = nb;
+  a.tiles = a.tI * a.tJ * batch;
+  static const ModuleSpec spec = transpose_module();
+  CUfunction fn = b.kernel(ds, spec, transpose_expr(isz));
+  void* o = dst.data();
+  void* i = s.data();
+  void* args[] = {&a, &o, &i};
+  const unsigned blocks =
+      static_cast<unsigned>(std::clamp<int64_t>(a.tiles, 1, kMaxGrid));
+  b.launch(ds, fn, blocks, 1, 1, 32, 8, 0, args);
+  return true;
+}
+
 ModuleSpec ldexp_module() {
   ModuleSpec m{"ldexp", kUfuncSource, {}};
   for (Dtype d : {Dtype::Float16, Dtype::BFloat16, Dtype::Float32,
@@ -184,9 +304,14 @@ void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
     void* args[] = {&o, &args_in[0], &args_in[1], &args_in[2], &n, &vec};
     // Matches ewv: vectors of 16 bytes, kVecUnroll (4) per thread; the
     // scalar path kUnroll (4) elements per thread.
+    // One block per 256 threads' share of the array (no grid-stride cap:
+    // a capped grid left the last of several rounds to a fraction of the
+    // SMs).
     int64_t per_thread =
         aligned ? std::max<int64_t>(1, 16 / loop_itemsize(loop)) * 4 : 4;
-    b.launch(ds, fn, (n + per_thread - 1) / per_thread, args);
+    int64_t blocks = (n + per_thread * 256 - 1) / (per_thread * 256);
+    b.launch(ds, fn, static_cast<unsigned>(std::clamp<int64_t>(blocks, 1, kMaxGrid)),
+             1, 1, 256, 1, 0, args);
     return;
   }
   // Scalars may live on the host (Python numbers): copy them over.
@@ -206,10 +331,12 @@ void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
   if (info.nout == 2) ptrs[1] = outputs[1].data();
   for (int i = 0; i < info.nin; ++i) ptrs[2 + i] = inputs[i].data();
   int nops = info.nin + info.nout;
+  StridedLaunch L = strided_launch(ds, plan, n);
+  int64_t n_arg = L.n_arg(n);
   auto run = [&](auto arg) {
-    void* args[] = {&arg, &ptrs[0], &ptrs[1], &ptrs[2], &ptrs[3], &ptrs[4],
-                    &n};
-    b.launch(ds, fn, n, args);
+    void* args[] = {&arg,     &ptrs[0], &ptrs[1], &ptrs[2],
+                    &ptrs[3], &ptrs[4], &n_arg};
+    launch_strided(b, ds, fn, L, args);
   };
   switch (nops) {
     case 2: run(strided_arg<2>(plan)); break;
@@ -255,12 +382,15 @@ void eval_copy(CudaBackend& b, Copy&, std::span<const Array> inputs,
   std::vector<Strides> st = {cpu::broadcast_strides(dst, dst.shape()),
                              cpu::broadcast_strides(s, dst.shape())};
   Plan plan = plan_of(dst.shape(), st, "copy");
+  if (copy_transposed(b, ds, plan, dst, s)) return;
   auto a = strided_arg<2>(plan);
   CUfunction fn = kernel(1);
   void* o = dst.data();
   void* i = s.data();
-  void* args[] = {&a, &o, &i, &n};
-  b.launch(ds, fn, n, args);
+  StridedLaunch L = strided_launch(ds, plan, n);
+  int64_t n_arg = L.n_arg(n);
+  void* args[] = {&a, &o, &i, &n_arg};
+  launch_strided(b, ds, fn, L, args);
 }
 
 void eval_select(CudaBackend& b, Select&, std::span<const Array> in,
@@ -283,8 +413,10 @@ void eval_select(CudaBackend& b, Select&, std::span<const Array> in,
   void* c = ops[0].data();
   void* x = ops[1].data();
   void* y = ops[2].data();
-  void* args[] = {&a, &o, &c, &x, &y, &n};
-  b.launch(ds, fn, n, args);
+  StridedLaunch L = strided_launch(ds, plan, n);
+  int64_t n_arg = L.n_arg(n);
+  void* args[] = {&a, &o, &c, &x, &y, &n_arg};
+  launch_strided(b, ds, fn, L, args);
 }
 
 std::vector<ModuleSpec> modules() {
@@ -297,6 +429,7 @@ std::vector<ModuleSpec> modules() {
     v.push_back(cast_module(static_cast<Dtype>(d)));
   for (int64_t s : {1, 2, 4, 8, 16}) v.push_back(select_module(s));
   v.push_back(ldexp_module());
+  v.push_back(transpose_module());
   return v;
 }
 

@@ -252,17 +252,40 @@ struct conjugate {
   }
 };
 
+// Lexicographic order of complex values with NumPy's NaN rules (npy_math
+// CLT/CLE, the CPU's clt/cle in backend/cpu/functors.h): a NaN imaginary part
+// on either side makes the real-part comparison false.
+template <typename T>
+__device__ __forceinline__ bool c_lt(T x, T y) {
+  return (x.re < y.re && !m_isnan(x.im) && !m_isnan(y.im)) ||
+         (x.re == y.re && x.im < y.im);
+}
+template <typename T>
+__device__ __forceinline__ bool c_le(T x, T y) {
+  return (x.re < y.re && !m_isnan(x.im) && !m_isnan(y.im)) ||
+         (x.re == y.re && x.im <= y.im);
+}
+
 #define AX_CMP(name, op)                                   \
   struct name {                                            \
     AX_T bool operator()(T a, T b) const { return a op b; } \
   };
 AX_CMP(equal, ==)
 AX_CMP(not_equal, !=)
-AX_CMP(less, <)
-AX_CMP(less_equal, <=)
-AX_CMP(greater, >)
-AX_CMP(greater_equal, >=)
 #undef AX_CMP
+// `cx` is the complex form (c_lt / c_le with the operands as written).
+#define AX_ORD(name, op, cx)                     \
+  struct name {                                  \
+    AX_T bool operator()(T a, T b) const {       \
+      if constexpr (AX_IS(is_complex)) return cx; \
+      else return a op b;                        \
+    }                                            \
+  };
+AX_ORD(less, <, c_lt(a, b))
+AX_ORD(less_equal, <=, c_le(a, b))
+AX_ORD(greater, >, c_lt(b, a))
+AX_ORD(greater_equal, >=, c_le(b, a))
+#undef AX_ORD
 
 template <typename T>
 __device__ __forceinline__ bool truthy(T a) {
@@ -697,19 +720,122 @@ __global__ void ewv(O* __restrict__ out, Arg<T> a, Arg<T> b, Arg<T> c, i64 n,
   }
 }
 
+// Note [Row launches]
+// A strided launch given -n (a negative item count: row mode) walks the
+// plan (the host's coalesced dims) row by row: the last plan dim is the
+// row, and each block takes
+// tiles of blockDim.x * kRowUnroll consecutive items of one row (each thread
+// kRowUnroll of them, blockDim.x apart, so a warp's accesses stay
+// coalesced). The N-d decomposition (64-bit divisions) is done once per tile
+// for the row's base offsets instead of once per element, and all of a
+// thread's loads are issued before any store. An operand with row stride 0
+// (a broadcast along the row, e.g. `x - x.max(1, keepdims=True)`) is loaded
+// once per tile and kept in a register. The host picks row mode when rows
+// are long enough (kRowMin in cuda_ufunc.cpp); otherwise (n > 0, as other
+// families launch ewnd) the kernels use the per-element loop. The mode rides
+// on the sign of n so that the kernels' parameters stay as they were.
+constexpr int kRowUnroll = 4;
+
+template <int N>
+struct RowTiles {
+  i64 inner;   // row length (>= 1)
+  i64 per;     // items per tile
+  i64 cpr;     // tiles per row
+  i64 tiles;   // tiles in all
+  i64 is[N];   // row strides of the operands
+  __device__ __forceinline__ RowTiles(const Strided<N>& s, i64 n) {
+    inner = s.ndim > 0 ? s.shape[s.ndim - 1] : 1;
+    per = (i64)blockDim.x * kRowUnroll;
+    cpr = (inner + per - 1) / per;
+    tiles = (n / inner) * cpr;
+#pragma unroll
+    for (int k = 0; k < N; ++k)
+      is[k] = s.ndim > 0 ? s.strides[k][s.ndim - 1] : 0;
+  }
+  // Base offsets (item (row, 0)) of tile t and this thread's first index
+  // in the row.
+  __device__ __forceinline__ void tile(const Strided<N>& s, i64 t,
+                                       i64 (&base)[N], i64& j) const {
+    i64 row = t / cpr;
+    j = (t - row * cpr) * per + threadIdx.x;
+#pragma unroll
+    for (int k = 0; k < N; ++k) base[k] = 0;
+    for (int d = s.ndim - 2; d >= 0; --d) {
+      const i64 sh = s.shape[d];
+      const i64 q = row / sh;
+      const i64 idx = row - q * sh;
+      row = q;
+#pragma unroll
+      for (int k = 0; k < N; ++k) base[k] += idx * s.strides[k][d];
+    }
+  }
+};
+
+// Loads this thread's kRowUnroll items of a row (those inside it).
+template <typename T>
+__device__ __forceinline__ void load_row(const T* p, i64 base, i64 st, i64 j,
+                                         i64 inner, T (&v)[kRowUnroll]) {
+  if (st == 0) {
+    const T x = p[base];  // item (row, 0): always inside the array
+#pragma unroll
+    for (int u = 0; u < kRowUnroll; ++u) v[u] = x;
+    return;
+  }
+#pragma unroll
+  for (int u = 0; u < kRowUnroll; ++u) {
+    const i64 jj = j + u * (i64)blockDim.x;
+    if (jj < inner) v[u] = p[base + jj * st];
+  }
+}
+
 // Any strides: operands are (out0, [out1,] in0, [in1, [in2]]).
 template <typename F, typename T, typename O, int NIN, int NOUT>
 __global__ void ewnd(Strided<NIN + NOUT> s, O* o0, O* o1, const T* a,
                      const T* b, const T* c, i64 n) {
   F f;
+  constexpr int NOP = NIN + NOUT;
+  if (n < 0) {
+    const RowTiles<NOP> R(s, -n);
+    for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
+      i64 base[NOP];
+      i64 j;
+      R.tile(s, t, base, j);
+      T av[kRowUnroll], bv[kRowUnroll], cv[kRowUnroll];
+      load_row(a, base[NOUT], R.is[NOUT], j, R.inner, av);
+      if constexpr (NIN > 1)
+        load_row(b, base[NOUT + 1], R.is[NOUT + 1], j, R.inner, bv);
+      if constexpr (NIN > 2)
+        load_row(c, base[NOUT + 2], R.is[NOUT + 2], j, R.inner, cv);
+#pragma unroll
+      for (int u = 0; u < kRowUnroll; ++u) {
+        const i64 jj = j + u * (i64)blockDim.x;
+        if (jj < R.inner) {
+          if constexpr (NOUT == 2) {
+            auto p = f(load(av[u]), load(bv[u]));
+            o0[base[0] + jj * R.is[0]] = store<O>(p.first);
+            o1[base[1] + jj * R.is[1]] = store<O>(p.second);
+          } else if constexpr (NIN == 1) {
+            o0[base[0] + jj * R.is[0]] = store<O>(f(load(av[u])));
+          } else if constexpr (NIN == 2) {
+            o0[base[0] + jj * R.is[0]] =
+                store<O>(f(load(av[u]), load(bv[u])));
+          } else {
+            o0[base[0] + jj * R.is[0]] =
+                store<O>(f(load(av[u]), load(bv[u]), load(cv[u])));
+          }
+        }
+      }
+    }
+    return;
+  }
   for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
        i += (i64)gridDim.x * blockDim.x) {
-    i64 off[NIN + NOUT] = {};
+    i64 off[NOP] = {};
     i64 r = i;
     for (int d = s.ndim - 1; d >= 0; --d) {
       i64 idx = r % s.shape[d];
       r /= s.shape[d];
-      for (int k = 0; k < NIN + NOUT; ++k) off[k] += idx * s.strides[k][d];
+      for (int k = 0; k < NOP; ++k) off[k] += idx * s.strides[k][d];
     }
     if constexpr (NOUT == 2) {
       auto p = f(load(a[off[2]]), load(b[off[3]]));
@@ -748,9 +874,26 @@ __global__ void ldexp_nd(Strided<3> s, T* out, const T* a, const i64* e,
   }
 }
 
-// Casting copy with any strides (astype, assignment, ascontiguousarray).
+// Casting copy with any strides (astype, assignment, ascontiguousarray);
+// Note [Row launches] for n < 0.
 template <typename To, typename From>
 __global__ void cast_nd(Strided<2> s, To* out, const From* in, i64 n) {
+  if (n < 0) {
+    const RowTiles<2> R(s, -n);
+    for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
+      i64 base[2];
+      i64 j;
+      R.tile(s, t, base, j);
+      From v[kRowUnroll];
+      load_row(in, base[1], R.is[1], j, R.inner, v);
+#pragma unroll
+      for (int u = 0; u < kRowUnroll; ++u) {
+        const i64 jj = j + u * (i64)blockDim.x;
+        if (jj < R.inner) out[base[0] + jj * R.is[0]] = convert<To>::from(v[u]);
+      }
+    }
+    return;
+  }
   for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
        i += (i64)gridDim.x * blockDim.x) {
     i64 o = 0, p = 0, r = i;
@@ -783,10 +926,30 @@ __global__ void cast_contig(To* __restrict__ out,
   }
 }
 
-// out = cond ? x : y, moving bytes of one item size.
+// out = cond ? x : y, moving bytes of one item size; Note [Row launches]
+// for n < 0.
 template <typename T>
 __global__ void select_nd(Strided<4> s, T* out, const bool* c, const T* x,
                           const T* y, i64 n) {
+  if (n < 0) {
+    const RowTiles<4> R(s, -n);
+    for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
+      i64 base[4];
+      i64 j;
+      R.tile(s, t, base, j);
+      bool cv[kRowUnroll];
+      T xv[kRowUnroll], yv[kRowUnroll];
+      load_row(c, base[1], R.is[1], j, R.inner, cv);
+      load_row(x, base[2], R.is[2], j, R.inner, xv);
+      load_row(y, base[3], R.is[3], j, R.inner, yv);
+#pragma unroll
+      for (int u = 0; u < kRowUnroll; ++u) {
+        const i64 jj = j + u * (i64)blockDim.x;
+        if (jj < R.inner) out[base[0] + jj * R.is[0]] = cv[u] ? xv[u] : yv[u];
+      }
+    }
+    return;
+  }
   for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
        i += (i64)gridDim.x * blockDim.x) {
     i64 off[4] = {};
@@ -797,6 +960,72 @@ __global__ void select_nd(Strided<4> s, T* out, const bool* c, const T* x,
       for (int k = 0; k < 4; ++k) off[k] += idx * s.strides[k][d];
     }
     out[off[0]] = c[off[1]] ? x[off[2]] : y[off[3]];
+  }
+}
+
+// Note [Tiled transpose]
+// A copy whose coalesced plan has an axis I of input stride 1 and its last
+// axis J (output stride 1) with a large input stride: read a TILE x TILE
+// tile coalesced along I into shared memory, write it coalesced along J.
+// The other plan axes are batch axes (decomposed once per tile). Blocks are
+// 32 x 8 threads; each thread moves (TILE / 32) * (TILE / 8) items. Rows of
+// the shared tile are padded to an odd number of 4-byte words (items of 4
+// bytes or more: TILE + 1 items), so that the column reads of the write
+// phase are free of bank conflicts. Items are moved as bits.
+struct alignas(16) B16 {
+  u64 lo, hi;
+};
+struct TransposeArgs {
+  i64 nI, nJ;   // extents of I (input stride 1) and J (output stride 1)
+  i64 oI, iJ;   // output stride along I, input stride along J
+  i64 tI, tJ;   // tiles along I and J
+  i64 tiles;    // tI * tJ * batch
+  i64 nb;       // batch axes
+  i64 bshape[6], bo[6], bi[6];
+};
+template <typename T, int TILE>
+__global__ void __launch_bounds__(256)
+    transpose_tiles(TransposeArgs p, T* __restrict__ out,
+                    const T* __restrict__ in) {
+  constexpr int P = TILE + (sizeof(T) >= 4 ? 1 : 4 / (int)sizeof(T));
+  __shared__ __align__(16) unsigned char raw[TILE * P * sizeof(T)];
+  T* sh = reinterpret_cast<T*>(raw);
+  const int tx = threadIdx.x, ty = threadIdx.y;
+  for (i64 t = blockIdx.x; t < p.tiles; t += gridDim.x) {
+    const i64 tj = t % p.tJ;
+    i64 r = t / p.tJ;
+    const i64 ti = r % p.tI;
+    r /= p.tI;
+    i64 ob = 0, ib = 0;
+    for (int d = (int)p.nb - 1; d >= 0; --d) {
+      const i64 idx = r % p.bshape[d];
+      r /= p.bshape[d];
+      ob += idx * p.bo[d];
+      ib += idx * p.bi[d];
+    }
+    const i64 i0 = ti * TILE, j0 = tj * TILE;
+    // Read: lanes along I (input stride 1); shared row = local j.
+#pragma unroll
+    for (int rr = 0; rr < TILE; rr += 8) {
+      const i64 j = j0 + ty + rr;
+#pragma unroll
+      for (int cc = 0; cc < TILE; cc += 32) {
+        const i64 i = i0 + tx + cc;
+        if (i < p.nI && j < p.nJ) sh[(ty + rr) * P + tx + cc] = in[ib + i + j * p.iJ];
+      }
+    }
+    __syncthreads();
+    // Write: lanes along J (output stride 1).
+#pragma unroll
+    for (int rr = 0; rr < TILE; rr += 8) {
+      const i64 i = i0 + ty + rr;
+#pragma unroll
+      for (int cc = 0; cc < TILE; cc += 32) {
+        const i64 j = j0 + tx + cc;
+        if (i < p.nI && j < p.nJ) out[ob + i * p.oI + j] = sh[(tx + cc) * P + ty + rr];
+      }
+    }
+    __syncthreads();  // the next tile overwrites sh
   }
 }
 
