@@ -171,11 +171,19 @@ void copyto(const Array& dst, const Array& src, Casting casting,
                      : casting == Casting::SameKind ? "same_kind"
                                                     : "no") +
                     "'");
-  // See Note [Scalars before broadcasting].
-  Array s = broadcast_to(scalar_on(src, dst.device()), dst.shape(), "copyto");
-  if (s.may_overlap(dst) && !(s.strides() == dst.strides() &&
-                              s.offset() == dst.offset()))
-    s = copy(s);  // NumPy semantics: as if the source were read first
+  Array s;
+  if (src.ndim() == 0 && src.device().is_cpu() && !dst.device().is_cpu() &&
+      !where) {
+    // A host scalar into a device array: the Copy kernel takes the value in
+    // its launch parameters (Note [Scalar fills], cuda/device/ufunc.cuh).
+    s = src;
+  } else {
+    // See Note [Scalars before broadcasting].
+    s = broadcast_to(scalar_on(src, dst.device()), dst.shape(), "copyto");
+    if (s.may_overlap(dst) && !(s.strides() == dst.strides() &&
+                                s.offset() == dst.offset()))
+      s = copy(s);  // NumPy semantics: as if the source were read first
+  }
   if (where) {
     Array tmp = astype(s, dst.dtype(), true);
     if (where->dtype() != Dtype::Bool)

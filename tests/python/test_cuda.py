@@ -175,6 +175,24 @@ def test_in_place_and_out_with_python_scalars():
 
 
 @cuda
+@pytest.mark.parametrize("dtype", xp.ALL)
+def test_scalar_fills(dtype):
+    # Note [Scalar fills]: host scalars ride in the launch, any layout.
+    n = xp.rand((6, 8), dtype)
+    value = 3 if dtype != "bool" else True
+
+    def body(m, a):
+        a = a.copy()
+        a[...] = value
+        a[::2, 1::3] = 0
+        a[:, -1] = 1.5 if m.dtype(a.dtype).kind in "fc" else 2
+        b = m.full((3, 5), value, dtype=a.dtype)
+        return a, b, m.zeros((4,), dtype=a.dtype), m.ones((2, 3), dtype=a.dtype)
+
+    xp.check(body, n)
+
+
+@cuda
 def test_more_than_8_dimensions():
     # Note [More than 8 dimensions]: transposed 10-d views do not merge to 8
     # dimensions; the ops still run (on host copies) and match NumPy.

@@ -1,6 +1,7 @@
 // CUDA evaluation of the elementwise primitives: Ufunc (the ufunc table),
 // Copy (casting copies of any strided view) and Select (3-argument where).
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "arrax/backend/cpu/iter.h"
@@ -45,6 +46,17 @@ bool device_has(const char* name) {
   return false;
 }
 
+// device_has by id, looked up once (the hot path does no string work).
+bool device_has(UfuncId id) {
+  static const auto table = [] {
+    std::array<bool, kNumUfuncs> t{};
+    for (int i = 0; i < kNumUfuncs; ++i)
+      t[i] = device_has(ufunc_info(static_cast<UfuncId>(i)).name);
+    return t;
+  }();
+  return table[static_cast<int>(id)];
+}
+
 // [contiguous, strided] name expressions of one ufunc loop.
 std::vector<std::string> ufunc_exprs(const UfuncInfo& info, Dtype loop) {
   std::string F = std::string("ax::f::") + info.name;
@@ -87,9 +99,14 @@ ModuleSpec cast_module(Dtype to) {
   return m;
 }
 
+std::string fill_expr(int64_t itemsize) {
+  return std::string("&ax::fill_nd<") + device_bits_type(itemsize) + ">";
+}
+
 ModuleSpec select_module(int64_t itemsize) {
   return {"select_" + std::to_string(itemsize), kUfuncSource,
-          {std::string("&ax::select_nd<") + device_bits_type(itemsize) + ">"}};
+          {std::string("&ax::select_nd<") + device_bits_type(itemsize) + ">",
+           fill_expr(itemsize)}};
 }
 
 // Matches ax::Arg<T> of device/ufunc.cuh for every T (value at offset 16).
@@ -258,7 +275,7 @@ void eval_ufunc(CudaBackend& b, Ufunc& u, std::span<const Array> inputs,
   Dtype loop = u.loop_dtype();
   if (info.in == UfuncIn::FloatInt)
     return eval_ldexp(b, loop, inputs, outputs[0]);
-  if (!device_has(info.name))
+  if (!device_has(u.id()))
     throw NotImplementedError(std::string("[") + info.name +
                               "] is not implemented on cuda yet");
   DeviceState& ds = b.state(outputs[0].device().index);
@@ -351,8 +368,21 @@ void eval_copy(CudaBackend& b, Copy&, std::span<const Array> inputs,
   DeviceState& ds = b.state(dst.device().index);
   int64_t n = dst.size();
   if (n == 0) return;
-  // A CPU scalar broadcast into a device array: move it over first.
-  Array s = CudaBackend::on_device(inputs[0], dst.device());
+  if (inputs[0].device().is_cpu() && inputs[0].size() == 1) {
+    // Note [Scalar fills] in device/ufunc.cuh: the value in the launch.
+    Array v = astype(inputs[0], dst.dtype(), true);
+    alignas(16) unsigned char bits[16] = {};
+    std::memcpy(bits, v.data(), static_cast<size_t>(dst.itemsize()));
+    std::vector<Strides> st = {dst.strides()};
+    auto a = strided_arg<1>(plan_of(dst.shape(), st, "copy"));
+    CUfunction fn =
+        b.kernel(ds, select_module(dst.itemsize()), fill_expr(dst.itemsize()));
+    void* o = dst.data();
+    void* args[] = {&a, &o, bits, &n};
+    b.launch(ds, fn, n, args);
+    return;
+  }
+  Array s = inputs[0];
   auto kernel = [&](int variant) {
     CUfunction& fn = ds.cast_fns[(static_cast<int>(dst.dtype()) * kNumDtypes +
                                   static_cast<int>(s.dtype())) * 2 + variant];

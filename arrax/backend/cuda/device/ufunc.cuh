@@ -926,6 +926,23 @@ __global__ void cast_contig(To* __restrict__ out,
   }
 }
 
+// Note [Scalar fills]: out[...] = v for a host scalar v (fill, zeros,
+// a[...] = 1.0, copyto from a Python number). The value, already in out's
+// dtype, rides in the kernel's parameters as bits: no upload, no sync.
+template <typename T>
+__global__ void fill_nd(Strided<1> s, T* out, T v, i64 n) {
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    i64 off = 0, r = i;
+    for (int d = s.ndim - 1; d >= 0; --d) {
+      const i64 q = r / s.shape[d];
+      off += (r - q * s.shape[d]) * s.strides[0][d];
+      r = q;
+    }
+    out[off] = v;
+  }
+}
+
 // out = cond ? x : y, moving bytes of one item size; Note [Row launches]
 // for n < 0.
 template <typename T>
