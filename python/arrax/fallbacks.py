@@ -178,10 +178,12 @@ def _to_arrax(arr, device):
     """A NumPy result as an arrax array on `device` (None: the default
     device). Dtypes arrax does not have (object, str, datetime...) stay
     NumPy arrays."""
+    target = _core.default_device() if device is None else device
+    # Zero-copy on the CPU (read-only results, broadcast views..., are
+    # copied: the caller may write into the result); to a GPU, a copy.
+    copy = (not arr.flags.writeable) if str(target) == "cpu" else None
     try:
-        # Zero-copy on the CPU; read-only results (broadcast views, ...) are
-        # copied because arrax arrays are always writeable.
-        return _core.asarray(arr, copy=not arr.flags.writeable, device=device)
+        return _core.asarray(arr, copy=copy, device=device)
     except TypeError:
         return arr
 

@@ -237,18 +237,21 @@ void* CudaBackend::allocate(size_t nbytes, int idx) {
 void CudaBackend::deallocate(void* ptr, size_t nbytes, int idx) {
   DeviceState& ds = state(idx);
   CUstream s = ds.default_stream;
+  // Blocks made on another stream were not rounded to a bin size: they
+  // never go to the bins (Note [Small-block cache]).
+  bool other_stream = false;
   if (!stream_allocs_.empty()) {
     std::lock_guard<std::mutex> lock(stream_alloc_mutex_);
     auto it = stream_allocs_.find(ptr);
     if (it != stream_allocs_.end()) {
       s = it->second;
+      other_stream = true;
       stream_allocs_.erase(it);
     }
   }
   ds.allocated -= static_cast<int64_t>(nbytes);
   size_t n = std::max<size_t>(nbytes, 1);
-  if (n <= kSmallBlock && s == ds.default_stream &&
-      ds.stream == ds.default_stream) {
+  if (n <= kSmallBlock && !other_stream && ds.stream == ds.default_stream) {
     ds.small_bins[small_bin(n)].push_back(ptr);
     ds.small_cached += small_size(n);
     return;
@@ -316,12 +319,8 @@ void CudaBackend::destroy_stream(int idx, void* stream) {
   // default stream, which is ordered after the stream's work.
   {
     std::lock_guard<std::mutex> lock(stream_alloc_mutex_);
-    for (auto it = stream_allocs_.begin(); it != stream_allocs_.end();) {
-      if (it->second == s)
-        it = stream_allocs_.erase(it);
-      else
-        ++it;
-    }
+    for (auto& [ptr, owner] : stream_allocs_)
+      if (owner == s) owner = ds.default_stream;
   }
   driver().cuStreamDestroy(s);
 }
