@@ -12,19 +12,25 @@ import numpy
 import arrax
 
 
-def per_call(fn, n=20000, sync=None):
+def per_call(fn, n=20000, sync=None, wait=True):
+    """Best per-call time of n calls (us); with `wait` the timing includes
+    synchronizing after them, without it only the calls (after a sync)."""
     for _ in range(200):
         fn()
     if sync:
         sync()
     best = float("inf")
     for _ in range(5):
+        if sync and not wait:
+            sync()
         t = time.perf_counter()
         for _ in range(n):
             fn()
-        if sync:
+        if sync and wait:
             sync()
         best = min(best, (time.perf_counter() - t) / n)
+    if sync:
+        sync()
     return best * 1e6
 
 
@@ -41,8 +47,9 @@ def main():
         sync = arrax.cuda.synchronize
         rows += [
             ("cuda: a.T (a view, no kernel)", lambda: a.T, None),
-            ("cuda: empty((16,)) (allocation)",
-             lambda: arrax.empty((16,), dtype="float32", device="cuda"), None),
+            ("cuda: empty((16,), float32)",
+             lambda: arrax.empty((16,), dtype=numpy.float32, device="cuda"),
+             None),
             ("cuda: synchronize (idle stream)", sync, None),
             ("cuda: a + b", lambda: a + b, sync),
             ("cuda: a + 1.0 (scalar by value)", lambda: a + 1.0, sync),
@@ -50,8 +57,16 @@ def main():
             ("cuda: a.sum()", lambda: a.sum(), sync),
             ("cuda: a + b, then synchronize", lambda: (a + b, sync()), None),
         ]
-    for name, fn, sync in rows:
-        print(f"{name:40s} {per_call(fn, sync=sync):7.2f} us")
+    for name, fn, after in rows:
+        print(f"{name:40s} {per_call(fn, sync=after):7.2f} us")
+    if arrax.cuda.is_available():
+        # Host side only: 200 launches fit in the launch queue, so the loop
+        # does not wait for the GPU; with the rows above (which wait) this
+        # tells whether a small op is bound by the host or by the GPU.
+        print(f"{'cuda: a + b, host side only (200 calls)':40s} "
+              f"{per_call(lambda: a + b, n=200, sync=sync, wait=False):7.2f} us")
+        print(f"{'cuda: -a, host side only (200 calls)':40s} "
+              f"{per_call(lambda: -a, n=200, sync=sync, wait=False):7.2f} us")
 
 
 if __name__ == "__main__":
