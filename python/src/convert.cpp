@@ -50,6 +50,21 @@ Dtype to_dtype(nb::handle h, const char* op) {
   auto& cache = dtype_cache();
   auto it = cache.find(h.ptr());
   if (it != cache.end()) return it->second;
+  // Strings ("float32", "f4", "<f8"...) by content: str objects come and go,
+  // so their addresses cannot be keys. numpy.dtype(str) costs ~1.5 us.
+  static std::unordered_map<std::string, Dtype> by_name;
+  std::string key;
+  if (PyUnicode_Check(h.ptr())) {
+    Py_ssize_t n = 0;
+    const char* s = PyUnicode_AsUTF8AndSize(h.ptr(), &n);
+    if (s) {
+      key.assign(s, static_cast<size_t>(n));
+      auto jt = by_name.find(key);
+      if (jt != by_name.end()) return jt->second;
+    } else {
+      PyErr_Clear();
+    }
+  }
   nb::object npdt;
   try {
     npdt = numpy().attr("dtype")(h);
@@ -65,6 +80,7 @@ Dtype to_dtype(nb::handle h, const char* op) {
     throw TypeError(std::string("[") + op + "] arrax does not support dtype " +
                     name);
   }
+  if (!key.empty()) by_name.emplace(key, dt);
   // Cache only immortal-ish objects: types and dtype instances.
   if (PyType_Check(h.ptr()) ||
       PyObject_TypeCheck(h.ptr(), reinterpret_cast<PyTypeObject*>(
