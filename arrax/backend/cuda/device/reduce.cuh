@@ -644,8 +644,13 @@ __device__ __forceinline__ typename A::P arg_contig(const T* __restrict__ p,
 // of output b / nsplit (L elements at stride s; kept gives (x, out)
 // offsets). Final: out[...] = index, with *err set on an all-NaN line of a
 // NaN variant; partial: part[b].
+// At most 512 threads (block_for) and two blocks an SM: 64 registers
+// instead of 72 (ncu, run F in docs/gpu-status.md: 25-37% occupancy and
+// 29% of DRAM bandwidth at 72), without spills for the real types
+// (tools/kernel-resources.py).
 template <int OP, typename T>
-__global__ void arg_row(const T* __restrict__ x, i64* __restrict__ out,
+__global__ void __launch_bounds__(512, 2)
+    arg_row(const T* __restrict__ x, i64* __restrict__ out,
                         typename Arg<OP, T>::P* __restrict__ part,
                         Strided<2> kept, i64 nout, i64 L, i64 s, i64 nsplit,
                         i64 chunk, int* err) {
