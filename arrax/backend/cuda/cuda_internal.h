@@ -71,6 +71,9 @@ struct DeviceState {
   int64_t small_cached = 0;
   // Per-family caches, keyed by a family-chosen string.
   std::map<std::string, CUfunction> fn_cache;
+  // Hot-path kernels keyed by integers (no string work per op): see
+  // CudaBackend::kernel_by_key.
+  std::unordered_map<uint64_t, CUfunction> key_cache;
 };
 
 // One NVRTC program: its cache key, source and the name expressions of the
@@ -199,6 +202,17 @@ class CudaBackend final : public Backend {
   // spec.key + expr.
   CUfunction kernel(DeviceState& ds, const ModuleSpec& spec,
                     const std::string& expr);
+  // The same, cached under an integer `key` that the caller makes unique
+  // per (spec, expr); `expr` is only called on a miss.
+  template <typename Expr>
+  CUfunction kernel_by_key(DeviceState& ds, uint64_t key,
+                           const ModuleSpec& spec, Expr&& expr) {
+    auto it = ds.key_cache.find(key);
+    if (it != ds.key_cache.end()) return it->second;
+    CUfunction f = kernel(ds, spec, expr());
+    ds.key_cache.emplace(key, f);
+    return f;
+  }
   // A temporary device buffer that lives until the Array is dropped
   // (stream-ordered, so it may be released right after the launches that use
   // it).

@@ -34,6 +34,15 @@ std::string targs(int op, Dtype dt) {
   s += ">";
   return s;
 }
+// A key for CudaBackend::kernel_by_key: the kernel's name (a string
+// literal, so its address; two copies of one literal only make two keys),
+// the op and the dtype, packed without overlap.
+uint64_t fn_key(const char* kernel, int op, Dtype dt) {
+  return (static_cast<uint64_t>(reinterpret_cast<uintptr_t>(kernel)) << 16) ^
+         (static_cast<uint64_t>(op & 0xff) << 8) ^
+         static_cast<uint64_t>(static_cast<int>(dt));
+}
+
 std::string rexpr(const char* kernel, int op, Dtype dt) {
   return std::string("&ax::red::") + kernel + targs(op, dt);
 }
@@ -267,7 +276,10 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     init = initd.data();
   }
   const ModuleSpec& spec = reduce_module(dt);
-  auto fn = [&](const char* k) { return b.kernel(ds, spec, rexpr(k, op, dt)); };
+  auto fn = [&](const char* k) {
+    return b.kernel_by_key(ds, fn_key(k, op, dt), spec,
+                           [&] { return rexpr(k, op, dt); });
+  };
   void* xp = const_cast<void*>(x.data());
   void* op_ = out.data();
 
@@ -439,7 +451,8 @@ void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
   int64_t nout = product(others);
   const ModuleSpec& spec = reduce_module(dt);
   auto fn = [&](const char* kn) {
-    return b.kernel(ds, spec, rexpr(kn, op, dt));
+    return b.kernel_by_key(ds, fn_key(kn, op, dt), spec,
+                           [&] { return rexpr(kn, op, dt); });
   };
   const bool nan_op = op >= 2;
   Array errd = b.scratch(4, out.device());
@@ -541,7 +554,8 @@ void run_scan(CudaBackend& b, int op, const Array& x, Array& out, int axis,
   int64_t nlines = product(others);
   const ModuleSpec& spec = reduce_module(dt);
   auto fn = [&](const char* kn) {
-    return b.kernel(ds, spec, rexpr(kn, op, dt));
+    return b.kernel_by_key(ds, fn_key(kn, op, dt), spec,
+                           [&] { return rexpr(kn, op, dt); });
   };
   void* xp = const_cast<void*>(x.data());
   void* op_ = out.data();
