@@ -174,7 +174,9 @@ const char* bits_name(int64_t itemsize) {
     default: return "ax::B16";
   }
 }
-int transpose_tile(int64_t itemsize) { return itemsize <= 2 ? 64 : 32; }
+// 64 x 64 tiles up to 4-byte items (16 items a thread: the per-tile index
+// work amortized), 32 x 32 above (shared memory).
+int transpose_tile(int64_t itemsize) { return itemsize <= 4 ? 64 : 32; }
 std::string transpose_expr(int64_t itemsize) {
   return std::string("&ax::transpose_tiles<") + bits_name(itemsize) + ", " +
          std::to_string(transpose_tile(itemsize)) + ">";

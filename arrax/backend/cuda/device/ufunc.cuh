@@ -1008,11 +1008,24 @@ __global__ void __launch_bounds__(256)
   __shared__ __align__(16) unsigned char raw[TILE * P * sizeof(T)];
   T* sh = reinterpret_cast<T*>(raw);
   const int tx = threadIdx.x, ty = threadIdx.y;
+  // 32-bit divisions when the tile counts allow (always, in practice): a
+  // 64-bit division per tile was most of the kernel's instructions (ncu,
+  // run F in docs/gpu-status.md).
+  const bool small = p.tiles <= 0x7fffffff;
   for (i64 t = blockIdx.x; t < p.tiles; t += gridDim.x) {
-    const i64 tj = t % p.tJ;
-    i64 r = t / p.tJ;
-    const i64 ti = r % p.tI;
-    r /= p.tI;
+    i64 tj, ti, r;
+    if (small) {
+      const unsigned t32 = (unsigned)t, tJ = (unsigned)p.tJ, tI = (unsigned)p.tI;
+      const unsigned q = t32 / tJ;
+      tj = t32 - q * tJ;
+      ti = q % tI;
+      r = q / tI;
+    } else {
+      tj = t % p.tJ;
+      r = t / p.tJ;
+      ti = r % p.tI;
+      r /= p.tI;
+    }
     i64 ob = 0, ib = 0;
     for (int d = (int)p.nb - 1; d >= 0; --d) {
       const i64 idx = r % p.bshape[d];
