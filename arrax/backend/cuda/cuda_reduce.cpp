@@ -51,8 +51,8 @@ std::string sqrt_expr(Dtype dt) {
   return "&ax::ewnd<ax::f::sqrt, " + T + ", " + T + ", 1, 1>";
 }
 const char* const kReduceKernels[] = {"reduce_row", "reduce_finish_block",
-                                      "reduce_col", "reduce_finish_thread",
-                                      "reduce_fill", "reduce_finish_seq"};
+                                      "reduce_col", "reduce_finish_lines",
+                                      "reduce_fill"};
 const char* const kArgKernels[] = {"arg_row", "arg_finish", "arg_col",
                                    "arg_col_finish"};
 const char* const kScanKernels[] = {"scan_row", "scan_carry", "scan_col",
@@ -357,8 +357,11 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
       std::vector<Dim> od = kd;
       od.push_back(in);
       auto ostr = strided1(od, 1, name);
-      CUfunction g = fn("reduce_finish_thread");
-      void* args2[] = {&pp, &op_, &ostr, &nkm, &nsplit, &init};
+      CUfunction g = fn("reduce_finish_lines");
+      int64_t ts = 1, js = nkm;
+      int no_round = 0;
+      void* args2[] = {&pp, &op_, &ostr, &nkm, &nsplit, &ts, &js, &init,
+                       &no_round};
       b.launch(ds, g, nkm, args2);
     }
   };
@@ -370,7 +373,7 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     int64_t N = nred * L, nsplit, chunk;
     // float16/bfloat16 sums and products over several rows round after
     // each row (the CPU's loop): reduce_row sums each row (in float) as
-    // one chunk, then reduce_finish_seq runs the rounded chain in order.
+    // one chunk, then reduce_finish_lines runs the rounded chain in order.
     const bool per_row = half_float(dt) && arithmetic_op(op) && nred > 1;
     if (!per_row && N <= 32 &&
         nout >= static_cast<int64_t>(ds.sm_count) * 256) {
@@ -405,8 +408,11 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
     if (per_row) {
       auto os = strided1(kept, 1, name);
-      CUfunction g = fn("reduce_finish_seq");
-      void* args2[] = {&pp, &op_, &os, &nout, &nsplit, &init};
+      CUfunction g = fn("reduce_finish_lines");
+      int64_t ts = nsplit, js = 1;
+      int round = 1;
+      void* args2[] = {&pp, &op_, &os, &nout, &nsplit, &ts, &js, &init,
+                       &round};
       b.launch(ds, g, nout, args2);
     } else if (nsplit > 1) {
       auto os = strided1(kept, 1, name);

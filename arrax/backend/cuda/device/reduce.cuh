@@ -14,11 +14,11 @@
 //    order-free pick, so the first extreme and the first NaN win).
 //  - column: the innermost dimension is kept. A thread owns one output and
 //    loops over the reduced index (coalesced across the warp); long
-//    reductions are split over gridDim.y with partials (reduce_finish_thread;
+//    reductions are split over gridDim.y with partials (reduce_finish_lines;
 //    arg_col / arg_col_finish likewise for arg reductions).
 // float16/bfloat16 sums and products over several non-mergeable rows round
 // after each row on the CPU: reduce_row sums each row as one chunk and
-// reduce_finish_seq runs the rounded chain in order. Scans of lines up to
+// reduce_finish_lines runs the rounded chain in order. Scans of lines up to
 // 4096 long (or of many lines) run sequentially (scan_seq), NumPy's order
 // bit for bit; only few long lines take the block scan.
 // Both accumulate in the compute type (float for float16/bfloat16) and
@@ -479,39 +479,25 @@ __global__ void reduce_col(const T* __restrict__ x,
   }
 }
 
-// Combines column partials part[j * nkm + t] in order of j, thread per
-// output (ostr: output offsets over the nkm outputs).
+// Combines the nsplit partials of each of n outputs in order of j, thread
+// per output t: part[t * ts + j * js] (column partials: ts 1, js n; row
+// values: ts nsplit, js 1). With rnd, rounds to the storage type after each
+// step: the CPU's loop for float16/bfloat16 sums and products over several
+// rows (reduce_row wrote one row per chunk, in float).
 template <int OP, typename T>
-__global__ void reduce_finish_thread(const typename Op<OP, T>::C* part,
-                                     typename Op<OP, T>::Out* out,
-                                     Strided<1> ostr, i64 nkm, i64 nsplit,
-                                     const T* init) {
+__global__ void reduce_finish_lines(const typename Op<OP, T>::C* part,
+                                    typename Op<OP, T>::Out* out,
+                                    Strided<1> ostr, i64 n, i64 nsplit, i64 ts,
+                                    i64 js, const T* init, int rnd) {
   typedef Op<OP, T> R;
   typedef typename R::C C;
-  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nkm;
+  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < n;
        t += (i64)gridDim.x * blockDim.x) {
     C acc = init ? R::load(*init) : R::identity();
-    for (i64 j = 0; j < nsplit; ++j) acc = R::combine(acc, part[j * nkm + t]);
-    out[offset1(ostr, t)] = R::store(acc);
-  }
-}
-
-// Combines the nsplit row values of each output (part[k * nsplit + j]) in
-// order, rounding to the storage type after each: the CPU's loop for
-// float16/bfloat16 sums and products over several rows (reduce_row wrote
-// one row per chunk, in float). Thread per output.
-template <int OP, typename T>
-__global__ void reduce_finish_seq(const typename Op<OP, T>::C* part,
-                                  typename Op<OP, T>::Out* out,
-                                  Strided<1> ostr, i64 nout, i64 nsplit,
-                                  const T* init) {
-  typedef Op<OP, T> R;
-  typedef typename R::C C;
-  for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < nout;
-       t += (i64)gridDim.x * blockDim.x) {
-    C acc = init ? R::load(*init) : R::identity();
-    for (i64 j = 0; j < nsplit; ++j)
-      acc = R::round(R::combine(acc, part[t * nsplit + j]));
+    for (i64 j = 0; j < nsplit; ++j) {
+      acc = R::combine(acc, part[t * ts + j * js]);
+      if (rnd) acc = R::round(acc);
+    }
     out[offset1(ostr, t)] = R::store(acc);
   }
 }
