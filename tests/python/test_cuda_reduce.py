@@ -11,12 +11,7 @@ import xp
 pytestmark = pytest.mark.skipif(not arrax.cuda.is_available(), reason="no GPU")
 
 
-def gpu(a):
-    return arrax.asarray(a, device="cuda")
-
-
-def cpu(a):
-    return arrax.asarray(a, device="cpu")
+gpu, cpu = xp.gpu, xp.cpu
 
 
 def check(fn, *args, rtol=None, atol=None, check_dtype=True):

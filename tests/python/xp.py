@@ -40,6 +40,16 @@ def on_gpu():
     return arrax.default_device() != "cpu"
 
 
+def gpu(a):
+    """A NumPy array as an arrax array on the GPU."""
+    return arrax.asarray(a, device="cuda")
+
+
+def cpu(a):
+    """A NumPy array as an arrax array on the CPU."""
+    return arrax.asarray(a, device="cpu")
+
+
 def assert_scalar_like(r, expected):
     """`r` is what NumPy's scalar `expected` is in arrax: the same NumPy
     scalar type on the CPU; on a GPU a 0-d device array of that dtype (as

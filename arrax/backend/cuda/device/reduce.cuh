@@ -211,44 +211,32 @@ __device__ __forceinline__ void bytecopy(void* dst, const void* src, int n) {
   for (int i = 0; i < n; ++i) d[i] = s[i];
 }
 
-// Warp shuffles of any trivially copyable value, four bytes at a time.
-template <typename C>
-__device__ __forceinline__ C shfl_down(C v, int d) {
+// Warp shuffles of any trivially copyable value, four bytes at a time:
+// `shfl` moves one 4-byte word.
+template <typename C, typename Shfl>
+__device__ __forceinline__ C shfl_words(C v, Shfl shfl) {
   constexpr int W = (sizeof(C) + 3) / 4;
   u32 b[W];
   b[W - 1] = 0;
   bytecopy(b, &v, sizeof(C));
 #pragma unroll
-  for (int k = 0; k < W; ++k) b[k] = __shfl_down_sync(0xffffffffu, b[k], d);
+  for (int k = 0; k < W; ++k) b[k] = shfl(b[k]);
   C r;
   bytecopy(&r, b, sizeof(C));
   return r;
+}
+template <typename C>
+__device__ __forceinline__ C shfl_down(C v, int d) {
+  return shfl_words(v, [d](u32 x) { return __shfl_down_sync(0xffffffffu, x, d); });
 }
 template <typename C>
 __device__ __forceinline__ C shfl_up(C v, int d) {
-  constexpr int W = (sizeof(C) + 3) / 4;
-  u32 b[W];
-  b[W - 1] = 0;
-  bytecopy(b, &v, sizeof(C));
-#pragma unroll
-  for (int k = 0; k < W; ++k) b[k] = __shfl_up_sync(0xffffffffu, b[k], d);
-  C r;
-  bytecopy(&r, b, sizeof(C));
-  return r;
+  return shfl_words(v, [d](u32 x) { return __shfl_up_sync(0xffffffffu, x, d); });
 }
-
 // Lane `src`'s value of v (every lane of the warp takes part).
 template <typename C>
 __device__ __forceinline__ C shfl_idx(C v, int src) {
-  constexpr int W = (sizeof(C) + 3) / 4;
-  u32 b[W];
-  b[W - 1] = 0;
-  bytecopy(b, &v, sizeof(C));
-#pragma unroll
-  for (int k = 0; k < W; ++k) b[k] = __shfl_sync(0xffffffffu, b[k], src);
-  C r;
-  bytecopy(&r, b, sizeof(C));
-  return r;
+  return shfl_words(v, [src](u32 x) { return __shfl_sync(0xffffffffu, x, src); });
 }
 
 // Shared scratch for 32 values of up to 32 bytes (a value and an index).
