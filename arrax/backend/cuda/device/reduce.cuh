@@ -298,6 +298,20 @@ __device__ __forceinline__ i64 offset1(const Strided<1>& s, i64 i) {
 
 // ---- Reduce ---------------------------------------------------------------
 
+// Items of p[0..n) before its first 16-byte boundary (read one by one
+// before the vector loads); n when p is not aligned to its item size.
+template <typename T>
+__device__ __forceinline__ i64 vector_head(const T* p, i64 n) {
+  constexpr int V = sizeof(T) <= 16 ? 16 / sizeof(T) : 1;
+  const unsigned long long addr = reinterpret_cast<unsigned long long>(p);
+  if (V > 1 && addr % sizeof(T) == 0) {
+    const i64 h = static_cast<i64>(((16 - (addr & 15)) & 15) / sizeof(T));
+    return h > n ? n : h;
+  }
+  if (V == 1 && addr % 16 == 0) return 0;
+  return n;
+}
+
 // Reduces p[0..n) (contiguous) into acc, one block: 16-byte vector loads on
 // the aligned part, four in flight per thread.
 template <typename R, typename T>
@@ -305,14 +319,7 @@ __device__ __forceinline__ typename R::C reduce_contig(
     const T* __restrict__ p, i64 n, typename R::C acc) {
   const i64 tid = threadIdx.x, bd = blockDim.x;
   constexpr int V = sizeof(T) <= 16 ? 16 / sizeof(T) : 1;
-  i64 head = n;
-  const unsigned long long addr = reinterpret_cast<unsigned long long>(p);
-  if (V > 1 && addr % sizeof(T) == 0) {
-    head = static_cast<i64>(((16 - (addr & 15)) & 15) / sizeof(T));
-    if (head > n) head = n;
-  } else if (V == 1 && addr % 16 == 0) {
-    head = 0;
-  }
+  const i64 head = vector_head(p, n);
   for (i64 i = tid; i < head; i += bd) acc = R::combine(acc, R::load(p[i]));
   const uint4* pv = reinterpret_cast<const uint4*>(p + head);
   const i64 nv = (n - head) / V;
@@ -566,14 +573,7 @@ __device__ __forceinline__ typename A::P arg_contig(const T* __restrict__ p,
   i64 bi[4] = {-1, -1, -1, -1};
 #pragma unroll
   for (int k = 0; k < 4; ++k) best[k] = C();
-  i64 head = n;
-  const unsigned long long addr = reinterpret_cast<unsigned long long>(p);
-  if (V > 1 && addr % sizeof(T) == 0) {
-    head = static_cast<i64>(((16 - (addr & 15)) & 15) / sizeof(T));
-    if (head > n) head = n;
-  } else if (V == 1 && addr % 16 == 0) {
-    head = 0;
-  }
+  const i64 head = vector_head(p, n);
   for (i64 i = tid; i < head; i += bd)
     arg_step<A>(load(p[i]), i0 + i, best[0], bi[0]);
   const uint4* pv = reinterpret_cast<const uint4*>(p + head);
