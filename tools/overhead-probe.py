@@ -55,6 +55,7 @@ def main():
             ("cuda: a + 1.0 (scalar by value)", lambda: a + 1.0, sync),
             ("cuda: -a", lambda: -a, sync),
             ("cuda: a.sum()", lambda: a.sum(), sync),
+            ("cuda: arrax.sum(a)", lambda: arrax.sum(a), sync),
             ("cuda: a + b, then synchronize", lambda: (a + b, sync()), None),
         ]
     for name, fn, after in rows:
@@ -67,6 +68,24 @@ def main():
               f"{per_call(lambda: a + b, n=200, sync=sync, wait=False):7.2f} us")
         print(f"{'cuda: -a, host side only (200 calls)':40s} "
               f"{per_call(lambda: -a, n=200, sync=sync, wait=False):7.2f} us")
+        print(f"{'cuda: a.sum(), host side only (200 calls)':40s} "
+              f"{per_call(lambda: a.sum(), n=200, sync=sync, wait=False):7.2f} us")
+        # 1024^3 products: is a call bound by the host (descriptor set-up,
+        # heuristics) or by the kernel? 50 calls fit in the launch queue.
+        for dt, mode in (("float32", "highest"), ("float32", "tf32"),
+                         ("bfloat16", "highest")):
+            m = arrax.asarray(numpy.ones((1024, 1024), numpy.float32),
+                              device="cuda").astype(dt)
+            old = arrax.get_matmul_precision()
+            arrax.set_matmul_precision(mode)
+            try:
+                tag = f"matmul 1024 {dt} {mode}"
+                host = per_call(lambda: m @ m, n=50, sync=sync, wait=False)
+                full = per_call(lambda: m @ m, n=200, sync=sync)
+                print(f"{'cuda: ' + tag + ', host side':40s} {host:7.2f} us")
+                print(f"{'cuda: ' + tag:40s} {full:7.2f} us")
+            finally:
+                arrax.set_matmul_precision(old)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ variants, plus the matching ndarray methods. The work is done in C++
 (arrax/ops_reductions.cpp); full reductions on the CPU return NumPy
 scalars, as NumPy does."""
 
+import atexit
+
 from arrax import _core
 from arrax._core import ndarray
-from arrax._scalars import wrap
 
 __all__ = [
     "sum", "prod", "mean", "var", "std", "min", "max", "amin", "amax", "ptp",
@@ -26,26 +27,14 @@ class _NoValueType:
 _NoValue = _NoValueType()
 
 
-def _initial(initial):
-    return None if initial is _NoValue else initial
-
-
-def _where(where):
-    return None if where is True else where
-
-
-def _finish(result, out):
-    if out is not None:
-        return out[0] if isinstance(out, tuple) else out
-    return wrap(result)
-
-
-def _reduce(name, a, axis, dtype, out, keepdims, initial, where, ddof=0.0):
-    r = _core._reduce(
-        name, a, axis, dtype, out, bool(keepdims), _initial(initial),
-        _where(where), ddof,
-    )
-    return _finish(r, out)
+_core._set_no_value(_NoValue)
+# The binding keeps a reference; dropped at exit so that nanobind's leak
+# check at interpreter shutdown sees the module's objects freed.
+atexit.register(_core._set_no_value, None)
+# The functions below call the bindings directly (one Python frame a call):
+# _core._reduce / _argreduce / _scan take _NoValue and where=True as "not
+# given" and return NumPy scalars for 0-d CPU results, `out` when given.
+_reduce = _core._reduce
 
 
 def _ddof(ddof, correction, name):
@@ -157,9 +146,7 @@ def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *,
                    _ddof(ddof, correction, "nanstd"))
 
 
-def _arg(name, a, axis, out, keepdims):
-    r = _core._argreduce(name, a, axis, out, bool(keepdims))
-    return _finish(r, out)
+_arg = _core._argreduce
 
 
 def argmax(a, axis=None, out=None, *, keepdims=False):
@@ -178,9 +165,7 @@ def nanargmin(a, axis=None, out=None, *, keepdims=False):
     return _arg("nanargmin", a, axis, out, keepdims)
 
 
-def _scan(name, a, axis, dtype, out):
-    r = _core._scan(name, a, axis, dtype, out)
-    return out if out is not None else r
+_scan = _core._scan
 
 
 def cumsum(a, axis=None, dtype=None, out=None):

@@ -65,6 +65,32 @@ using ArgFn = Array (*)(const Array&, std::optional<int64_t>, bool,
 using ScanFn = Array (*)(const Array&, std::optional<int64_t>,
                          std::optional<Dtype>, const Array*);
 
+// The `initial` placeholder of the Python signatures (_reductions._NoValue),
+// registered once by _set_no_value: it and None mean "no initial".
+nb::object& no_value() {
+  static nb::object* v = new nb::object();
+  return *v;
+}
+
+// What the Python functions return (Note [Small-op overhead]: done here, not
+// in Python): `out` itself when given (its one entry for a tuple), a NumPy
+// scalar for a 0-d CPU result (NumPy's full reductions), else the array.
+nb::object finish(Array r, nb::handle out_h) {
+  if (!out_h.is_none()) {
+    if (nb::isinstance<nb::tuple>(out_h))
+      return nb::borrow(nb::cast<nb::tuple>(out_h)[0]);
+    return nb::borrow(out_h);
+  }
+  if (r.ndim() == 0 && r.device().is_cpu()) return to_numpy_scalar(r);
+  return nb::cast(std::move(r));
+}
+
+bool truth(nb::handle h) {
+  int t = PyObject_IsTrue(h.ptr());
+  if (t < 0) throw nb::python_error();
+  return t != 0;
+}
+
 Array call_reduce(const std::string& name, nb::handle a_h, nb::handle axis,
                   nb::handle dtype, nb::handle out_h, bool keepdims,
                   nb::handle initial_h, nb::handle where_h, double ddof) {
@@ -85,7 +111,7 @@ Array call_reduce(const std::string& name, nb::handle a_h, nb::handle axis,
   args.dtype = dtype_of(dtype, name);
   Array out, initial, where_;
   if (out_of(out_h, name, out)) args.out = &out;
-  if (!initial_h.is_none()) {
+  if (!initial_h.is_none() && !initial_h.is(no_value())) {
     initial = to_array(initial_h, name.c_str());
     args.initial = &initial;
   }
@@ -107,14 +133,27 @@ Array call_reduce(const std::string& name, nb::handle a_h, nb::handle axis,
 }  // namespace
 
 void init_reductions(nb::module_& m) {
-  m.def("_reduce", &call_reduce, nb::arg("name"), nb::arg("a"),
-        nb::arg("axis").none(), nb::arg("dtype").none(), nb::arg("out").none(),
-        nb::arg("keepdims"), nb::arg("initial").none(), nb::arg("where").none(),
-        nb::arg("ddof") = 0.0);
+  m.def(
+      "_set_no_value", [](nb::object v) { no_value() = std::move(v); },
+      nb::arg("v").none());
+  m.def(
+      "_reduce",
+      [](const std::string& name, nb::handle a_h, nb::handle axis,
+         nb::handle dtype, nb::handle out_h, nb::handle keepdims,
+         nb::handle initial_h, nb::handle where_h, double ddof) {
+        return finish(call_reduce(name, a_h, axis, dtype, out_h,
+                                  truth(keepdims), initial_h, where_h, ddof),
+                      out_h);
+      },
+      nb::arg("name"), nb::arg("a"), nb::arg("axis").none(),
+      nb::arg("dtype").none(), nb::arg("out").none(), nb::arg("keepdims"),
+      nb::arg("initial").none(), nb::arg("where").none(),
+      nb::arg("ddof") = 0.0);
   m.def(
       "_argreduce",
       [](const std::string& name, nb::handle a_h, nb::handle axis,
-         nb::handle out_h, bool keepdims) {
+         nb::handle out_h, nb::handle keepdims_h) -> nb::object {
+        const bool keepdims = truth(keepdims_h);
         static const std::pair<const char*, ArgFn> kArg[] = {
             {"argmax", &argmax},
             {"argmin", &argmin},
@@ -125,7 +164,9 @@ void init_reductions(nb::module_& m) {
         bool has_out = out_of(out_h, name, out);
         auto ax = axis_of(axis, name);
         for (auto& [n, f] : kArg)
-          if (name == n) return f(a, ax, keepdims, has_out ? &out : nullptr);
+          if (name == n)
+            return finish(f(a, ax, keepdims, has_out ? &out : nullptr),
+                          out_h);
         throw ValueError(bracket(name) + "unknown reduction");
       },
       nb::arg("name"), nb::arg("a"), nb::arg("axis").none(),
@@ -133,7 +174,7 @@ void init_reductions(nb::module_& m) {
   m.def(
       "_scan",
       [](const std::string& name, nb::handle a_h, nb::handle axis,
-         nb::handle dtype, nb::handle out_h) {
+         nb::handle dtype, nb::handle out_h) -> nb::object {
         static const std::pair<const char*, ScanFn> kScan[] = {
             {"cumsum", &cumsum},
             {"cumprod", &cumprod},
@@ -145,7 +186,11 @@ void init_reductions(nb::module_& m) {
         auto ax = axis_of(axis, name);
         auto dt = dtype_of(dtype, name);
         for (auto& [n, f] : kScan)
-          if (name == n) return f(a, ax, dt, has_out ? &out : nullptr);
+          if (name == n) {
+            Array r = f(a, ax, dt, has_out ? &out : nullptr);
+            if (!out_h.is_none()) return nb::borrow(out_h);
+            return nb::cast(std::move(r));
+          }
         throw ValueError(bracket(name) + "unknown scan");
       },
       nb::arg("name"), nb::arg("a"), nb::arg("axis").none(),
