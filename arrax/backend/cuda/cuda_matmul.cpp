@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -239,13 +240,19 @@ uint32_t alignment(const void* p) {
   return al;
 }
 
-struct LtDescs {
+// The descriptors of one product shape and the algorithm the heuristic
+// ranked first for it (found = false: it had none). Kept for the life of the
+// process (Note [cuBLASLt plans]).
+struct LtPlan {
   cublasLtMatmulDesc_t op = nullptr;
   cublasLtMatrixLayout_t x = nullptr, y = nullptr, c = nullptr;
-  cublasLtMatmulPreference_t pref = nullptr;
-  ~LtDescs() {
+  cublasLtMatmulAlgo_t algo{};
+  bool found = false;
+  LtPlan() = default;
+  LtPlan(const LtPlan&) = delete;
+  LtPlan& operator=(const LtPlan&) = delete;
+  ~LtPlan() {
     Cublas& cb = cublas();
-    if (pref) cb.cublasLtMatmulPreferenceDestroy(pref);
     if (c) cb.cublasLtMatrixLayoutDestroy(c);
     if (y) cb.cublasLtMatrixLayoutDestroy(y);
     if (x) cb.cublasLtMatrixLayoutDestroy(x);
@@ -276,27 +283,31 @@ struct LtGemm {
   size_t ws_bytes;
 };
 
-// Runs the product with cuBLASLt; false when cuBLASLt has no algorithm for
-// it (nothing was launched then).
-bool gemm_lt(CudaBackend& b, const LtGemm& g) {
+// Builds the descriptors of `g` and asks the heuristic for an algorithm;
+// null when a descriptor failed, found = false when cuBLASLt has no
+// algorithm.
+std::shared_ptr<const LtPlan> make_lt_plan(cublasLtHandle_t h, const LtGemm& g,
+                                           uint32_t ax, uint32_t ay,
+                                           uint32_t ac) {
   Cublas& cb = cublas();
   constexpr cublasStatus_t ok = CUBLAS_STATUS_SUCCESS;
   cudaDataType scale =
       g.compute == CUBLAS_COMPUTE_64F ? CUDA_R_64F : CUDA_R_32F;
-  LtDescs d;
-  if (cb.cublasLtMatmulDescCreate(&d.op, g.compute, scale) != ok) return false;
+  auto plan = std::make_shared<LtPlan>();
+  LtPlan& d = *plan;
+  bool nx = g.opx == CUBLAS_OP_N, ny = g.opy == CUBLAS_OP_N;
+  if (cb.cublasLtMatmulDescCreate(&d.op, g.compute, scale) != ok ||
+      cb.cublasLtMatrixLayoutCreate(&d.x, g.data, nx ? g.M : g.K,
+                                    nx ? g.K : g.M, g.ldx) != ok ||
+      cb.cublasLtMatrixLayoutCreate(&d.y, g.data, ny ? g.K : g.N,
+                                    ny ? g.N : g.K, g.ldy) != ok ||
+      cb.cublasLtMatrixLayoutCreate(&d.c, g.data, g.M, g.N, g.ldc) != ok)
+    return nullptr;
   int32_t ta = g.opx, tb = g.opy;
   cb.cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_TRANSA, &ta,
                                     sizeof ta);
   cb.cublasLtMatmulDescSetAttribute(d.op, CUBLASLT_MATMUL_DESC_TRANSB, &tb,
                                     sizeof tb);
-  bool nx = g.opx == CUBLAS_OP_N, ny = g.opy == CUBLAS_OP_N;
-  if (cb.cublasLtMatrixLayoutCreate(&d.x, g.data, nx ? g.M : g.K,
-                                    nx ? g.K : g.M, g.ldx) != ok ||
-      cb.cublasLtMatrixLayoutCreate(&d.y, g.data, ny ? g.K : g.N,
-                                    ny ? g.N : g.K, g.ldy) != ok ||
-      cb.cublasLtMatrixLayoutCreate(&d.c, g.data, g.M, g.N, g.ldc) != ok)
-    return false;
   if (g.batch > 1) {
     int32_t count = g.batch;
     std::pair<cublasLtMatrixLayout_t, int64_t> ls[] = {
@@ -308,6 +319,43 @@ bool gemm_lt(CudaBackend& b, const LtGemm& g) {
           l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &step, sizeof step);
     }
   }
+  cublasLtMatmulPreference_t pref = nullptr;
+  if (cb.cublasLtMatmulPreferenceCreate(&pref) != ok) return nullptr;
+  uint64_t ws = g.ws_bytes;
+  cb.cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
+  std::pair<cublasLtMatmulPreferenceAttributes_t, uint32_t> al[] = {
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, ax},
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, ay},
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, ac},
+      {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, ac}};
+  for (auto& [attr, v] : al)
+    cb.cublasLtMatmulPreferenceSetAttribute(pref, attr, &v, sizeof v);
+  cublasLtMatmulHeuristicResult_t r{};
+  int count = 0;
+  if (cb.cublasLtMatmulAlgoGetHeuristic(h, d.op, d.x, d.y, d.c, d.c, pref, 1,
+                                        &r, &count) == ok &&
+      count > 0 && r.state == ok && r.workspaceSize <= g.ws_bytes) {
+    d.algo = r.algo;
+    d.found = true;
+  }
+  cb.cublasLtMatmulPreferenceDestroy(pref);
+  return plan;
+}
+
+// Note [cuBLASLt plans]
+// A product's descriptors (operation, three layouts) and the heuristic's
+// algorithm are made once per key (shapes, strides, types, pointer
+// alignments, workspace) and kept: a call on a known shape costs a map
+// lookup and cublasLtMatmul, no descriptor set-up. That matters where the
+// kernel is short (a 1024^3 bfloat16 product runs ~14 us on an H100/H200,
+// about what creating and destroying the descriptors and preference took on
+// the host). The cache holds at most 4096 plans; past that it is emptied.
+//
+// Runs the product with cuBLASLt; false when cuBLASLt has no algorithm for
+// it (nothing was launched then).
+bool gemm_lt(CudaBackend& b, const LtGemm& g) {
+  Cublas& cb = cublas();
   uint32_t ax = alignment(g.px), ay = alignment(g.py), ac = alignment(g.pc);
   std::array<int64_t, 18> key = {
       g.dev,
@@ -328,47 +376,30 @@ bool gemm_lt(CudaBackend& b, const LtGemm& g) {
       ax,
       ay,
       static_cast<int64_t>(ac) << 32 | static_cast<int64_t>(g.ws_bytes)};
+  // Shared pointers: a plan dropped from a full cache lives on in a call
+  // that holds it (descriptors are host objects; cublasLtMatmul is done
+  // with them when it returns).
   static std::mutex mutex;
-  static std::map<std::array<int64_t, 18>,
-                  std::pair<bool, cublasLtMatmulAlgo_t>>
-      cache;
-  std::pair<bool, cublasLtMatmulAlgo_t> found{false, {}};
-  bool cached = false;
+  static auto& cache =
+      *new std::map<std::array<int64_t, 18>, std::shared_ptr<const LtPlan>>();
+  cublasLtHandle_t h = lt_handle(b, g.dev);
+  std::shared_ptr<const LtPlan> plan;
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find(key);
-    if (it != cache.end()) {
-      found = it->second;
-      cached = true;
-    }
+    if (it != cache.end()) plan = it->second;
   }
-  cublasLtHandle_t h = lt_handle(b, g.dev);
-  if (!cached) {
-    if (cb.cublasLtMatmulPreferenceCreate(&d.pref) != ok) return false;
-    uint64_t ws = g.ws_bytes;
-    cb.cublasLtMatmulPreferenceSetAttribute(
-        d.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
-    std::pair<cublasLtMatmulPreferenceAttributes_t, uint32_t> al[] = {
-        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, ax},
-        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, ay},
-        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, ac},
-        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, ac}};
-    for (auto& [attr, v] : al)
-      cb.cublasLtMatmulPreferenceSetAttribute(d.pref, attr, &v, sizeof v);
-    cublasLtMatmulHeuristicResult_t r{};
-    int count = 0;
-    if (cb.cublasLtMatmulAlgoGetHeuristic(h, d.op, d.x, d.y, d.c, d.c, d.pref,
-                                          1, &r, &count) == ok &&
-        count > 0 && r.state == ok && r.workspaceSize <= g.ws_bytes)
-      found = {true, r.algo};
+  if (!plan) {
+    plan = make_lt_plan(h, g, ax, ay, ac);
+    if (!plan) return false;  // a descriptor failed: not cached
     std::lock_guard<std::mutex> lock(mutex);
-    if (cache.size() > 4096) cache.clear();
-    cache[key] = found;
+    if (cache.size() >= 4096) cache.clear();
+    cache.emplace(key, plan);
   }
-  if (!found.first) return false;
+  if (!plan->found) return false;
   cublasStatus_t st = cb.cublasLtMatmul(
-      h, d.op, g.alpha, g.px, d.x, g.py, d.y, g.beta, g.pc, d.c, g.pc, d.c,
-      &found.second, g.ws, g.ws_bytes, g.stream);
+      h, plan->op, g.alpha, g.px, plan->x, g.py, plan->y, g.beta, g.pc,
+      plan->c, g.pc, plan->c, &plan->algo, g.ws, g.ws_bytes, g.stream);
   if (st == CUBLAS_STATUS_NOT_SUPPORTED) return false;
   check_cublas(st, "cublasLtMatmul");
   return true;
@@ -425,15 +456,9 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
   cublasOperation_t opa = op(A, conj), opb = op(B, false);
 
   DeviceState& ds = b.state(dev.index);
-  cublasHandle_t h = handle(b, dev.index);
-  check_cublas(cb.cublasSetStream_v2(h, ds.stream), "cublasSetStream");
   int64_t ws_bytes =
       n * m * k >= (int64_t(1) << 24) ? kWorkspaceLarge : kWorkspaceSmall;
   Array ws = b.scratch(ws_bytes, dev);
-  // cublasSetStream resets the workspace, so it is set after it.
-  check_cublas(
-      cb.cublasSetWorkspace_v2(h, ws.data(), static_cast<size_t>(ws_bytes)),
-      "cublasSetWorkspace");
 
   GemmTypes t = gemm_types(dt);
   // alpha = 1, beta = 0 in the scale type (float for 32F compute, double
@@ -484,22 +509,32 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
                         ws.data(),
                         static_cast<size_t>(ws_bytes)})) {
     // done
-  } else if (nbatch == 1) {
-    check_cublas(cb.cublasGemmEx(h, opx, opy, M, N, K, alpha, px, t.data, ldx,
-                                 py, t.data, ldy, beta, pc, t.data, ldc,
-                                 t.compute, CUBLAS_GEMM_DEFAULT),
-                 "cublasGemmEx");
   } else {
-    // cuBLAS counts batches in an int: run in chunks.
-    constexpr int64_t kChunk = int64_t(1) << 30;
-    for (int64_t b0 = 0; b0 < nbatch; b0 += kChunk) {
-      int count = static_cast<int>(std::min(kChunk, nbatch - b0));
-      check_cublas(cb.cublasGemmStridedBatchedEx(
-                       h, opx, opy, M, N, K, alpha, px + b0 * X.step * isz,
-                       t.data, ldx, X.step, py + b0 * Y.step * isz, t.data, ldy,
-                       Y.step, beta, pc + b0 * c.step * isz, t.data, ldc,
-                       c.step, count, t.compute, CUBLAS_GEMM_DEFAULT),
-                   "cublasGemmStridedBatchedEx");
+    // The cuBLAS handle's stream and workspace (cublasSetStream resets the
+    // workspace, so it is set after it); cuBLASLt takes both per call.
+    cublasHandle_t h = handle(b, dev.index);
+    check_cublas(cb.cublasSetStream_v2(h, ds.stream), "cublasSetStream");
+    check_cublas(
+        cb.cublasSetWorkspace_v2(h, ws.data(), static_cast<size_t>(ws_bytes)),
+        "cublasSetWorkspace");
+    if (nbatch == 1) {
+      check_cublas(cb.cublasGemmEx(h, opx, opy, M, N, K, alpha, px, t.data,
+                                   ldx, py, t.data, ldy, beta, pc, t.data, ldc,
+                                   t.compute, CUBLAS_GEMM_DEFAULT),
+                   "cublasGemmEx");
+    } else {
+      // cuBLAS counts batches in an int: run in chunks.
+      constexpr int64_t kChunk = int64_t(1) << 30;
+      for (int64_t b0 = 0; b0 < nbatch; b0 += kChunk) {
+        int count = static_cast<int>(std::min(kChunk, nbatch - b0));
+        check_cublas(
+            cb.cublasGemmStridedBatchedEx(
+                h, opx, opy, M, N, K, alpha, px + b0 * X.step * isz, t.data,
+                ldx, X.step, py + b0 * Y.step * isz, t.data, ldy, Y.step, beta,
+                pc + b0 * c.step * isz, t.data, ldc, c.step, count, t.compute,
+                CUBLAS_GEMM_DEFAULT),
+            "cublasGemmStridedBatchedEx");
+      }
     }
   }
   if (!c.x.is(c_in)) {
