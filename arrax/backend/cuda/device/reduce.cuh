@@ -7,11 +7,14 @@
 // picks one of:
 //  - row: the innermost dimension is reduced. A block (32..512 threads)
 //    reduces one output, or one chunk of it (`nsplit` chunks per output,
-//    partials in scratch, then reduce_finish_block). Contiguous rows are
-//    read with 16-byte vector loads, four in flight per thread, each into
-//    its own accumulator chain (reduce_contig; arg_contig for argmax, whose
-//    chains each visit their elements in index order and merge with the
-//    order-free pick, so the first extreme and the first NaN win).
+//    partials in scratch, combined by the last block of the output: Note
+//    [Single-pass split reductions]; reduce_finish_block when there are
+//    more outputs than counters). Contiguous rows (reduce_flat / arg_flat:
+//    int index math, high occupancy) are read with 16-byte vector loads,
+//    four in flight per thread, each into its own accumulator chain
+//    (reduce_contig; arg_contig for argmax, whose chains each visit their
+//    elements in index order and merge with the order-free pick, so the
+//    first extreme and the first NaN win).
 //  - column: the innermost dimension is kept. A thread owns one output and
 //    loops over the reduced index (coalesced across the warp); long
 //    reductions are split over gridDim.y with partials (reduce_finish_lines;
