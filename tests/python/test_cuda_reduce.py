@@ -481,3 +481,141 @@ def test_sum_many_rows():
         check(lambda m, a: m.max(a, axis=1), a)
         check(lambda m, a: m.max(a, axis=0), a)
         check(lambda m, a: m.argmax(a, axis=1), a)
+
+
+# ---- single-pass split reductions ------------------------------------------
+# Rows long enough to split into chunks (one output of 2^22 elements, three
+# of 2^21) finish in their last block (Note [Single-pass split reductions]
+# in device/reduce.cuh), with counters per stream that must be zero again
+# after every kernel.
+
+SPLIT_DTYPES = ["float32", "float64", "float16", "bfloat16", "int32", "int64",
+                "int8", "uint16", "bool", "complex64", "complex128"]
+
+
+def _split_arrays(dtype):
+    n = 1 << 22
+    return (xp.rand((n,), dtype, low=0, high=1),
+            xp.rand((3, n // 2), dtype, low=0, high=1))
+
+
+def _check_split_sum(a, axis, view=lambda v: v):
+    """Sums against the correctly rounded sum for float32/complex64 (the
+    chunked order differs from NumPy's pairwise one); NumPy otherwise."""
+    wide = {"float32": "float64", "complex64": "complex128"}.get(a.dtype.name)
+    if wide is None:
+        check(lambda m, a: m.sum(view(a), axis=axis), a)
+        return
+    expected = numpy.sum(view(a).astype(wide), axis=axis).astype(a.dtype)
+    actual = arrax.sum(view(gpu(a)), axis=axis)
+    xp.assert_close(xp.to_numpy(actual), expected, 1e-5)
+
+
+@pytest.mark.parametrize("dtype", SPLIT_DTYPES)
+def test_single_pass_split_reduce(dtype):
+    for a in _split_arrays(dtype):
+        axis = None if a.ndim == 1 else 1
+        if dtype not in ("float16", "bfloat16"):  # 2^21 ones overflow them
+            _check_split_sum(a, axis)
+            _check_split_sum(a, axis, view=lambda v: v[..., 3:])  # misaligned
+        for op in ("max", "min", "any", "all"):
+            check(lambda m, a: getattr(m, op)(a, axis=axis), a)
+            check(lambda m, a: getattr(m, op)(a[..., 1:], axis=axis), a)
+    one, rows = _split_arrays(dtype)
+    if dtype in ("int32", "int64", "float64", "complex128"):
+        check(lambda m, a: m.sum(a, initial=3), one)
+        check(lambda m, a: m.sum(a, axis=1, initial=3), rows)
+    if dtype in ("float32", "float64"):
+        check(lambda m, a: m.mean(a), one, rtol=1e-5)
+        check(lambda m, a: m.mean(a, axis=1), rows, rtol=1e-5)
+        check(lambda m, a: m.max(a, axis=1, initial=7), rows)
+
+
+@pytest.mark.parametrize("dtype", SPLIT_DTYPES)
+def test_single_pass_split_argreduce(dtype):
+    """Ties at both ends and across chunk and vector boundaries: the first
+    wins; the first NaN wins for argmax/argmin, NaNs are skipped by
+    nanargmax/nanargmin, and an all-NaN row raises."""
+    one, rows = _split_arrays(dtype)
+    n = one.shape[0]
+    hi = numpy.array(True if dtype == "bool" else 3, dtype=one.dtype)
+    lo = numpy.array(False if dtype == "bool" else
+                     0 if dtype.startswith("uint") else -3, dtype=one.dtype)
+    ops = ("argmax", "argmin")
+    for a in (one, rows):
+        m = a.shape[-1]
+        first, last = a.copy(), a.copy()
+        # Ties at both ends: the first wins; late ties: the earlier one.
+        first[..., 0] = first[..., m - 1] = hi
+        first[..., 1] = first[..., m - 2] = lo
+        last[..., m - 5] = last[..., m - 1] = hi
+        last[..., m - 6] = last[..., m - 3] = lo
+        # Around chunk (multiples of 64) and vector boundaries.
+        for i in (8191, 8192, 65535, 65536, m // 2 - 1, m // 2):
+            last[..., i] = hi
+            last[..., i + 3] = lo
+        for b in (first, last):
+            for op in ops:
+                check(lambda mod, b: getattr(mod, op)(b, axis=-1), b)
+                check(lambda mod, b: getattr(mod, op)(b[..., 3:], axis=-1), b)
+    if dtype not in ("float32", "float64", "float16", "bfloat16",
+                     "complex64", "complex128"):
+        return
+    nan_ops = ops + ("nanargmax", "nanargmin")
+    for a in (one, rows):
+        m = a.shape[-1]
+        for where in (3, m - 2, m // 2 + 1):  # early, late, middle
+            b = a.copy()
+            b[..., where] = numpy.nan
+            b[..., where + 1] = numpy.nan
+            b[..., 7] = hi
+            for op in nan_ops:
+                check(lambda mod, b: getattr(mod, op)(b, axis=-1), b)
+    b = rows.copy()
+    b[1, :] = numpy.nan  # an all-NaN row: the NaN variants raise
+    for op in nan_ops:
+        check(lambda mod, b: getattr(mod, op)(b, axis=1), b)
+    c = numpy.full((n,), numpy.nan, dtype=one.dtype)
+    check(lambda mod, c: mod.nanargmin(c), c)
+
+
+def test_single_pass_counters_reset_across_streams():
+    """Repeated split reductions on two streams (each with its own counter
+    buffer), interleaved and after a stream is dropped, give the same
+    results every time, bit for bit (the last block combines the partials
+    in a fixed order)."""
+    import gc
+
+    one, rows = _split_arrays("float32")
+    one[12345] = 9.0
+    rows[1, 77] = 9.0
+    ga, gb = gpu(one), gpu(rows)
+
+    def run():
+        return [arrax.sum(ga), arrax.max(gb, axis=1), arrax.argmax(ga),
+                arrax.argmin(gb, axis=1), arrax.sum(gb, axis=1),
+                arrax.nanargmax(ga)]
+
+    want = [xp.to_numpy(r) for r in run()]
+    assert int(want[2]) == 12345
+    numpy.testing.assert_array_equal(want[3], numpy.argmin(rows, axis=1))
+    s1, s2 = arrax.cuda.Stream(), arrax.cuda.Stream()
+    for _ in range(3):
+        with arrax.cuda.stream(s1):
+            r1 = run()
+        with arrax.cuda.stream(s2):
+            r2 = run()
+        r0 = run()
+        s1.synchronize()
+        s2.synchronize()
+        for got in (r1, r2, r0):
+            for g, w in zip(got, want):
+                numpy.testing.assert_array_equal(xp.to_numpy(g), w)
+    del s1, r1
+    gc.collect()
+    s3 = arrax.cuda.Stream()
+    with arrax.cuda.stream(s3):
+        for _ in range(2):
+            for g, w in zip(run(), want):
+                numpy.testing.assert_array_equal(xp.to_numpy(g), w)
+    arrax.cuda.synchronize()

@@ -314,6 +314,13 @@ void CudaBackend::destroy_stream(int idx, void* stream) {
     driver().cuStreamWaitEvent(ds.default_stream, ev, 0);
     driver().cuEventDestroy(ev);
   }
+  // Its counter buffer goes with it, after its work (the default stream
+  // waits for it, above).
+  auto cit = ds.counters.find(s);
+  if (cit != ds.counters.end()) {
+    driver().cuMemFreeAsync(cit->second, ds.default_stream);
+    ds.counters.erase(cit);
+  }
   // Arrays allocated on the stream may outlive it (a Python Stream object
   // dropped before the arrays made under it): they are freed on the
   // default stream, which is ordered after the stream's work.
@@ -594,6 +601,22 @@ CUfunction CudaBackend::kernel(DeviceState& ds, const ModuleSpec& spec,
   CUfunction fn = jit_.function(ds, spec, expr);
   ds.fn_cache.emplace(std::move(k), fn);
   return fn;
+}
+
+uint32_t* CudaBackend::counters(DeviceState& ds) {
+  auto it = ds.counters.find(ds.stream);
+  if (it != ds.counters.end()) return reinterpret_cast<uint32_t*>(it->second);
+  // Outside the allocator's accounting: a small buffer for the stream's
+  // lifetime, zeroed once in stream order.
+  // nullptr when the card is full: the callers take their two-kernel path.
+  CUdeviceptr p = 0;
+  if (driver().cuMemAllocAsync(&p, kNumCounters * sizeof(uint32_t),
+                               ds.stream) != CUDA_SUCCESS)
+    return nullptr;
+  check(driver().cuMemsetD32Async(p, 0, kNumCounters, ds.stream),
+        "cuMemsetD32Async");
+  ds.counters.emplace(ds.stream, p);
+  return reinterpret_cast<uint32_t*>(p);
 }
 
 Array CudaBackend::scratch(int64_t nbytes, Device dev) {

@@ -74,7 +74,13 @@ struct DeviceState {
   // Hot-path kernels keyed by integers (no string work per op): see
   // CudaBackend::kernel_by_key.
   std::unordered_map<uint64_t, CUfunction> key_cache;
+  // Per-stream counter buffers (kNumCounters zeroed uint32 each): see
+  // CudaBackend::counters.
+  std::unordered_map<CUstream, CUdeviceptr> counters;
 };
+
+// Counters in each per-stream buffer of CudaBackend::counters.
+constexpr int64_t kNumCounters = 4096;
 
 // One NVRTC program: its cache key, source and the name expressions of the
 // kernels it instantiates.
@@ -213,6 +219,13 @@ class CudaBackend final : public Backend {
     ds.key_cache.emplace(key, f);
     return f;
   }
+  // kNumCounters uint32 counters on the device, zero whenever a kernel of
+  // the current stream starts: a kernel that counts in them must leave
+  // them zero when it ends (Note [Single-pass split reductions] in
+  // device/reduce.cuh). One buffer per stream (kernels of one stream never
+  // overlap), made on first use, freed by destroy_stream; nullptr when it
+  // cannot be allocated.
+  uint32_t* counters(DeviceState& ds);
   // A temporary device buffer that lives until the Array is dropped
   // (stream-ordered, so it may be released right after the launches that use
   // it).

@@ -50,11 +50,11 @@ std::string sqrt_expr(Dtype dt) {
   std::string T = device_type(dt);
   return "&ax::ewnd<ax::f::sqrt, " + T + ", " + T + ", 1, 1>";
 }
-const char* const kReduceKernels[] = {"reduce_row", "reduce_finish_block",
-                                      "reduce_col", "reduce_finish_lines",
-                                      "reduce_fill"};
-const char* const kArgKernels[] = {"arg_row", "arg_finish", "arg_col",
-                                   "arg_col_finish"};
+const char* const kReduceKernels[] = {"reduce_row", "reduce_flat",
+                                      "reduce_finish_block", "reduce_col",
+                                      "reduce_finish_lines", "reduce_fill"};
+const char* const kArgKernels[] = {"arg_row", "arg_flat", "arg_finish",
+                                   "arg_col", "arg_col_finish"};
 const char* const kScanKernels[] = {"scan_row", "scan_carry", "scan_col",
                                     "scan_seq"};
 
@@ -227,11 +227,13 @@ unsigned grid_cap(DeviceState& ds, int64_t blocks, int per_sm = 32) {
 // Chunks per output for row reductions of n elements when there are few
 // outputs: enough blocks to fill the GPU, each at least kMinChunk long.
 // Eight 512-thread blocks per SM (two or more waves) keep the tail short
-// when fewer than four fit at once.
+// when fewer than four fit at once; `per_sm` asks for another count (two
+// chunks for each block of a grid that is all resident).
 constexpr int64_t kMinChunk = 8192;
 void split_rows(DeviceState& ds, int64_t nout, int64_t n, int64_t& nsplit,
-                int64_t& chunk) {
-  const int64_t target = static_cast<int64_t>(std::max(ds.sm_count, 1)) * 8;
+                int64_t& chunk, int per_sm = 8) {
+  const int64_t target =
+      static_cast<int64_t>(std::max(ds.sm_count, 1)) * per_sm;
   nsplit = 1;
   if (nout < target && n >= 2 * kMinChunk)
     nsplit = std::min(ceil_div(target, nout), n / kMinChunk);
@@ -250,6 +252,16 @@ int64_t acc_size(int op, Dtype dt) {
   if (dt == Dtype::Float16 || dt == Dtype::BFloat16) return 4;
   return itemsize(dt);
 }
+
+// 512-thread blocks an SM that reduce_flat / arg_flat are compiled for
+// (their __launch_bounds__: FlatBlocks and ArgBlocks in device/reduce.cuh).
+int flat_blocks(int64_t acc_bytes) { return acc_bytes <= 8 ? 4 : 2; }
+int arg_flat_blocks(int64_t item) {
+  return item == 4 ? 4 : (item == 1 || item > 8 ? 2 : 3);
+}
+// Chunks of the flat kernels index in int (below 2^30, so that indices
+// plus a few block strides stay below 2^31).
+constexpr int64_t kFlatMax = int64_t(1) << 30;
 
 void memset0(DeviceState& ds, void* p, size_t n) {
   check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(p), 0, n,
@@ -383,11 +395,16 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
       run_col(kept, Dim{1, 0, 0}, rd, 0);
       return;
     }
-    split_rows(ds, nout, N, nsplit, chunk);
+    // Contiguous rows: reduce_flat, all of its grid resident at once (two
+    // chunks a block when split).
+    const bool flat_rows = !per_row && red.empty() && s == 1;
+    const int fb = flat_blocks(csz);
+    split_rows(ds, nout, N, nsplit, chunk, flat_rows ? 2 * fb : 8);
     if (per_row) {
       nsplit = nred;
       chunk = L;
     }
+    const bool flat = flat_rows && chunk < kFlatMax;
     auto ks = strided2(kept, name);
     auto rs = strided1(red, 0, name);
     // Many outputs (no split): smaller blocks, each thread 32+ elements, so
@@ -395,17 +412,30 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     // row's loads.
     unsigned bd = per_row ? block_for(L, 8)
                           : block_for(std::min(N, chunk), nsplit == 1 ? 32 : 8);
-    unsigned grid = grid_cap(ds, nout * nsplit, 2048 / bd);
+    unsigned grid =
+        grid_cap(ds, nout * nsplit, flat ? fb * 512 / bd : 2048 / bd);
     Array part;
     void* pp = nullptr;
     if (nsplit > 1) {
       part = b.scratch(nout * nsplit * csz, out.device());
       pp = part.data();
     }
-    CUfunction f = fn("reduce_row");
-    void* args[] = {&xp, &op_, &pp, &ks, &rs, &nout, &nred, &L, &s,
-                    &nsplit, &chunk, &init};
-    b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
+    // Split rows finish in their last block (Note [Single-pass split
+    // reductions] in device/reduce.cuh) when each output has a counter;
+    // float16/bfloat16 chains over rows keep reduce_finish_lines.
+    uint32_t* cnt = nullptr;
+    if (nsplit > 1 && !per_row && nout <= kNumCounters) cnt = b.counters(ds);
+    if (flat) {
+      CUfunction f = fn("reduce_flat");
+      void* args[] = {&xp, &op_, &pp, &ks, &nout, &L, &nsplit, &chunk, &init,
+                      &cnt};
+      b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
+    } else {
+      CUfunction f = fn("reduce_row");
+      void* args[] = {&xp, &op_, &pp, &ks, &rs, &nout, &nred, &L, &s,
+                      &nsplit, &chunk, &init, &cnt};
+      b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
+    }
     if (per_row) {
       auto os = strided1(kept, 1, name);
       CUfunction g = fn("reduce_finish_lines");
@@ -414,7 +444,7 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
       void* args2[] = {&pp, &op_, &os, &nout, &nsplit, &ts, &js, &init,
                        &round};
       b.launch(ds, g, nout, args2);
-    } else if (nsplit > 1) {
+    } else if (nsplit > 1 && !cnt) {
       auto os = strided1(kept, 1, name);
       CUfunction g = fn("reduce_finish_block");
       unsigned bd2 = block_for(nsplit, 2);
@@ -503,8 +533,12 @@ void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
       b.launch(ds, g, nout, args2);
     }
   } else {
+    // Contiguous lines: arg_flat, all of its grid resident at once (two
+    // chunks a block when split).
     int64_t nsplit, chunk;
-    split_rows(ds, nout, L, nsplit, chunk);
+    const int fb = arg_flat_blocks(itemsize(dt));
+    split_rows(ds, nout, L, nsplit, chunk, ls == 1 ? 2 * fb : 8);
+    const bool flat = ls == 1 && chunk < kFlatMax;
     const int64_t csz = acc_size(0, dt);
     const int64_t psz = csz <= 8 ? 16 : 24;  // ArgPair<C>
     Array part;
@@ -513,13 +547,25 @@ void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
       part = b.scratch(nout * nsplit * psz, out.device());
       pp = part.data();
     }
+    // Split lines finish in their last block (Note [Single-pass split
+    // reductions] in device/reduce.cuh) when each output has a counter.
+    uint32_t* cnt = nullptr;
+    if (nsplit > 1 && nout <= kNumCounters) cnt = b.counters(ds);
     unsigned bd = block_for(std::min(L, chunk), nsplit == 1 ? 32 : 8);
-    CUfunction f = fn("arg_row");
-    void* args[] = {&xp, &op_, &pp, &ks, &nout, &L, &ls, &nsplit, &chunk,
-                    &err};
-    b.launch(ds, f, grid_cap(ds, nout * nsplit, 2048 / bd), 1, 1, bd, 1, 0,
-             args);
-    if (nsplit > 1) {
+    unsigned grid =
+        grid_cap(ds, nout * nsplit, flat ? fb * 512 / bd : 2048 / bd);
+    if (flat) {
+      CUfunction f = fn("arg_flat");
+      void* args[] = {&xp, &op_, &pp, &ks, &nout, &L, &nsplit, &chunk, &err,
+                      &cnt};
+      b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
+    } else {
+      CUfunction f = fn("arg_row");
+      void* args[] = {&xp, &op_, &pp, &ks, &nout, &L, &ls, &nsplit, &chunk,
+                      &err, &cnt};
+      b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
+    }
+    if (nsplit > 1 && !cnt) {
       auto os = strided1(others, 1, name);
       CUfunction g = fn("arg_finish");
       unsigned bd2 = std::min(block_for(nsplit, 2), 256u);

@@ -7,11 +7,14 @@
 // picks one of:
 //  - row: the innermost dimension is reduced. A block (32..512 threads)
 //    reduces one output, or one chunk of it (`nsplit` chunks per output,
-//    partials in scratch, then reduce_finish_block). Contiguous rows are
-//    read with 16-byte vector loads, four in flight per thread, each into
-//    its own accumulator chain (reduce_contig; arg_contig for argmax, whose
-//    chains each visit their elements in index order and merge with the
-//    order-free pick, so the first extreme and the first NaN win).
+//    partials in scratch, combined by the last block of the output: Note
+//    [Single-pass split reductions]; reduce_finish_block when there are
+//    more outputs than counters). Contiguous rows (reduce_flat / arg_flat:
+//    int index math, high occupancy) are read with 16-byte vector loads,
+//    four in flight per thread, each into its own accumulator chain
+//    (reduce_contig; arg_contig for argmax, whose chains each visit their
+//    elements in index order and merge with the order-free pick, so the
+//    first extreme and the first NaN win).
 //  - column: the innermost dimension is kept. A thread owns one output and
 //    loops over the reduced index (coalesced across the warp); long
 //    reductions are split over gridDim.y with partials (reduce_finish_lines;
@@ -313,17 +316,18 @@ __device__ __forceinline__ i64 vector_head(const T* p, i64 n) {
 }
 
 // Reduces p[0..n) (contiguous) into acc, one block: 16-byte vector loads on
-// the aligned part, four in flight per thread.
-template <typename R, typename T>
+// the aligned part, four in flight per thread. I: the index type (int when
+// n < 2^30: fewer registers and instructions; the caller picks).
+template <typename R, typename I, typename T>
 __device__ __forceinline__ typename R::C reduce_contig(
-    const T* __restrict__ p, i64 n, typename R::C acc) {
-  const i64 tid = threadIdx.x, bd = blockDim.x;
+    const T* __restrict__ p, I n, typename R::C acc) {
+  const I tid = threadIdx.x, bd = blockDim.x;
   constexpr int V = sizeof(T) <= 16 ? 16 / sizeof(T) : 1;
-  const i64 head = vector_head(p, n);
-  for (i64 i = tid; i < head; i += bd) acc = R::combine(acc, R::load(p[i]));
+  const I head = static_cast<I>(vector_head(p, n));
+  for (I i = tid; i < head; i += bd) acc = R::combine(acc, R::load(p[i]));
   const uint4* pv = reinterpret_cast<const uint4*>(p + head);
-  const i64 nv = (n - head) / V;
-  i64 i = tid;
+  const I nv = (n - head) / V;
+  I i = tid;
   if (i + 3 * bd < nv) {
     // Four independent chains (one per load in flight), so the combine
     // latency of one chain hides behind the others.
@@ -347,22 +351,123 @@ __device__ __forceinline__ typename R::C reduce_contig(
 #pragma unroll
     for (int e = 0; e < V; ++e) acc = R::combine(acc, R::load(t[e]));
   }
-  for (i64 j = head + nv * V + tid; j < n; j += bd)
+  for (I j = head + nv * V + tid; j < n; j += bd)
     acc = R::combine(acc, R::load(p[j]));
   return acc;
+}
+
+// Note [Single-pass split reductions]
+// A row split into nsplit chunks is finished by the last of its blocks
+// instead of a second kernel: each block writes its partial to part[b],
+// fences and counts itself on counters[k] (one counter per output, from
+// CudaBackend::counters: zero at every kernel start on the stream, since
+// the finishing block resets it). The block that counts nsplit - 1 reads
+// the partials (ld.cg, after a fence: every other block fenced before
+// counting) and combines them in reduce_finish_block's order (thread t
+// of the first finish_threads() threads takes j = t, t + bd2, ...; then
+// block_reduce; the other threads add identities), so the result does not
+// depend on which block finishes, run to run. Never atomics on values.
+
+// reduce_finish_block's block size for nsplit partials (the host's
+// min(block_for(nsplit, 2), 256)), at most this block's size.
+__device__ __forceinline__ i64 finish_threads(i64 nsplit) {
+  i64 bd = 32;
+  while (bd < 256 && bd * 2 < nsplit) bd *= 2;
+  return bd < (i64)blockDim.x ? bd : (i64)blockDim.x;
+}
+
+// A load that bypasses L1 (other blocks' writes of this kernel), of any
+// trivially copyable value.
+template <typename C>
+__device__ __forceinline__ C load_cg(const C* p) {
+  C r;
+  if constexpr (sizeof(C) % 8 == 0 && alignof(C) >= 8) {
+    u64 w[sizeof(C) / 8];
+#pragma unroll
+    for (int k = 0; k < (int)(sizeof(C) / 8); ++k)
+      w[k] = __ldcg(reinterpret_cast<const u64*>(p) + k);
+    bytecopy(&r, w, sizeof(C));
+  } else if constexpr (sizeof(C) % 4 == 0 && alignof(C) >= 4) {
+    u32 w[sizeof(C) / 4];
+#pragma unroll
+    for (int k = 0; k < (int)(sizeof(C) / 4); ++k)
+      w[k] = __ldcg(reinterpret_cast<const u32*>(p) + k);
+    bytecopy(&r, w, sizeof(C));
+  } else if constexpr (sizeof(C) == 2) {
+    u16 w = __ldcg(reinterpret_cast<const u16*>(p));
+    bytecopy(&r, &w, 2);
+  } else {
+    static_assert(sizeof(C) == 1, "load_cg: unexpected size");
+    u8 w = __ldcg(reinterpret_cast<const u8*>(p));
+    bytecopy(&r, &w, 1);
+  }
+  return r;
+}
+
+// Thread 0 counts this block's partial of output k (after its write to
+// part); returns, in every thread of the block, whether this block is the
+// last of the nsplit. Every thread of the block calls it (a barrier).
+__device__ __forceinline__ bool last_block_of(u32* counters, i64 k,
+                                              i64 nsplit) {
+  __shared__ int last;
+  if (threadIdx.x == 0) {
+    __threadfence();
+    const u32 seen = atomicAdd(counters + k, 1u);
+    last = seen == static_cast<u32>(nsplit - 1);
+    if (last) __threadfence();
+  }
+  __syncthreads();
+  return last != 0;
+}
+
+// The end of a row block (after block_reduce; every thread calls it):
+// without part, thread 0 stores output k at o; with part, it writes the
+// partial part[b] and, with counters, the last block of output k combines
+// the nsplit partials and stores the output (Note [Single-pass split
+// reductions]).
+template <typename R, typename T>
+__device__ __forceinline__ void row_done(typename R::C acc,
+                                         typename R::Out* o,
+                                         typename R::C* part, i64 b, i64 k,
+                                         i64 nsplit, const T* init,
+                                         u32* counters) {
+  typedef typename R::C C;
+  auto comb = [](C a, C b) { return R::combine(a, b); };
+  if (!part) {
+    if (threadIdx.x == 0)
+      *o = R::store(init ? R::combine(R::load(*init), acc)
+                         : R::combine(R::identity(), acc));
+    return;
+  }
+  if (threadIdx.x == 0) part[b] = acc;
+  if (!counters || !last_block_of(counters, k, nsplit)) return;
+  // The last block of output k: reduce_finish_block's combination.
+  const i64 bd2 = finish_threads(nsplit);
+  C a = R::identity();
+  if (threadIdx.x < bd2)
+    for (i64 j = threadIdx.x; j < nsplit; j += bd2)
+      a = R::combine(a, load_cg(part + k * nsplit + j));
+  a = block_reduce(a, comb);
+  if (threadIdx.x == 0) {
+    *o = R::store(init ? R::combine(R::load(*init), a)
+                       : R::combine(R::identity(), a));
+    counters[k] = 0;
+  }
 }
 
 // Row path. Block b handles output k = b / nsplit, chunk b % nsplit of the
 // flattened reduced index r in [0, nred * L): element offset
 // offset1(rout, r / L) + (r % L) * s. kept gives the (x, out) offsets of
-// output k. partial: write the chunk's value to part[b] instead of out.
+// output k. partial: write the chunk's value to part[b] instead of out;
+// with counters as well, the last block of output k finishes it (row_done).
+// At most 512 threads (block_for); two blocks an SM (64 registers).
 template <int OP, typename T>
-__global__ void reduce_row(const T* __restrict__ x,
-                           typename Op<OP, T>::Out* __restrict__ out,
-                           typename Op<OP, T>::C* __restrict__ part,
-                           Strided<2> kept, Strided<1> rout, i64 nout,
-                           i64 nred, i64 L, i64 s, i64 nsplit, i64 chunk,
-                           const T* init) {
+__global__ void __launch_bounds__(512, 2)
+    reduce_row(const T* __restrict__ x,
+               typename Op<OP, T>::Out* __restrict__ out,
+               typename Op<OP, T>::C* part, Strided<2> kept, Strided<1> rout,
+               i64 nout, i64 nred, i64 L, i64 s, i64 nsplit, i64 chunk,
+               const T* init, u32* counters) {
   typedef Op<OP, T> R;
   typedef typename R::C C;
   const i64 N = nred * L;
@@ -376,7 +481,7 @@ __global__ void reduce_row(const T* __restrict__ x,
     C acc = R::identity();
     const T* p = x + off[0];
     if (nred == 1 && s == 1) {
-      if (hi > lo) acc = reduce_contig<R>(p + lo, hi - lo, acc);
+      if (hi > lo) acc = reduce_contig<R, i64>(p + lo, hi - lo, acc);
     } else if (nred == 1) {
       for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x)
         acc = R::combine(acc, R::load(p[r * s]));
@@ -387,15 +492,44 @@ __global__ void reduce_row(const T* __restrict__ x,
       }
     }
     acc = block_reduce(acc, comb);
-    if (threadIdx.x == 0) {
-      if (part) {
-        part[b] = acc;
-      } else {
-        C v = init ? R::combine(R::load(*init), acc)
-                   : R::combine(R::identity(), acc);
-        out[off[1]] = R::store(v);
-      }
-    }
+    row_done<R>(acc, out + off[1], part, b, k, nsplit, init, counters);
+  }
+}
+
+// reduce_row for contiguous rows (nred == 1, s == 1) of chunks below 2^30
+// elements (int index math in the chunk; indices plus a few block strides
+// stay below 2^31): the sums and maxima of whole arrays and of C-contiguous
+// rows. At most 512 threads (block_for) and FlatBlocks such blocks an SM:
+// four (32 registers, 100% occupancy; reduce_row had 56 registers and 50%)
+// without spills for every type but complex128, which takes two
+// (tools/kernel-resources.py). The host's grid (flat_blocks in
+// cuda_reduce.cpp) is then all resident at once.
+template <typename C>
+struct FlatBlocks {
+  static constexpr int value = sizeof(C) <= 8 ? 4 : 2;
+};
+template <int OP, typename T>
+__global__ void __launch_bounds__(512,
+                                  FlatBlocks<typename Op<OP, T>::C>::value)
+    reduce_flat(const T* __restrict__ x,
+                typename Op<OP, T>::Out* __restrict__ out,
+                typename Op<OP, T>::C* part, Strided<2> kept, i64 nout, i64 L,
+                i64 nsplit, i64 chunk, const T* init, u32* counters) {
+  typedef Op<OP, T> R;
+  typedef typename R::C C;
+  auto comb = [](C a, C b) { return R::combine(a, b); };
+  for (i64 b = blockIdx.x; b < nout * nsplit; b += gridDim.x) {
+    const i64 k = b / nsplit, sp = b % nsplit;
+    i64 off[2];
+    offsets<2>(kept, k, off);
+    const i64 lo = sp * chunk;
+    const i64 hi = lo + chunk < L ? lo + chunk : L;
+    C acc = R::identity();
+    if (hi > lo)
+      acc = reduce_contig<R, int>(x + off[0] + lo, static_cast<int>(hi - lo),
+                                  acc);
+    acc = block_reduce(acc, comb);
+    row_done<R>(acc, out + off[1], part, b, k, nsplit, init, counters);
   }
 }
 
@@ -549,36 +683,66 @@ struct Arg {
 // One thread's in-order update: element v at index i replaces (best, bi)
 // when strictly better (or when there is none yet): the thread's first
 // extreme, as the CPU's sequential scan finds it.
-template <typename A>
-__device__ __forceinline__ void arg_step(typename A::C v, i64 i,
-                                         typename A::C& best, i64& bi) {
+template <typename A, typename I>
+__device__ __forceinline__ void arg_step(typename A::C v, I i,
+                                         typename A::C& best, I& bi) {
   if (bi < 0 || A::better(v, best)) {
     best = v;
     bi = i;
   }
 }
 
+// Whether any of v[0..V) is strictly better than best (A::better), so
+// that a vector with none leaves (best, bi) as it is and skips the
+// per-element steps. Real floats: one compare each (better's NaN rules
+// folded into an unordered compare, or a test of best).
+template <typename A, int V>
+__device__ __forceinline__ bool any_better(const typename A::C* v,
+                                           typename A::C best) {
+  typedef typename A::C C;
+  bool any = false;
+  if constexpr (traits<C>::is_float && !traits<C>::is_complex) {
+    if constexpr (A::kNan) {
+      // better: v not NaN and (best NaN or v beyond best).
+#pragma unroll
+      for (int e = 0; e < V; ++e) any |= A::kMax ? v[e] > best : v[e] < best;
+      any |= best != best;
+    } else {
+      // better: best not NaN and (v NaN or v beyond best).
+#pragma unroll
+      for (int e = 0; e < V; ++e)
+        any |= A::kMax ? !(v[e] <= best) : !(v[e] >= best);
+      any &= best == best;
+    }
+  } else {
+#pragma unroll
+    for (int e = 0; e < V; ++e) any |= A::better(v[e], best);
+  }
+  return any;
+}
+
 // This thread's pick of p[0..n) (contiguous; indices from i0): 16-byte
 // vector loads on the aligned part, four in flight, one chain per load
 // (each visits its elements in increasing index order; the chains are
-// merged with the order-free pick).
-template <typename A, typename T>
+// merged with the order-free pick). A vector with no element better than
+// its chain's best (any_better) is skipped whole. I: the index type in
+// the range (int when n < 2^30).
+template <typename A, typename I, typename T>
 __device__ __forceinline__ typename A::P arg_contig(const T* __restrict__ p,
-                                                    i64 n, i64 i0) {
+                                                    I n, i64 i0) {
   typedef typename A::C C;
   typedef typename A::P P;
-  const i64 tid = threadIdx.x, bd = blockDim.x;
+  const I tid = threadIdx.x, bd = blockDim.x;
   constexpr int V = sizeof(T) <= 16 ? 16 / sizeof(T) : 1;
   C best[4];
-  i64 bi[4] = {-1, -1, -1, -1};
+  I bi[4] = {-1, -1, -1, -1};
 #pragma unroll
   for (int k = 0; k < 4; ++k) best[k] = C();
-  const i64 head = vector_head(p, n);
-  for (i64 i = tid; i < head; i += bd)
-    arg_step<A>(load(p[i]), i0 + i, best[0], bi[0]);
+  const I head = static_cast<I>(vector_head(p, n));
+  for (I i = tid; i < head; i += bd) arg_step<A>(load(p[i]), i, best[0], bi[0]);
   const uint4* pv = reinterpret_cast<const uint4*>(p + head);
-  const i64 nv = (n - head) / V;
-  i64 i = tid;
+  const I nv = (n - head) / V;
+  I i = tid;
   for (; i + 3 * bd < nv; i += 4 * bd) {
     uint4 u[4];
 #pragma unroll
@@ -586,38 +750,78 @@ __device__ __forceinline__ typename A::P arg_contig(const T* __restrict__ p,
 #pragma unroll
     for (int k = 0; k < 4; ++k) {
       const T* t = reinterpret_cast<const T*>(&u[k]);
-      const i64 base = i0 + head + (i + k * bd) * V;
+      C v[V];
 #pragma unroll
-      for (int e = 0; e < V; ++e)
-        arg_step<A>(load(t[e]), base + e, best[k], bi[k]);
+      for (int e = 0; e < V; ++e) v[e] = load(t[e]);
+      if (bi[k] < 0 || any_better<A, V>(v, best[k])) {
+        const I base = head + (i + k * bd) * V;
+#pragma unroll
+        for (int e = 0; e < V; ++e) arg_step<A>(v[e], base + e, best[k], bi[k]);
+      }
     }
   }
   for (; i < nv; i += bd) {
     uint4 u = __ldg(pv + i);
     const T* t = reinterpret_cast<const T*>(&u);
-    const i64 base = i0 + head + i * V;
+    const I base = head + i * V;
 #pragma unroll
     for (int e = 0; e < V; ++e) arg_step<A>(load(t[e]), base + e, best[0], bi[0]);
   }
-  for (i64 j = head + nv * V + tid; j < n; j += bd)
-    arg_step<A>(load(p[j]), i0 + j, best[0], bi[0]);
+  for (I j = head + nv * V + tid; j < n; j += bd)
+    arg_step<A>(load(p[j]), j, best[0], bi[0]);
   P r;
   r.v = best[0];
-  r.i = bi[0];
+  r.i = bi[0] < 0 ? i64(-1) : i0 + bi[0];
 #pragma unroll
   for (int k = 1; k < 4; ++k) {
     P e;
     e.v = best[k];
-    e.i = bi[k];
+    e.i = bi[k] < 0 ? i64(-1) : i0 + bi[k];
     r = A::pick(r, e);
   }
   return r;
 }
 
+// The end of an arg row block (after block_reduce; every thread calls it):
+// without part, thread 0 stores the index at o (*err on an all-NaN line of
+// a NaN variant); with part, it writes the partial part[b] and, with
+// counters, the last block of output k picks among the nsplit partials
+// and stores the index (Note [Single-pass split reductions]).
+template <typename A>
+__device__ __forceinline__ void arg_done(typename A::P acc, i64* o,
+                                         typename A::P* part, i64 b, i64 k,
+                                         i64 nsplit, int* err,
+                                         u32* counters) {
+  typedef typename A::P P;
+  auto comb = [](P a, P b) { return A::pick(a, b); };
+  if (part) {
+    if (threadIdx.x == 0) part[b] = acc;
+    if (!counters || !last_block_of(counters, k, nsplit)) return;
+    // The last block of output k: arg_finish's combination.
+    const i64 bd2 = finish_threads(nsplit);
+    acc.v = typename A::C();
+    acc.i = -1;
+    if (threadIdx.x < bd2)
+      for (i64 j = threadIdx.x; j < nsplit; j += bd2)
+        acc = A::pick(acc, load_cg(part + k * nsplit + j));
+    acc = block_reduce(acc, comb);
+    if (threadIdx.x == 0) counters[k] = 0;
+  }
+  if (threadIdx.x == 0) {
+    if (A::kNan && (acc.i < 0 || is_nan(acc.v))) {
+      atomicExch(err, 1);
+      acc.i = 0;
+    }
+    *o = acc.i;
+  }
+}
+
 // Row path of arg reductions: block b reduces chunk b % nsplit of the line
 // of output b / nsplit (L elements at stride s; kept gives (x, out)
-// offsets). Final: out[...] = index, with *err set on an all-NaN line of a
-// NaN variant; partial: part[b].
+// offsets). Final: out[...] = index, with *err set on an all-NaN line of
+// a NaN variant; partial: part[b], and with counters the last block of
+// the line finishes it (arg_done). Contiguous lines in chunks below 2^30
+// take arg_flat.
 // At most 512 threads (block_for) and two blocks an SM: 64 registers
 // instead of 72 (ncu, run F in docs/gpu-status.md: 25-37% occupancy and
 // 29% of DRAM bandwidth at 72), without spills for the real types
@@ -625,9 +829,8 @@ __device__ __forceinline__ typename A::P arg_contig(const T* __restrict__ p,
 template <int OP, typename T>
 __global__ void __launch_bounds__(512, 2)
     arg_row(const T* __restrict__ x, i64* __restrict__ out,
-                        typename Arg<OP, T>::P* __restrict__ part,
-                        Strided<2> kept, i64 nout, i64 L, i64 s, i64 nsplit,
-                        i64 chunk, int* err) {
+            typename Arg<OP, T>::P* part, Strided<2> kept, i64 nout, i64 L,
+            i64 s, i64 nsplit, i64 chunk, int* err, u32* counters) {
   typedef Arg<OP, T> A;
   typedef typename A::P P;
   auto comb = [](P a, P b) { return A::pick(a, b); };
@@ -642,23 +845,49 @@ __global__ void __launch_bounds__(512, 2)
     acc.v = typename A::C();
     acc.i = -1;
     if (s == 1) {
-      if (hi > lo) acc = arg_contig<A>(p + lo, hi - lo, lo);
+      if (hi > lo) acc = arg_contig<A, i64>(p + lo, hi - lo, lo);
     } else {
       for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x)
         arg_step<A>(load(p[r * s]), r, acc.v, acc.i);
     }
     acc = block_reduce(acc, comb);
-    if (threadIdx.x == 0) {
-      if (part) {
-        part[b] = acc;
-      } else {
-        if (A::kNan && (acc.i < 0 || is_nan(acc.v))) {
-          atomicExch(err, 1);
-          acc.i = 0;
-        }
-        out[off[1]] = acc.i;
-      }
-    }
+    arg_done<A>(acc, out + off[1], part, b, k, nsplit, err, counters);
+  }
+}
+
+// arg_row for contiguous lines (s == 1) of chunks below 2^30 elements (int
+// index math in the chunk, as reduce_flat). At most 512 threads
+// (block_for) and ArgBlocks such blocks an SM, the most without spills
+// (tools/kernel-resources.py): four (32 registers) for 4-byte types, three
+// (40) for 2- and 8-byte ones, two for 1- and 16-byte ones; arg_row has 64
+// registers and two. The host's grid (arg_flat_blocks in cuda_reduce.cpp)
+// is then all resident at once.
+template <typename T>
+struct ArgBlocks {
+  static constexpr int value =
+      sizeof(T) == 4 ? 4 : (sizeof(T) == 1 || sizeof(T) > 8 ? 2 : 3);
+};
+template <int OP, typename T>
+__global__ void __launch_bounds__(512, ArgBlocks<T>::value)
+    arg_flat(const T* __restrict__ x, i64* __restrict__ out,
+             typename Arg<OP, T>::P* part, Strided<2> kept, i64 nout, i64 L,
+             i64 nsplit, i64 chunk, int* err, u32* counters) {
+  typedef Arg<OP, T> A;
+  typedef typename A::P P;
+  auto comb = [](P a, P b) { return A::pick(a, b); };
+  for (i64 b = blockIdx.x; b < nout * nsplit; b += gridDim.x) {
+    const i64 k = b / nsplit, sp = b % nsplit;
+    i64 off[2];
+    offsets<2>(kept, k, off);
+    const i64 lo = sp * chunk;
+    const i64 hi = lo + chunk < L ? lo + chunk : L;
+    P acc;
+    acc.v = typename A::C();
+    acc.i = -1;
+    if (hi > lo)
+      acc = arg_contig<A, int>(x + off[0] + lo, static_cast<int>(hi - lo), lo);
+    acc = block_reduce(acc, comb);
+    arg_done<A>(acc, out + off[1], part, b, k, nsplit, err, counters);
   }
 }
 
