@@ -216,6 +216,7 @@ void* CudaBackend::allocate(size_t nbytes, int idx) {
   if (r == CUDA_ERROR_OUT_OF_MEMORY) {
     // Free the cached blocks and try once more.
     release_small(ds);
+    release_workspaces(ds);
     driver().cuStreamSynchronize(ds.stream);
     driver().cuMemPoolTrimTo(ds.pool, 0);
     r = driver().cuMemAllocAsync(&p, n, ds.stream);
@@ -320,6 +321,11 @@ void CudaBackend::destroy_stream(int idx, void* stream) {
   if (cit != ds.counters.end()) {
     driver().cuMemFreeAsync(cit->second, ds.default_stream);
     ds.counters.erase(cit);
+  }
+  auto wit = ds.workspaces.find(s);
+  if (wit != ds.workspaces.end()) {
+    driver().cuMemFreeAsync(wit->second.first, ds.default_stream);
+    ds.workspaces.erase(wit);
   }
   // Arrays allocated on the stream may outlive it (a Python Stream object
   // dropped before the arrays made under it): they are freed on the
@@ -490,6 +496,7 @@ void CudaBackend::reset_peak_memory_stats(int idx) {
 void CudaBackend::empty_cache(int idx) {
   DeviceState& ds = state(idx);
   release_small(ds);
+  release_workspaces(ds);
   driver().cuStreamSynchronize(ds.stream);
   driver().cuMemPoolTrimTo(ds.pool, 0);
 }
@@ -617,6 +624,30 @@ uint32_t* CudaBackend::counters(DeviceState& ds) {
         "cuMemsetD32Async");
   ds.counters.emplace(ds.stream, p);
   return reinterpret_cast<uint32_t*>(p);
+}
+
+void* CudaBackend::workspace(DeviceState& ds, size_t bytes) {
+  auto it = ds.workspaces.find(ds.stream);
+  if (it != ds.workspaces.end()) {
+    if (it->second.second >= bytes)
+      return reinterpret_cast<void*>(it->second.first);
+    // Too small: freed in stream order (earlier products on this stream
+    // are enqueued before the free), a larger one made below.
+    driver().cuMemFreeAsync(it->second.first, ds.stream);
+    ds.workspaces.erase(it);
+  }
+  if (ds.limit && ds.allocated + static_cast<int64_t>(bytes) > ds.limit)
+    return nullptr;
+  CUdeviceptr p = 0;
+  if (driver().cuMemAllocAsync(&p, bytes, ds.stream) != CUDA_SUCCESS)
+    return nullptr;
+  ds.workspaces.emplace(ds.stream, std::make_pair(p, bytes));
+  return reinterpret_cast<void*>(p);
+}
+
+void CudaBackend::release_workspaces(DeviceState& ds) {
+  for (auto& [s, w] : ds.workspaces) driver().cuMemFreeAsync(w.first, s);
+  ds.workspaces.clear();
 }
 
 Array CudaBackend::scratch(int64_t nbytes, Device dev) {

@@ -77,6 +77,9 @@ struct DeviceState {
   // Per-stream counter buffers (kNumCounters zeroed uint32 each): see
   // CudaBackend::counters.
   std::unordered_map<CUstream, CUdeviceptr> counters;
+  // Per-stream cuBLAS/cuBLASLt workspaces (pointer, bytes): see
+  // CudaBackend::workspace.
+  std::unordered_map<CUstream, std::pair<CUdeviceptr, size_t>> workspaces;
 };
 
 // Counters in each per-stream buffer of CudaBackend::counters.
@@ -226,6 +229,14 @@ class CudaBackend final : public Backend {
   // overlap), made on first use, freed by destroy_stream; nullptr when it
   // cannot be allocated.
   uint32_t* counters(DeviceState& ds);
+  // A workspace of at least `bytes` for the current stream's library calls
+  // (cuBLAS, cuBLASLt), kept between calls as PyTorch keeps its cuBLAS
+  // workspaces: no allocation per product. Outside memory_allocated();
+  // nullptr when it would pass the memory limit or the card is full (the
+  // caller allocates scratch then). Freed with its stream, by
+  // empty_cache() and before an allocation gives up.
+  void* workspace(DeviceState& ds, size_t bytes);
+  void release_workspaces(DeviceState& ds);
   // A temporary device buffer that lives until the Array is dropped
   // (stream-ordered, so it may be released right after the launches that use
   // it).

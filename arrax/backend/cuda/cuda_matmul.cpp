@@ -458,7 +458,13 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
   DeviceState& ds = b.state(dev.index);
   int64_t ws_bytes =
       n * m * k >= (int64_t(1) << 24) ? kWorkspaceLarge : kWorkspaceSmall;
-  Array ws = b.scratch(ws_bytes, dev);
+  // The stream's kept workspace (no allocation per product), else scratch.
+  Array ws_scratch;
+  void* ws = b.workspace(ds, static_cast<size_t>(ws_bytes));
+  if (!ws) {
+    ws_scratch = b.scratch(ws_bytes, dev);
+    ws = ws_scratch.data();
+  }
 
   GemmTypes t = gemm_types(dt);
   // alpha = 1, beta = 0 in the scale type (float for 32F compute, double
@@ -506,7 +512,7 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
                         ldc,
                         c.step,
                         static_cast<int>(nbatch),
-                        ws.data(),
+                        ws,
                         static_cast<size_t>(ws_bytes)})) {
     // done
   } else {
@@ -515,7 +521,7 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
     cublasHandle_t h = handle(b, dev.index);
     check_cublas(cb.cublasSetStream_v2(h, ds.stream), "cublasSetStream");
     check_cublas(
-        cb.cublasSetWorkspace_v2(h, ws.data(), static_cast<size_t>(ws_bytes)),
+        cb.cublasSetWorkspace_v2(h, ws, static_cast<size_t>(ws_bytes)),
         "cublasSetWorkspace");
     if (nbatch == 1) {
       check_cublas(cb.cublasGemmEx(h, opx, opy, M, N, K, alpha, px, t.data,
