@@ -3,8 +3,13 @@ operations, each adding one piece of the path (binding, allocation, kernel
 launch), on 16-element float32 arrays. tools/gpu-check runs it; compare the
 rungs to see what to shave (Note [Small-op overhead], arrax/dispatch.cpp).
 
-    python tools/overhead-probe.py
+    python tools/overhead-probe.py [--with-peers]
+
+--with-peers first imports PyTorch, CuPy and JAX and runs an op in each on
+the GPU (as the benchmark process has them), to see whether their presence
+changes arrax's small-op times.
 """
+import sys
 import time
 
 import numpy
@@ -34,7 +39,24 @@ def per_call(fn, n=20000, sync=None, wait=True):
     return best * 1e6
 
 
+def _warm_peers():
+    import importlib
+
+    for name, run in (
+        ("torch", lambda m: (m.ones(16, device="cuda") + 1).sum().item()),
+        ("cupy", lambda m: float((m.ones(16) + 1).sum())),
+        ("jax.numpy", lambda m: float((m.ones(16) + 1).sum())),
+    ):
+        try:
+            run(importlib.import_module(name))
+            print(f"peer: {name} loaded and run")
+        except Exception as e:  # a peer that is missing is left out
+            print(f"peer: {name} unavailable ({type(e).__name__})")
+
+
 def main():
+    if "--with-peers" in sys.argv:
+        _warm_peers()
     x = numpy.arange(16, dtype=numpy.float32)
     ac, bc = arrax.asarray(x, device="cpu"), arrax.asarray(x + 1, device="cpu")
     rows = [
