@@ -174,16 +174,34 @@ const char* bits_name(int64_t itemsize) {
     default: return "ax::B16";
   }
 }
-// 64 x 64 tiles up to 4-byte items (16 items a thread: the per-tile index
-// work amortized), 32 x 32 above (shared memory).
-int transpose_tile(int64_t itemsize) { return itemsize <= 4 ? 64 : 32; }
-std::string transpose_expr(int64_t itemsize) {
+// transpose_tiles: 64 x 64 tiles up to 4-byte items (16 items a thread:
+// the per-tile index work amortized), 32 x 32 above (shared memory).
+// transpose_vec (Note [Vectorized tiled transpose]), vec: VI x VJ vectors of
+// 16 bytes a tile: 2-byte items 16 x 16 (128 x 128 items, 32 KB), 4-byte
+// items 16 x 16 (64 x 64, 16 KB), 8-byte items 32 x 16 (64 along I x 32
+// along J, 16 KB); 4 vectors a thread (8 for 2-byte items).
+void transpose_tile(int64_t itemsize, bool vec, int64_t& tI, int64_t& tJ) {
+  if (!vec) {
+    tI = tJ = itemsize <= 4 ? 64 : 32;
+    return;
+  }
+  const int64_t v = 16 / itemsize;
+  tI = (itemsize == 8 ? 32 : 16) * v;
+  tJ = 16 * v;
+}
+std::string transpose_expr(int64_t itemsize, bool vec) {
+  if (vec)
+    return std::string("&ax::transpose_vec<") + bits_name(itemsize) +
+           (itemsize == 8 ? ", 32, 16>" : ", 16, 16>");
+  int64_t tI, tJ;
+  transpose_tile(itemsize, false, tI, tJ);
   return std::string("&ax::transpose_tiles<") + bits_name(itemsize) + ", " +
-         std::to_string(transpose_tile(itemsize)) + ">";
+         std::to_string(tI) + ">";
 }
 ModuleSpec transpose_module() {
   ModuleSpec m{"transpose", kUfuncSource, {}};
-  for (int64_t s : {1, 2, 4, 8, 16}) m.exprs.push_back(transpose_expr(s));
+  for (int64_t s : {1, 2, 4, 8, 16}) m.exprs.push_back(transpose_expr(s, false));
+  for (int64_t s : {2, 4, 8}) m.exprs.push_back(transpose_expr(s, true));
   return m;
 }
 
@@ -191,7 +209,10 @@ ModuleSpec transpose_module() {
 // transpose: an axis J of dst stride 1 and another axis I of src stride 1
 // (neither strided 1 in the other operand, J not broadcast), both at least
 // 16 long: tiled through shared memory. Returns false (nothing launched) for
-// any other copy.
+// any other copy. Items of 2, 4 or 8 bytes take transpose_vec (16-byte
+// vectors) when both pointers are 16-byte aligned and oI, iJ and the batch
+// strides are multiples of the items a vector holds; the rest
+// transpose_tiles (one item at a time).
 bool copy_transposed(CudaBackend& b, DeviceState& ds, const Plan& p,
                      Array& dst, const Array& s) {
   if (s.dtype() != dst.dtype() || p.ndim < 2 || p.ndim > 8) return false;
@@ -206,17 +227,14 @@ bool copy_transposed(CudaBackend& b, DeviceState& ds, const Plan& p,
   const int64_t isz = dst.itemsize();
   if (isz != 1 && isz != 2 && isz != 4 && isz != 8 && isz != 16) return false;
   const uintptr_t align = static_cast<uintptr_t>(isz);
-  if ((reinterpret_cast<uintptr_t>(dst.data()) % align) != 0 ||
-      (reinterpret_cast<uintptr_t>(s.data()) % align) != 0)
-    return false;
-  const int64_t tile = transpose_tile(isz);
+  const uintptr_t od = reinterpret_cast<uintptr_t>(dst.data());
+  const uintptr_t id = reinterpret_cast<uintptr_t>(s.data());
+  if (od % align != 0 || id % align != 0) return false;
   TransposeArgs a{};
   a.nI = p.shape[I];
   a.nJ = p.shape[J];
   a.oI = p.strides[0][I];
   a.iJ = p.strides[1][J];
-  a.tI = (a.nI + tile - 1) / tile;
-  a.tJ = (a.nJ + tile - 1) / tile;
   int64_t batch = 1;
   int nb = 0;
   for (int d = 0; d < p.ndim; ++d) {
@@ -228,15 +246,30 @@ bool copy_transposed(CudaBackend& b, DeviceState& ds, const Plan& p,
     ++nb;
   }
   a.nb = nb;
+  bool vec = (isz == 2 || isz == 4 || isz == 8) && od % 16 == 0 &&
+             id % 16 == 0;
+  if (vec) {
+    const int64_t v = 16 / isz;
+    vec = a.oI % v == 0 && a.iJ % v == 0;
+    for (int d = 0; d < nb && vec; ++d)
+      vec = a.bo[d] % v == 0 && a.bi[d] % v == 0;
+  }
+  int64_t tI, tJ;
+  transpose_tile(isz, vec, tI, tJ);
+  a.tI = (a.nI + tI - 1) / tI;
+  a.tJ = (a.nJ + tJ - 1) / tJ;
   a.tiles = a.tI * a.tJ * batch;
   static const ModuleSpec spec = transpose_module();
-  CUfunction fn = b.kernel(ds, spec, transpose_expr(isz));
+  CUfunction fn = b.kernel(ds, spec, transpose_expr(isz, vec));
   void* o = dst.data();
   void* i = s.data();
   void* args[] = {&a, &o, &i};
   const unsigned blocks =
       static_cast<unsigned>(std::clamp<int64_t>(a.tiles, 1, kMaxGrid));
-  b.launch(ds, fn, blocks, 1, 1, 32, 8, 0, args);
+  if (vec)
+    b.launch(ds, fn, blocks, 1, 1, 256, 1, 0, args);
+  else
+    b.launch(ds, fn, blocks, 1, 1, 32, 8, 0, args);
   return true;
 }
 

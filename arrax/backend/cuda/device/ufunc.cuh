@@ -1059,4 +1059,166 @@ __global__ void __launch_bounds__(256)
   }
 }
 
+// Note [Vectorized tiled transpose]
+// The common case of Note [Tiled transpose] with 16-byte vectors: items of
+// 2, 4 or 8 bytes (V = 16 / sizeof(T) items a vector), both base pointers
+// 16-byte aligned and oI, iJ and every batch stride multiples of V (the
+// host checks; other copies take transpose_tiles). A tile is TJ = VJ * V
+// rows (local j) of TI = VI * V items (local i): VI vectors a row.
+// Read phase: a thread moves RN vectors (lanes along the vector columns of a
+// row: coalesced along I) from global memory into the shared tile. Write
+// phase: a thread loads V vectors of one column (rows cV .. cV + V - 1,
+// vector column q), a V x V block of items, transposes it in registers and
+// stores V vectors along J (lanes along c: coalesced along J). A 16-byte
+// shared access is served a quarter warp (8 lanes) at a time, free of bank
+// conflicts when those 8 lanes touch 8 distinct 16-byte columns modulo 8:
+// the vector column q of row j lives at column q ^ ((j / V) % VI). Read
+// phase: 8 lanes of one row, 8 consecutive aligned q: a permutation of an
+// aligned group of 8. Write phase: 8 lanes of 8 consecutive aligned c with
+// one q (rows cV + r): q ^ c, distinct modulo 8. Tiles entirely inside the
+// array take unguarded vector loads and stores; partial tiles (the array's
+// edges) guard each vector and move the items of a vector that crosses nI
+// or nJ one by one. Tile indices in 32 bits as in transpose_tiles.
+// Registers (ptxas, sm_90): 48 (5 blocks of 256 threads an SM) for 4-
+// and 8-byte items, 64 for 2-byte items (4 blocks, 32 KB of shared memory
+// each); no spills.
+template <typename T>
+union alignas(16) TransposeVec {
+  uint4 b;  // (uint4: 16-byte vector loads and stores; a B16 copy can split)
+  T t[16 / sizeof(T)];
+};
+// A 16-byte store (PTX: the compiler split a uint4 store at a computed
+// address into 4 scalar ones). p is 16-byte aligned, in global memory.
+__device__ __forceinline__ void transpose_store16(void* p, uint4 v) {
+  asm volatile("st.global.v4.u32 [%0], {%1, %2, %3, %4};" ::"l"(p),
+               "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w)
+               : "memory");
+}
+// Item k of the V vectors blk[0 .. V - 1], as one vector (built from 32-bit
+// words: a union store of the items was split into scalar stores).
+template <typename T>
+__device__ __forceinline__ uint4 transpose_gather(const TransposeVec<T>* blk,
+                                                  int k) {
+  unsigned w[4];
+#pragma unroll
+  for (int x = 0; x < 4; ++x) {
+    if constexpr (sizeof(T) == 2)
+      w[x] = (unsigned)blk[2 * x].t[k] | ((unsigned)blk[2 * x + 1].t[k] << 16);
+    else if constexpr (sizeof(T) == 4)
+      w[x] = (unsigned)blk[x].t[k];
+    else
+      w[x] = (unsigned)(blk[x / 2].t[k] >> (32 * (x % 2)));
+  }
+  return make_uint4(w[0], w[1], w[2], w[3]);
+}
+template <typename T, int VI, int VJ>
+__global__ void __launch_bounds__(256, sizeof(T) == 2 ? 4 : 5)
+    transpose_vec(TransposeArgs p, T* __restrict__ out,
+                  const T* __restrict__ in) {
+  constexpr int V = 16 / (int)sizeof(T);
+  constexpr int TI = VI * V, TJ = VJ * V;
+  constexpr int RN = TJ * VI / 256;  // vectors a thread reads
+  constexpr int WN = VI * VJ / 256;  // V x V blocks a thread writes
+  static_assert(V >= 2 && V * (int)sizeof(T) == 16, "2, 4 or 8-byte items");
+  static_assert((VI & (VI - 1)) == 0 && (VJ & (VJ - 1)) == 0, "powers of 2");
+  static_assert(VI >= 8 && VJ >= 8 && VI <= 256 && VJ <= 256, "8 .. 256");
+  static_assert(RN >= 1 && WN >= 1 && RN * 256 == TJ * VI &&
+                    WN * 256 == VI * VJ, "whole vectors and blocks a thread");
+  static_assert(TJ * VI * 16 <= 48 * 1024, "static shared memory");
+  __shared__ uint4 sh[TJ * VI];
+  const int tid = threadIdx.x;  // 256 x 1 threads
+  const int rq = tid % VI, rj = tid / VI;  // read: vector column, first row
+  const int wc = tid % VJ, wq = tid / VJ;  // write: J block, first I block
+  const bool small = p.tiles <= 0x7fffffff;
+  for (i64 t = blockIdx.x; t < p.tiles; t += gridDim.x) {
+    i64 tj, ti, r;
+    if (small) {
+      const unsigned t32 = (unsigned)t, tJ = (unsigned)p.tJ, tI = (unsigned)p.tI;
+      const unsigned q = t32 / tJ;
+      tj = t32 - q * tJ;
+      ti = q % tI;
+      r = q / tI;
+    } else {
+      tj = t % p.tJ;
+      r = t / p.tJ;
+      ti = r % p.tI;
+      r /= p.tI;
+    }
+    i64 ob = 0, ib = 0;
+    for (int d = (int)p.nb - 1; d >= 0; --d) {
+      const i64 idx = r % p.bshape[d];
+      r /= p.bshape[d];
+      ob += idx * p.bo[d];
+      ib += idx * p.bi[d];
+    }
+    const i64 i0 = ti * TI, j0 = tj * TJ;
+    const T* src = in + (ib + i0 + j0 * p.iJ);   // item (i0, j0) of the input
+    T* dst = out + (ob + j0 + i0 * p.oI);        // item (i0, j0) of the output
+    const bool full = i0 + TI <= p.nI && j0 + TJ <= p.nJ;
+    // Read: vector (jl, rq) of the tile, jl = rj + n * (256 / VI).
+    if (full) {
+      uint4 v[RN];
+#pragma unroll
+      for (int n = 0; n < RN; ++n) {
+        const int jl = rj + n * (256 / VI);
+        v[n] = *reinterpret_cast<const uint4*>(src + (jl * p.iJ + rq * V));
+      }
+#pragma unroll
+      for (int n = 0; n < RN; ++n) {
+        const int jl = rj + n * (256 / VI);
+        sh[jl * VI + (rq ^ ((jl / V) & (VI - 1)))] = v[n];
+      }
+    } else {
+#pragma unroll
+      for (int n = 0; n < RN; ++n) {
+        const int jl = rj + n * (256 / VI);
+        TransposeVec<T> x;
+        x.b = make_uint4(0, 0, 0, 0);
+        const i64 ib0 = i0 + rq * V;
+        if (j0 + jl < p.nJ && ib0 < p.nI) {
+          const T* s = src + (jl * p.iJ + rq * V);
+          if (ib0 + V <= p.nI) {
+            x.b = *reinterpret_cast<const uint4*>(s);
+          } else {
+#pragma unroll
+            for (int k = 0; k < V; ++k)
+              if (ib0 + k < p.nI) x.t[k] = s[k];
+          }
+        }
+        sh[jl * VI + (rq ^ ((jl / V) & (VI - 1)))] = x.b;
+      }
+    }
+    __syncthreads();
+    // Write: block (wc, q): rows wc * V + r, vector column q; output rows
+    // i0 + q * V + k, items j0 + wc * V + r.
+#pragma unroll
+    for (int n = 0; n < WN; ++n) {
+      const int q = wq + n * (256 / VJ);
+      TransposeVec<T> blk[V];
+#pragma unroll
+      for (int rr = 0; rr < V; ++rr)
+        blk[rr].b = sh[(wc * V + rr) * VI + (q ^ (wc & (VI - 1)))];
+#pragma unroll
+      for (int k = 0; k < V; ++k) {
+        const uint4 o = transpose_gather<T>(blk, k);
+        const int il = q * V + k;
+        if (full) {
+          transpose_store16(dst + (il * p.oI + wc * V), o);
+        } else if (i0 + il < p.nI) {
+          const i64 jb = j0 + wc * V;
+          T* d = dst + (il * p.oI + wc * V);
+          if (jb + V <= p.nJ) {
+            transpose_store16(d, o);
+          } else {
+#pragma unroll
+            for (int rr = 0; rr < V; ++rr)
+              if (jb + rr < p.nJ) d[rr] = blk[rr].t[k];
+          }
+        }
+      }
+    }
+    __syncthreads();  // the next tile overwrites sh
+  }
+}
+
 }  // namespace ax
