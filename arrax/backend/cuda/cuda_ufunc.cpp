@@ -190,11 +190,13 @@ void transpose_tile(int64_t itemsize, bool vec, int64_t& tI, int64_t& tJ) {
   tJ = 16 * v;
 }
 std::string transpose_expr(int64_t itemsize, bool vec) {
-  if (vec)
-    return std::string("&ax::transpose_vec<") + bits_name(itemsize) +
-           (itemsize == 8 ? ", 32, 16>" : ", 16, 16>");
   int64_t tI, tJ;
-  transpose_tile(itemsize, false, tI, tJ);
+  transpose_tile(itemsize, vec, tI, tJ);
+  if (vec) {  // VI, VJ: the tile in vectors
+    const int64_t v = 16 / itemsize;
+    return std::string("&ax::transpose_vec<") + bits_name(itemsize) + ", " +
+           std::to_string(tI / v) + ", " + std::to_string(tJ / v) + ">";
+  }
   return std::string("&ax::transpose_tiles<") + bits_name(itemsize) + ", " +
          std::to_string(tI) + ">";
 }
