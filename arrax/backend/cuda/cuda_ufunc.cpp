@@ -202,7 +202,8 @@ std::string transpose_expr(int64_t itemsize, bool vec) {
 }
 ModuleSpec transpose_module() {
   ModuleSpec m{"transpose", kUfuncSource, {}};
-  for (int64_t s : {1, 2, 4, 8, 16}) m.exprs.push_back(transpose_expr(s, false));
+  for (int64_t s : {1, 2, 4, 8, 16})
+    m.exprs.push_back(transpose_expr(s, false));
   for (int64_t s : {2, 4, 8}) m.exprs.push_back(transpose_expr(s, true));
   return m;
 }
@@ -248,8 +249,7 @@ bool copy_transposed(CudaBackend& b, DeviceState& ds, const Plan& p,
     ++nb;
   }
   a.nb = nb;
-  bool vec = (isz == 2 || isz == 4 || isz == 8) && od % 16 == 0 &&
-             id % 16 == 0;
+  bool vec = (isz == 2 || isz == 4 || isz == 8) && od % 16 == 0 && id % 16 == 0;
   if (vec) {
     const int64_t v = 16 / isz;
     vec = a.oI % v == 0 && a.iJ % v == 0;

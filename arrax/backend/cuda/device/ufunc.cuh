@@ -988,7 +988,9 @@ __global__ void select_nd(Strided<4> s, T* out, const bool* c, const T* x,
 // 32 x 8 threads; each thread moves (TILE / 32) * (TILE / 8) items. Rows of
 // the shared tile are padded to an odd number of 4-byte words (items of 4
 // bytes or more: TILE + 1 items), so that the column reads of the write
-// phase are free of bank conflicts. Items are moved as bits.
+// phase are free of bank conflicts. Items are moved as bits. Aligned copies
+// of 2, 4 and 8-byte items take transpose_vec below instead (Note
+// [Vectorized tiled transpose]).
 struct alignas(16) B16 {
   u64 lo, hi;
 };
@@ -1090,8 +1092,8 @@ union alignas(16) TransposeVec {
 // A 16-byte store (PTX: the compiler split a uint4 store at a computed
 // address into 4 scalar ones). p is 16-byte aligned, in global memory.
 __device__ __forceinline__ void transpose_store16(void* p, uint4 v) {
-  asm volatile("st.global.v4.u32 [%0], {%1, %2, %3, %4};" ::"l"(p),
-               "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w)
+  asm volatile("st.global.v4.u32 [%0], {%1, %2, %3, %4};" ::"l"(p), "r"(v.x),
+               "r"(v.y), "r"(v.z), "r"(v.w)
                : "memory");
 }
 // Item k of the V vectors blk[0 .. V - 1], as one vector (built from 32-bit
@@ -1122,18 +1124,20 @@ __global__ void __launch_bounds__(256, sizeof(T) == 2 ? 4 : 5)
   static_assert(V >= 2 && V * (int)sizeof(T) == 16, "2, 4 or 8-byte items");
   static_assert((VI & (VI - 1)) == 0 && (VJ & (VJ - 1)) == 0, "powers of 2");
   static_assert(VI >= 8 && VJ >= 8 && VI <= 256 && VJ <= 256, "8 .. 256");
-  static_assert(RN >= 1 && WN >= 1 && RN * 256 == TJ * VI &&
-                    WN * 256 == VI * VJ, "whole vectors and blocks a thread");
+  static_assert(
+      RN >= 1 && WN >= 1 && RN * 256 == TJ * VI && WN * 256 == VI * VJ,
+      "whole vectors and blocks a thread");
   static_assert(TJ * VI * 16 <= 48 * 1024, "static shared memory");
   __shared__ uint4 sh[TJ * VI];
-  const int tid = threadIdx.x;  // 256 x 1 threads
+  const int tid = threadIdx.x;             // 256 x 1 threads
   const int rq = tid % VI, rj = tid / VI;  // read: vector column, first row
   const int wc = tid % VJ, wq = tid / VJ;  // write: J block, first I block
   const bool small = p.tiles <= 0x7fffffff;
   for (i64 t = blockIdx.x; t < p.tiles; t += gridDim.x) {
     i64 tj, ti, r;
     if (small) {
-      const unsigned t32 = (unsigned)t, tJ = (unsigned)p.tJ, tI = (unsigned)p.tI;
+      const unsigned t32 = (unsigned)t, tJ = (unsigned)p.tJ,
+                     tI = (unsigned)p.tI;
       const unsigned q = t32 / tJ;
       tj = t32 - q * tJ;
       ti = q % tI;
@@ -1152,8 +1156,8 @@ __global__ void __launch_bounds__(256, sizeof(T) == 2 ? 4 : 5)
       ib += idx * p.bi[d];
     }
     const i64 i0 = ti * TI, j0 = tj * TJ;
-    const T* src = in + (ib + i0 + j0 * p.iJ);   // item (i0, j0) of the input
-    T* dst = out + (ob + j0 + i0 * p.oI);        // item (i0, j0) of the output
+    const T* src = in + (ib + i0 + j0 * p.iJ);  // item (i0, j0) of the input
+    T* dst = out + (ob + j0 + i0 * p.oI);       // item (i0, j0) of the output
     const bool full = i0 + TI <= p.nI && j0 + TJ <= p.nJ;
     // Read: vector (jl, rq) of the tile, jl = rj + n * (256 / VI).
     if (full) {
