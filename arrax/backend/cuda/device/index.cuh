@@ -270,27 +270,42 @@ __device__ __forceinline__ void move_units(U* d, i64 units, i64 lane, i64 g,
   }
 }
 
-// out[b, :] = src[off(b) + :] (units U per row).
-template <int M, typename U>
-__global__ void __launch_bounds__(256, 4)
-    take_rows(IndexPass a, U* __restrict__ out, const U* __restrict__ src,
-              i64 nb, i64 units, int gshift, u64* err) {
+// The grid-stride loop of the row kernels, a group of g = 1 << gshift
+// threads per tuple b: row(b, off, pos, lane, g) with the unit offset and
+// C-order position of b, or, for a bad index j, bad(b, j) on lane 0 only.
+template <int M, typename Bad, typename Row>
+__device__ __forceinline__ void row_groups(const IndexPass& a, i64 nb,
+                                           int gshift, Bad bad, Row row) {
   const i64 g = i64(1) << gshift;
   const i64 lane = threadIdx.x & (g - 1);
   const i64 step = ((i64)gridDim.x * blockDim.x) >> gshift;
   for (i64 b = (blockIdx.x * (i64)blockDim.x + threadIdx.x) >> gshift; b < nb;
        b += step) {
     i64 off, pos;
-    int bad = 0;
-    if (!row_offset<M>(a, b, off, pos, bad)) {
-      if (lane == 0)
-        atomicMin(reinterpret_cast<unsigned long long*>(err),
-                  static_cast<unsigned long long>(b) * a.ktotal + bad);
-      continue;
-    }
-    const U* s = src + off;
-    move_units(out + b * units, units, lane, g, [=](i64 u) { return s[u]; });
+    int j = 0;
+    if (row_offset<M>(a, b, off, pos, j))
+      row(b, off, pos, lane, g);
+    else if (lane == 0)
+      bad(b, j);
   }
+}
+
+// out[b, :] = src[off(b) + :] (units U per row).
+template <int M, typename U>
+__global__ void __launch_bounds__(256, 4)
+    take_rows(IndexPass a, U* __restrict__ out, const U* __restrict__ src,
+              i64 nb, i64 units, int gshift, u64* err) {
+  row_groups<M>(
+      a, nb, gshift,
+      [=](i64 b, int j) {
+        atomicMin(reinterpret_cast<unsigned long long*>(err),
+                  static_cast<unsigned long long>(b) * a.ktotal + j);
+      },
+      [=](i64 b, i64 off, i64, i64 lane, i64 g) {
+        const U* s = src + off;
+        move_units(out + b * units, units, lane, g,
+                   [=](i64 u) { return s[u]; });
+      });
 }
 
 // The single-index, single-unit case of take_rows (a[idx] of a 1-d array):
@@ -390,26 +405,20 @@ __global__ void __launch_bounds__(256, 4)
     put_rows(IndexPass a, U* dst, const U* __restrict__ value, i64 vrow,
              i64 vcol, i64 nb, i64 units, int gshift, u32* bits, u64* flags) {
   if (has_error(flags)) return;
-  const i64 g = i64(1) << gshift;
-  const i64 lane = threadIdx.x & (g - 1);
-  const i64 step = ((i64)gridDim.x * blockDim.x) >> gshift;
-  for (i64 b = (blockIdx.x * (i64)blockDim.x + threadIdx.x) >> gshift; b < nb;
-       b += step) {
-    i64 off, pos;
-    int bad = 0;
-    if (!row_offset<M>(a, b, off, pos, bad)) {
+  row_groups<M>(
+      a, nb, gshift,
       // Not reached in raise mode (check_rows found no bad index).
-      if (lane == 0) flags[1] = 0;
-      continue;
-    }
-    const u32 bit = 1u << (pos & 31);
-    u32 old = 0;
-    if (bits != nullptr && lane == 0) old = atomicOr(bits + (pos >> 5), bit);
-    const U* v = value + b * vrow;
-    move_units(dst + off, units, lane, g,
-               [=](i64 u) { return v[u * vcol]; });
-    if (old & bit) flags[1] = 0;
-  }
+      [=](i64, int) { flags[1] = 0; },
+      [=](i64 b, i64 off, i64 pos, i64 lane, i64 g) {
+        const u32 bit = 1u << (pos & 31);
+        u32 old = 0;
+        if (bits != nullptr && lane == 0)
+          old = atomicOr(bits + (pos >> 5), bit);
+        const U* v = value + b * vrow;
+        move_units(dst + off, units, lane, g,
+                   [=](i64 u) { return v[u * vcol]; });
+        if (old & bit) flags[1] = 0;
+      });
 }
 
 // ---- boolean masks: rank[m] = number of true elements before m ------------
