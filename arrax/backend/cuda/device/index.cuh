@@ -102,8 +102,8 @@ __global__ void index_offsets(Strided<4> s, IndexPass a, i64* off, i64* lin,
 // in the two walks of rs.
 template <typename Pick, typename Move>
 __device__ __forceinline__ void move_rest(const Strided<1>& bs,
-                                          const Strided<2>& rs, i64 nb,
-                                          i64 nr, Pick pick, Move move) {
+                                          const Strided<2>& rs, i64 nb, i64 nr,
+                                          Pick pick, Move move) {
   const i64 n = nb * nr;
   for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
        i += (i64)gridDim.x * blockDim.x) {
