@@ -202,21 +202,24 @@ const ModuleSpec& index_spec() {
 int size_slot(int64_t isz) {
   return isz == 1 ? 0 : isz == 2 ? 1 : isz == 4 ? 2 : isz == 8 ? 3 : 4;
 }
+std::vector<ModuleSpec> move_modules() {
+  std::vector<ModuleSpec> v;
+  for (int64_t s : {1, 2, 4, 8, 16}) v.push_back(move_module(s));
+  return v;
+}
+// Every dtype's, empty ones included (at_spec indexes them by dtype).
+std::vector<ModuleSpec> at_modules() {
+  std::vector<ModuleSpec> v;
+  for (int d = 0; d < kNumDtypes; ++d)
+    v.push_back(at_module(static_cast<Dtype>(d)));
+  return v;
+}
 const ModuleSpec& move_spec(int64_t isz) {
-  static const std::vector<ModuleSpec> v = [] {
-    std::vector<ModuleSpec> r;
-    for (int64_t s : {1, 2, 4, 8, 16}) r.push_back(move_module(s));
-    return r;
-  }();
+  static const std::vector<ModuleSpec> v = move_modules();
   return v[size_slot(isz)];
 }
 const ModuleSpec& at_spec(Dtype dt) {
-  static const std::vector<ModuleSpec> v = [] {
-    std::vector<ModuleSpec> r;
-    for (int d = 0; d < kNumDtypes; ++d)
-      r.push_back(at_module(static_cast<Dtype>(d)));
-    return r;
-  }();
+  static const std::vector<ModuleSpec> v = at_modules();
   return v[static_cast<int>(dt)];
 }
 
@@ -565,26 +568,50 @@ bool put_rows(CudaBackend& b, DeviceState& ds, Device dev, Scatter& sc,
 
 // ---- gather / scatter -----------------------------------------------------------
 
+// What a gather and a scatter share: k index arrays (inputs[1..]) select
+// from the first k dims of `indexed` (src, dst); `other` (out, value) is
+// over (B, rest), B the first nbd dims.
+struct IndexedOp {
+  int k = 0, nbd = 0;
+  Shape bshape;
+  int64_t nb = 0;
+  std::vector<Array> idx;  // on the device
+};
+
+// False when B is empty (nothing to do). Non-empty B over an empty indexed
+// dim raises "[op] <empty_msg>" in wrap and clip modes (raise mode fails
+// on the index instead).
+bool indexed_op(std::span<const Array> inputs, const Array& indexed,
+                const Array& other, Device dev, IndexMode mode, const char* op,
+                const char* empty_msg, IndexedOp& r) {
+  r.k = static_cast<int>(inputs.size()) - 1;
+  r.nbd = other.ndim() - (indexed.ndim() - r.k);
+  r.bshape = Shape(other.shape().begin(), other.shape().begin() + r.nbd);
+  r.nb = shape_size(r.bshape);
+  if (r.nb == 0) return false;
+  for (int j = 0; j < r.k; ++j)
+    if (indexed.shape()[j] == 0 && mode != IndexMode::Raise)
+      throw IndexError(std::string("[") + op + "] " + empty_msg);
+  for (int j = 0; j < r.k; ++j)
+    r.idx.push_back(CudaBackend::on_device(inputs[1 + j], dev));
+  return true;
+}
+
 void eval_gather(CudaBackend& b, Gather& g, std::span<const Array> inputs,
                  std::span<Array> outputs) {
   Array& out = outputs[0];
   Device dev = out.device();
   DeviceState& ds = b.state(dev.index);
   Array src = CudaBackend::on_device(inputs[0], dev);
-  int k = static_cast<int>(inputs.size()) - 1;
-  int rest_nd = src.ndim() - k;
-  int nbd = out.ndim() - rest_nd;
-  Shape bshape(out.shape().begin(), out.shape().begin() + nbd);
+  IndexedOp io;
+  if (!indexed_op(inputs, src, out, dev, g.mode(), g.op(),
+                  "cannot do a non-empty take from an empty axes.", io))
+    return;
+  const int k = io.k, nbd = io.nbd;
+  const Shape& bshape = io.bshape;
+  int64_t nb = io.nb;
+  std::span<const Array> idx = io.idx;
   Strides out_b(out.strides().begin(), out.strides().begin() + nbd);
-  int64_t nb = shape_size(bshape);
-  if (nb == 0) return;
-  for (int j = 0; j < k; ++j)
-    if (src.shape()[j] == 0 && g.mode() != IndexMode::Raise)
-      throw IndexError(std::string("[") + g.op() +
-                       "] cannot do a non-empty take from an empty axes.");
-  std::vector<Array> idx;
-  for (int j = 0; j < k; ++j)
-    idx.push_back(CudaBackend::on_device(inputs[1 + j], dev));
   int64_t rest_size = 1;
   for (int d = k; d < src.ndim(); ++d) rest_size *= src.shape()[d];
   if (take_rows(b, ds, dev, g, src, out, idx, bshape, nb)) return;
@@ -617,19 +644,14 @@ void eval_scatter(CudaBackend& b, Scatter& sc, std::span<const Array> inputs,
   Device dev = dst.device();
   DeviceState& ds = b.state(dev.index);
   Array value = CudaBackend::on_device(inputs[0], dev);
-  int k = static_cast<int>(inputs.size()) - 1;
-  int rest_nd = dst.ndim() - k;
-  int nbd = value.ndim() - rest_nd;
-  Shape bshape(value.shape().begin(), value.shape().begin() + nbd);
-  int64_t nb = shape_size(bshape);
-  if (nb == 0) return;
-  for (int j = 0; j < k; ++j)
-    if (dst.shape()[j] == 0 && sc.mode() != IndexMode::Raise)
-      throw IndexError(std::string("[") + sc.op() +
-                       "] cannot replace elements of an empty array");
-  std::vector<Array> idx;
-  for (int j = 0; j < k; ++j)
-    idx.push_back(CudaBackend::on_device(inputs[1 + j], dev));
+  IndexedOp io;
+  if (!indexed_op(inputs, dst, value, dev, sc.mode(), sc.op(),
+                  "cannot replace elements of an empty array", io))
+    return;
+  const int k = io.k, nbd = io.nbd;
+  const Shape& bshape = io.bshape;
+  int64_t nb = io.nb;
+  std::span<const Array> idx = io.idx;
   if (put_rows(b, ds, dev, sc, dst, value, idx, bshape, nb)) return;
   Array offs = b.scratch(nb * 16, dev);
   int64_t* off = static_cast<int64_t*>(offs.data());
@@ -1006,11 +1028,9 @@ void eval_ufunc_at(CudaBackend& b, UfuncAt& u, std::span<const Array> inputs,
 
 std::vector<ModuleSpec> modules() {
   std::vector<ModuleSpec> v = {index_module()};
-  for (int64_t s : {1, 2, 4, 8, 16}) v.push_back(move_module(s));
-  for (int d = 0; d < kNumDtypes; ++d) {
-    ModuleSpec m = at_module(static_cast<Dtype>(d));
+  for (ModuleSpec& m : move_modules()) v.push_back(std::move(m));
+  for (ModuleSpec& m : at_modules())
     if (!m.exprs.empty()) v.push_back(std::move(m));
-  }
   return v;
 }
 

@@ -68,22 +68,25 @@ ModuleSpec typed_module(Dtype dt) {
   return m;
 }
 
+std::vector<ModuleSpec> move_modules() {
+  std::vector<ModuleSpec> v;
+  for (int64_t s : {1, 2, 4, 8, 16}) v.push_back(move_module(s));
+  return v;
+}
+std::vector<ModuleSpec> typed_modules() {
+  std::vector<ModuleSpec> v;
+  for (int d = 0; d < kNumDtypes; ++d)
+    v.push_back(typed_module(static_cast<Dtype>(d)));
+  return v;
+}
+
 // The module specs, built once (the kernel cache is keyed by spec.key).
 const ModuleSpec& move_spec(int64_t isz) {
-  static const std::vector<ModuleSpec> v = [] {
-    std::vector<ModuleSpec> r;
-    for (int64_t s : {1, 2, 4, 8, 16}) r.push_back(move_module(s));
-    return r;
-  }();
+  static const std::vector<ModuleSpec> v = move_modules();
   return v[isz == 1 ? 0 : isz == 2 ? 1 : isz == 4 ? 2 : isz == 8 ? 3 : 4];
 }
 const ModuleSpec& typed_spec(Dtype dt) {
-  static const std::vector<ModuleSpec> v = [] {
-    std::vector<ModuleSpec> r;
-    for (int d = 0; d < kNumDtypes; ++d)
-      r.push_back(typed_module(static_cast<Dtype>(d)));
-    return r;
-  }();
+  static const std::vector<ModuleSpec> v = typed_modules();
   return v[static_cast<int>(dt)];
 }
 
@@ -433,10 +436,8 @@ void eval_pad(CudaBackend& b, Pad& p, std::span<const Array> inputs,
 }
 
 std::vector<ModuleSpec> modules() {
-  std::vector<ModuleSpec> v;
-  for (int64_t s : {1, 2, 4, 8, 16}) v.push_back(move_module(s));
-  for (int d = 0; d < kNumDtypes; ++d)
-    v.push_back(typed_module(static_cast<Dtype>(d)));
+  std::vector<ModuleSpec> v = move_modules();
+  for (ModuleSpec& m : typed_modules()) v.push_back(std::move(m));
   return v;
 }
 

@@ -95,6 +95,28 @@ __global__ void index_offsets(Strided<4> s, IndexPass a, i64* off, i64* lin,
   }
 }
 
+// The grid-stride loop of the general row moves, over the nb * nr pairs
+// (b, r) of a row b and a rest element r: pick(b, p) says whether row b
+// moves and loads its per-row value p (an offset or a rank) before any index
+// math; move(p, ob, r0, r1) gets b's offset in the walk bs and r's offsets
+// in the two walks of rs.
+template <typename Pick, typename Move>
+__device__ __forceinline__ void move_rest(const Strided<1>& bs,
+                                          const Strided<2>& rs, i64 nb, i64 nr,
+                                          Pick pick, Move move) {
+  const i64 n = nb * nr;
+  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
+       i += (i64)gridDim.x * blockDim.x) {
+    const i64 b = i / nr, r = i - b * nr;
+    i64 p;
+    if (!pick(b, p)) continue;
+    i64 ob[1], ro[2];
+    unravel<1>(bs, b, ob);
+    unravel<2>(rs, r, ro);
+    move(p, ob[0], ro[0], ro[1]);
+  }
+}
+
 // out[b, r] = src[off[b] + r]: bo walks B in out, rs walks the rest
 // dimensions in (out, src). Skipped entirely when an error was recorded.
 template <typename T>
@@ -102,15 +124,13 @@ __global__ void gather_rows(Strided<1> bo, Strided<2> rs, T* out,
                             const T* src, const i64* off, i64 nb, i64 nr,
                             const u64* err) {
   if (has_error(err)) return;
-  const i64 n = nb * nr;
-  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
-       i += (i64)gridDim.x * blockDim.x) {
-    i64 b = i / nr, r = i - b * nr;
-    i64 ob[1], ro[2];
-    unravel<1>(bo, b, ob);
-    unravel<2>(rs, r, ro);
-    out[ob[0] + ro[0]] = src[off[b] + ro[1]];
-  }
+  move_rest(
+      bo, rs, nb, nr,
+      [=](i64 b, i64& p) {
+        p = off[b];
+        return true;
+      },
+      [=](i64 p, i64 ob, i64 r0, i64 r1) { out[ob + r0] = src[p + r1]; });
 }
 
 // Note [Last write wins on the device]: every destination position (lin,
@@ -185,16 +205,14 @@ __global__ void scatter_rows(Strided<1> bv, Strided<2> rs, T* dst,
                              const T* value, const i64* off, const u8* keep,
                              i64 nb, i64 nr, const u64* err) {
   if (has_error(err)) return;
-  const i64 n = nb * nr;
-  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
-       i += (i64)gridDim.x * blockDim.x) {
-    i64 b = i / nr, r = i - b * nr;
-    if (!keep[b]) continue;
-    i64 vb[1], ro[2];
-    unravel<1>(bv, b, vb);
-    unravel<2>(rs, r, ro);
-    dst[off[b] + ro[0]] = value[vb[0] + ro[1]];
-  }
+  move_rest(
+      bv, rs, nb, nr,
+      [=](i64 b, i64& p) {
+        if (!keep[b]) return false;
+        p = off[b];
+        return true;
+      },
+      [=](i64 p, i64 vb, i64 r0, i64 r1) { dst[p + r0] = value[vb + r1]; });
 }
 
 // ---- row fast paths ------------------------------------------------------
@@ -234,39 +252,60 @@ __device__ __forceinline__ bool row_offset(const IndexPass& a, i64 b,
   return true;
 }
 
-// out[b, :] = src[off(b) + :] (units U per row).
-template <int M, typename U>
-__global__ void __launch_bounds__(256, 4)
-    take_rows(IndexPass a, U* __restrict__ out, const U* __restrict__ src,
-              i64 nb, i64 units, int gshift, u64* err) {
+// d[u] = load(u) for the units u = lane, lane + g, ... of a row, with up to
+// four loads in flight before the stores.
+template <typename U, typename Load>
+__device__ __forceinline__ void move_units(U* d, i64 units, i64 lane, i64 g,
+                                           Load load) {
+  for (i64 u = lane; u < units; u += 4 * g) {
+    const i64 u1 = u + g, u2 = u + 2 * g, u3 = u + 3 * g;
+    U r0 = load(u), r1, r2, r3;
+    if (u1 < units) r1 = load(u1);
+    if (u2 < units) r2 = load(u2);
+    if (u3 < units) r3 = load(u3);
+    d[u] = r0;
+    if (u1 < units) d[u1] = r1;
+    if (u2 < units) d[u2] = r2;
+    if (u3 < units) d[u3] = r3;
+  }
+}
+
+// The grid-stride loop of the row kernels, a group of g = 1 << gshift
+// threads per tuple b: row(b, off, pos, lane, g) with the unit offset and
+// C-order position of b, or, for a bad index j, bad(b, j) on lane 0 only.
+template <int M, typename Bad, typename Row>
+__device__ __forceinline__ void row_groups(const IndexPass& a, i64 nb,
+                                           int gshift, Bad bad, Row row) {
   const i64 g = i64(1) << gshift;
   const i64 lane = threadIdx.x & (g - 1);
   const i64 step = ((i64)gridDim.x * blockDim.x) >> gshift;
   for (i64 b = (blockIdx.x * (i64)blockDim.x + threadIdx.x) >> gshift; b < nb;
        b += step) {
     i64 off, pos;
-    int bad = 0;
-    if (!row_offset<M>(a, b, off, pos, bad)) {
-      if (lane == 0)
-        atomicMin(reinterpret_cast<unsigned long long*>(err),
-                  static_cast<unsigned long long>(b) * a.ktotal + bad);
-      continue;
-    }
-    const U* s = src + off;
-    U* o = out + b * units;
-    for (i64 u = lane; u < units; u += 4 * g) {
-      // Up to four loads in flight before the stores.
-      const i64 u1 = u + g, u2 = u + 2 * g, u3 = u + 3 * g;
-      U r0 = s[u], r1, r2, r3;
-      if (u1 < units) r1 = s[u1];
-      if (u2 < units) r2 = s[u2];
-      if (u3 < units) r3 = s[u3];
-      o[u] = r0;
-      if (u1 < units) o[u1] = r1;
-      if (u2 < units) o[u2] = r2;
-      if (u3 < units) o[u3] = r3;
-    }
+    int j = 0;
+    if (row_offset<M>(a, b, off, pos, j))
+      row(b, off, pos, lane, g);
+    else if (lane == 0)
+      bad(b, j);
   }
+}
+
+// out[b, :] = src[off(b) + :] (units U per row).
+template <int M, typename U>
+__global__ void __launch_bounds__(256, 4)
+    take_rows(IndexPass a, U* __restrict__ out, const U* __restrict__ src,
+              i64 nb, i64 units, int gshift, u64* err) {
+  row_groups<M>(
+      a, nb, gshift,
+      [=](i64 b, int j) {
+        atomicMin(reinterpret_cast<unsigned long long*>(err),
+                  static_cast<unsigned long long>(b) * a.ktotal + j);
+      },
+      [=](i64 b, i64 off, i64, i64 lane, i64 g) {
+        const U* s = src + off;
+        move_units(out + b * units, units, lane, g,
+                   [=](i64 u) { return s[u]; });
+      });
 }
 
 // The single-index, single-unit case of take_rows (a[idx] of a 1-d array):
@@ -366,36 +405,20 @@ __global__ void __launch_bounds__(256, 4)
     put_rows(IndexPass a, U* dst, const U* __restrict__ value, i64 vrow,
              i64 vcol, i64 nb, i64 units, int gshift, u32* bits, u64* flags) {
   if (has_error(flags)) return;
-  const i64 g = i64(1) << gshift;
-  const i64 lane = threadIdx.x & (g - 1);
-  const i64 step = ((i64)gridDim.x * blockDim.x) >> gshift;
-  for (i64 b = (blockIdx.x * (i64)blockDim.x + threadIdx.x) >> gshift; b < nb;
-       b += step) {
-    i64 off, pos;
-    int bad = 0;
-    if (!row_offset<M>(a, b, off, pos, bad)) {
+  row_groups<M>(
+      a, nb, gshift,
       // Not reached in raise mode (check_rows found no bad index).
-      if (lane == 0) flags[1] = 0;
-      continue;
-    }
-    const u32 bit = 1u << (pos & 31);
-    u32 old = 0;
-    if (bits != nullptr && lane == 0) old = atomicOr(bits + (pos >> 5), bit);
-    U* d = dst + off;
-    const U* v = value + b * vrow;
-    for (i64 u = lane; u < units; u += 4 * g) {
-      const i64 u1 = u + g, u2 = u + 2 * g, u3 = u + 3 * g;
-      U r0 = v[u * vcol], r1, r2, r3;
-      if (u1 < units) r1 = v[u1 * vcol];
-      if (u2 < units) r2 = v[u2 * vcol];
-      if (u3 < units) r3 = v[u3 * vcol];
-      d[u] = r0;
-      if (u1 < units) d[u1] = r1;
-      if (u2 < units) d[u2] = r2;
-      if (u3 < units) d[u3] = r3;
-    }
-    if (old & bit) flags[1] = 0;
-  }
+      [=](i64, int) { flags[1] = 0; },
+      [=](i64 b, i64 off, i64 pos, i64 lane, i64 g) {
+        const u32 bit = 1u << (pos & 31);
+        u32 old = 0;
+        if (bits != nullptr && lane == 0)
+          old = atomicOr(bits + (pos >> 5), bit);
+        const U* v = value + b * vrow;
+        move_units(dst + off, units, lane, g,
+                   [=](i64 u) { return v[u * vcol]; });
+        if (old & bit) flags[1] = 0;
+      });
 }
 
 // ---- boolean masks: rank[m] = number of true elements before m ------------
@@ -542,94 +565,86 @@ __global__ void __launch_bounds__(1024)
   if (threadIdx.x == 0) counts[nt] = total;
 }
 
-// The tile's part of a mask scan, shared by the tile kernels: gbits and
-// goff get each thread's group bits and tile-local exclusive count.
-__device__ __forceinline__ void mask_tile_scan(const u8* mask, i64 n, int vec,
-                                               i64 base, u32* gbits,
-                                               u32* goff, i64* sh) {
+// out[d] = coordinate d of the C-order position m over shape (nd dims).
+__device__ __forceinline__ void write_coords(i64 m, const i64* shape, int nd,
+                                             i64* out) {
+  for (int d = nd - 1; d >= 0; --d) {
+    const i64 q = m / shape[d];
+    out[d] = m - q * shape[d];
+    m = q;
+  }
+}
+
+// The shared memory of a tile kernel.
+struct MaskTileShared {
+  i64 sh[32];
+  u32 gbits[kMaskThreads];  // each thread's group bits
+  u32 goff[kMaskThreads];   // and tile-local exclusive count
+};
+
+// The tile kernels' common part: scans the block's tile, then calls
+// f(m, r) for every true mask[m] of the tile with rank r < count (pass s
+// takes element s * 256 + threadIdx.x of the tile: coalesced), UNROLL
+// passes unrolled. 256 threads.
+template <int UNROLL, typename F>
+__device__ __forceinline__ void mask_tile_each(const u8* mask, i64 n, int vec,
+                                               const i64* starts, i64 count,
+                                               MaskTileShared& t, F f) {
+  const i64 base = blockIdx.x * kMaskTile;
   const i64 start = base + threadIdx.x * 16;
   const u32 bits = start < n ? mask_group_bits(mask, n, start, vec) : 0u;
   i64 total;
-  const i64 ex = block_exclusive_scan(__popc(bits), &total, sh);
-  gbits[threadIdx.x] = bits;
-  goff[threadIdx.x] = static_cast<u32>(ex);  // < 4096
+  const i64 ex = block_exclusive_scan(__popc(bits), &total, t.sh);
+  t.gbits[threadIdx.x] = bits;
+  t.goff[threadIdx.x] = static_cast<u32>(ex);  // < 4096
   __syncthreads();
+  const i64 o0 = starts[blockIdx.x];
+#pragma unroll UNROLL
+  for (int s = 0; s < 16; ++s) {
+    const int e = s * kMaskThreads + threadIdx.x;  // element of the tile
+    const u32 gb = t.gbits[e >> 4];
+    const int p = e & 15;
+    if ((gb >> p) & 1u) {
+      const i64 r = o0 + t.goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
+      if (r < count) f(base + e, r);
+    }
+  }
 }
 
 // out[rank(m) * ostride] = src[m * sstride] for the true mask[m] of the
-// tile (rank < count). 256 threads (kMaskThreads).
+// tile (rank < count).
 template <typename T>
 __global__ void __launch_bounds__(256)
     mask_compact(const u8* mask, i64 n, int vec, const i64* starts,
                  const T* src, i64 sstride, T* out, i64 ostride, i64 count) {
-  __shared__ i64 sh[32];
-  __shared__ u32 gbits[kMaskThreads];
-  __shared__ u32 goff[kMaskThreads];
-  const i64 base = blockIdx.x * kMaskTile;
-  mask_tile_scan(mask, n, vec, base, gbits, goff, sh);
-  const i64 o0 = starts[blockIdx.x];
-#pragma unroll 4
-  for (int s = 0; s < 16; ++s) {
-    const int e = s * kMaskThreads + threadIdx.x;  // element of the tile
-    const u32 gb = gbits[e >> 4];
-    const int p = e & 15;
-    if ((gb >> p) & 1u) {
-      const i64 r = o0 + goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
-      if (r < count) out[r * ostride] = src[(base + e) * sstride];
-    }
-  }
+  __shared__ MaskTileShared t;
+  mask_tile_each<4>(mask, n, vec, starts, count, t, [=](i64 m, i64 r) {
+    out[r * ostride] = src[m * sstride];
+  });
 }
 
 // dst[m * dstride] = value[rank(m) * vstride] for the true mask[m] of the
-// tile (vstride 0: a broadcast value). 256 threads.
+// tile (vstride 0: a broadcast value).
 template <typename T>
 __global__ void __launch_bounds__(256)
     mask_spread(const u8* mask, i64 n, int vec, const i64* starts, T* dst,
                 i64 dstride, const T* value, i64 vstride, i64 count) {
-  __shared__ i64 sh[32];
-  __shared__ u32 gbits[kMaskThreads];
-  __shared__ u32 goff[kMaskThreads];
-  const i64 base = blockIdx.x * kMaskTile;
-  mask_tile_scan(mask, n, vec, base, gbits, goff, sh);
-  const i64 o0 = starts[blockIdx.x];
-#pragma unroll 4
-  for (int s = 0; s < 16; ++s) {
-    const int e = s * kMaskThreads + threadIdx.x;
-    const u32 gb = gbits[e >> 4];
-    const int p = e & 15;
-    if ((gb >> p) & 1u) {
-      const i64 r = o0 + goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
-      if (r < count) dst[(base + e) * dstride] = value[r * vstride];
-    }
-  }
+  __shared__ MaskTileShared t;
+  mask_tile_each<4>(mask, n, vec, starts, count, t, [=](i64 m, i64 r) {
+    dst[m * dstride] = value[r * vstride];
+  });
 }
 
 // out[rank(m) * nd + d] = coordinate d of the true mask[m] (shape: nd
-// dims, on the device). 256 threads.
+// dims, on the device).
 __global__ void __launch_bounds__(256)
     mask_coords(const u8* mask, i64 n, int vec, const i64* starts,
                 const i64* shape, int nd, i64* out, i64 count) {
-  __shared__ i64 sh[32];
-  __shared__ u32 gbits[kMaskThreads];
-  __shared__ u32 goff[kMaskThreads];
-  const i64 base = blockIdx.x * kMaskTile;
-  mask_tile_scan(mask, n, vec, base, gbits, goff, sh);
-  const i64 o0 = starts[blockIdx.x];
-  for (int s = 0; s < 16; ++s) {
-    const int e = s * kMaskThreads + threadIdx.x;
-    const u32 gb = gbits[e >> 4];
-    const int p = e & 15;
-    if ((gb >> p) & 1u) {
-      const i64 r = o0 + goff[e >> 4] + __popc(gb & ((1u << p) - 1u));
-      if (r >= count) continue;
-      i64 m = base + e;
-      for (int d = nd - 1; d >= 0; --d) {
-        const i64 q = m / shape[d];
-        out[r * nd + d] = m - q * shape[d];
-        m = q;
-      }
-    }
-  }
+  __shared__ MaskTileShared t;
+  // Not unrolled: the coordinates loop is long already.
+  mask_tile_each<1>(mask, n, vec, starts, count, t, [=](i64 m, i64 r) {
+    write_coords(m, shape, nd, out + r * nd);
+  });
 }
 
 // out[rank[m], r] = src[m, r] for true mask[m] (rank < count): sm walks the
@@ -638,18 +653,16 @@ template <typename T>
 __global__ void masked_gather(Strided<1> sm, Strided<2> rs, T* out,
                               const T* src, const u8* mask, const i64* rank,
                               i64 count, i64 ostride, i64 nm, i64 nr) {
-  const i64 n = nm * nr;
-  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
-       i += (i64)gridDim.x * blockDim.x) {
-    i64 m = i / nr, r = i - m * nr;
-    if (!mask[m]) continue;
-    i64 p = rank[m];
-    if (p >= count) continue;
-    i64 so[1], ro[2];
-    unravel<1>(sm, m, so);
-    unravel<2>(rs, r, ro);
-    out[p * ostride + ro[0]] = src[so[0] + ro[1]];
-  }
+  move_rest(
+      sm, rs, nm, nr,
+      [=](i64 m, i64& p) {
+        if (!mask[m]) return false;
+        p = rank[m];
+        return p < count;
+      },
+      [=](i64 p, i64 so, i64 r0, i64 r1) {
+        out[p * ostride + r0] = src[so + r1];
+      });
 }
 
 // dst[m, r] = value[rank[m], r] for true mask[m]: dm walks the mask
@@ -658,16 +671,16 @@ template <typename T>
 __global__ void masked_scatter(Strided<1> dm, Strided<2> rs, T* dst,
                                const T* value, const u8* mask,
                                const i64* rank, i64 vstride, i64 nm, i64 nr) {
-  const i64 n = nm * nr;
-  for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
-       i += (i64)gridDim.x * blockDim.x) {
-    i64 m = i / nr, r = i - m * nr;
-    if (!mask[m]) continue;
-    i64 d[1], ro[2];
-    unravel<1>(dm, m, d);
-    unravel<2>(rs, r, ro);
-    dst[d[0] + ro[0]] = value[rank[m] * vstride + ro[1]];
-  }
+  move_rest(
+      dm, rs, nm, nr,
+      [=](i64 m, i64& p) {
+        if (!mask[m]) return false;
+        p = rank[m];
+        return true;
+      },
+      [=](i64 p, i64 d, i64 r0, i64 r1) {
+        dst[d + r0] = value[p * vstride + r1];
+      });
 }
 
 // out[rank[m], :] = the coordinates of true mask[m] (shape: nd dims).
@@ -677,14 +690,8 @@ __global__ void nonzero_coords(const u8* mask, const i64* rank,
   for (i64 m = blockIdx.x * (i64)blockDim.x + threadIdx.x; m < nm;
        m += (i64)gridDim.x * blockDim.x) {
     if (!mask[m]) continue;
-    i64 p = rank[m];
-    if (p >= count) continue;
-    i64 r = m;
-    for (int d = nd - 1; d >= 0; --d) {
-      i64 q = r / shape[d];
-      out[p * nd + d] = r - q * shape[d];
-      r = q;
-    }
+    const i64 p = rank[m];
+    if (p < count) write_coords(m, shape, nd, out + p * nd);
   }
 }
 
@@ -693,13 +700,9 @@ __global__ void nonzero_coords(const u8* mask, const i64* rank,
 // Element offset of C-order flat index `flat` of the target (ts: its shape
 // and strides, not merged).
 __device__ __forceinline__ i64 flat_offset(const Strided<1>& ts, i64 flat) {
-  i64 off = 0;
-  for (int d = ts.ndim - 1; d >= 0; --d) {
-    i64 q = flat / ts.shape[d];
-    off += (flat - q * ts.shape[d]) * ts.strides[0][d];
-    flat = q;
-  }
-  return off;
+  i64 off[1];
+  unravel<1>(ts, flat, off);
+  return off[0];
 }
 
 // err = the first k whose position is out of [0, size).
