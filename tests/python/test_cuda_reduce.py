@@ -582,6 +582,11 @@ def test_argreduce_warp_8192_rows():
     b[::3, 4100] = numpy.nan
     for op in ("argmax", "nanargmax", "nanargmin"):
         check(lambda m, a: getattr(m, op)(a, axis=1), b)
+    # Lines over 8192 take arg_warp from 32 lines an SM on (4300 > 32 * 132).
+    c = _warp_rows((4300, 8203), "float16")
+    for op in ("argmax", "argmin"):
+        check(lambda m, a: getattr(m, op)(a, axis=1), c)
+        check(lambda m, a: getattr(m, op)(a[1:, 3:], axis=1), c)
 
 
 # ---- single-pass split reductions ------------------------------------------

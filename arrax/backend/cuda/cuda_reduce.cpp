@@ -546,13 +546,17 @@ void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
     const int fb = arg_flat_blocks(itemsize(dt));
     split_rows(ds, nout, L, nsplit, chunk, ls == 1 ? 2 * fb : 8);
     const bool flat = ls == 1 && chunk < kFlatMax;
-    // Many short contiguous lines: a warp per line (arg_warp), when there
-    // are enough lines for 16 warps an SM, or when the line is so short
-    // that arg_flat's block would be a single warp anyway (block_for).
+    // Many short contiguous lines: a warp per line (arg_warp), when the
+    // line is so short that arg_flat's block would be a single warp anyway
+    // (block_for: L <= 1024), or when there are lines for 16 warps an SM
+    // (32 for lines over 8192, where arg_flat's blocks do more work
+    // between barriers): each warp keeps 2 KB in flight, so 16 warps an SM
+    // are 32 KB, about an SM's share of HBM bandwidth times latency
+    // (36 B/ns * ~700 ns), 32 warps twice that.
+    const int64_t sms = std::max(ds.sm_count, 1);
     const bool warp_rows =
         ls == 1 && nsplit == 1 && L <= kWarpRowMax &&
-        (nout >= static_cast<int64_t>(std::max(ds.sm_count, 1)) * 16 ||
-         L <= 1024);
+        (L <= 1024 || nout >= sms * (L <= 8192 ? 16 : 32));
     const int64_t csz = acc_size(0, dt);
     const int64_t psz = csz <= 8 ? 16 : 24;  // ArgPair<C>
     Array part;
