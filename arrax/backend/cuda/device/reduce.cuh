@@ -14,7 +14,9 @@
 //    four in flight per thread, each into its own accumulator chain
 //    (reduce_contig; arg_contig for argmax, whose chains each visit their
 //    elements in index order and merge with the order-free pick, so the
-//    first extreme and the first NaN win).
+//    first extreme and the first NaN win). Many short contiguous arg lines
+//    take arg_warp instead: a warp per line, the same chains per lane, a
+//    shuffle pick, no barriers.
 //  - column: the innermost dimension is kept. A thread owns one output and
 //    loops over the reduced index (coalesced across the warp); long
 //    reductions are split over gridDim.y with partials (reduce_finish_lines;
