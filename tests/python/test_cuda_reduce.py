@@ -483,6 +483,112 @@ def test_sum_many_rows():
         check(lambda m, a: m.argmax(a, axis=1), a)
 
 
+# ---- warp-per-line arg reductions ------------------------------------------
+# Contiguous lines of at most 65536 elements, when there are 16 or more an
+# SM or they are at most 1024 long, take arg_warp (device/reduce.cuh): a
+# warp per line, each lane's four chains of 16-byte vectors (stride 32
+# vectors), a shuffle pick, lane 0 stores (and flags all-NaN lines).
+
+WARP_DTYPES = ["float32", "float16", "bfloat16", "int8", "uint64", "float64",
+               "complex64", "complex128", "bool"]
+
+
+def _warp_rows(shape, dtype, seed=0):
+    """Random rows with planted extremes: ties at both ends, ties at
+    random columns (across lanes, chains and vectors), constant rows."""
+    a = xp.rand(shape, dtype, seed=seed)
+    rng = numpy.random.default_rng(seed + 7)
+    n, L = shape
+    hi = numpy.array(True if dtype == "bool" else 120, dtype=a.dtype)
+    lo = numpy.array(False if dtype == "bool" else
+                     0 if dtype.startswith("uint") else -120, dtype=a.dtype)
+    rows = numpy.arange(n)
+    a[0::6, 0] = hi
+    a[0::6, L - 1] = hi
+    a[1::6, L - 1] = hi
+    a[1::6, 0] = lo
+    a[1::6, L - 1] = lo
+    cols = rng.integers(0, L, size=(n, 3))
+    for sel, v in ((rows % 6 == 2, hi), (rows % 6 == 3, lo),
+                   (rows % 6 == 4, hi), (rows % 6 == 4, lo)):
+        a[rows[sel][:, None], cols[sel]] = v
+    a[5::12] = lo  # constant rows: index 0
+    return a
+
+
+def _warp_nan_checks(a):
+    rng = numpy.random.default_rng(3)
+    n, L = a.shape
+    b = a.copy()
+    rows = numpy.arange(n)
+    c = rng.integers(0, L, size=(n, 2))
+    b[rows[rows % 5 == 1], c[rows % 5 == 1, 0]] = numpy.nan
+    sel = rows % 5 == 2
+    b[rows[sel], c[sel, 0]] = numpy.nan  # two NaNs: the first wins
+    b[rows[sel], c[sel, 1]] = numpy.nan
+    b[3::10, 0] = numpy.nan
+    b[4::10, L - 1] = numpy.nan
+    for op in ("argmax", "argmin", "nanargmax", "nanargmin"):
+        check(lambda m, a: getattr(m, op)(a, axis=1), b)
+        check(lambda m, a: getattr(m, op)(a[1:, 3:], axis=1), b)
+    b[n // 2] = numpy.nan  # an all-NaN row: the NaN variants raise
+    for op in ("argmax", "argmin", "nanargmax", "nanargmin"):
+        check(lambda m, a: getattr(m, op)(a, axis=1), b)
+
+
+@pytest.mark.parametrize("dtype", WARP_DTYPES)
+def test_argreduce_warp_rows(dtype):
+    """Lines of at most 1024 elements (arg_warp for any number of lines):
+    aligned and misaligned starts (a[:, 1:], a[1:, 3:]), lines shorter
+    than a warp's vectors, non-mergeable kept dimensions, keepdims."""
+    for shape in ((3000, 1000), (5000, 33), (7, 1000), (64, 1)):
+        a = _warp_rows(shape, dtype)
+        for op in ("argmax", "argmin"):
+            check(lambda m, a: getattr(m, op)(a, axis=1), a)
+            check(lambda m, a: getattr(m, op)(a[:, 1:], axis=1), a)
+            check(lambda m, a: getattr(m, op)(a[1:, 3:], axis=1), a)
+            check(lambda m, a: getattr(m, op)(a, axis=-1, keepdims=True), a)
+    a = _warp_rows((1000, 700), dtype).reshape(40, 25, 700)
+    for op in ("argmax", "argmin"):
+        check(lambda m, a: getattr(m, op)(a[:, ::2], axis=2), a)
+        check(lambda m, a: getattr(m, op)(a[3, 4, 5:]), a)  # one line
+    if dtype not in ("bool", "int8", "uint64"):
+        _warp_nan_checks(_warp_rows((3000, 1000), dtype))
+
+
+@pytest.mark.parametrize("dtype", WARP_DTYPES)
+def test_argreduce_warp_many_long_rows(dtype):
+    """Many lines longer than 1024 (16 a SM or more: arg_warp), each lane
+    with several iterations of four chains, plus the vector tail and the
+    scalar head and tail."""
+    a = _warp_rows((2600, 2051), dtype)
+    for op in ("argmax", "argmin"):
+        check(lambda m, a: getattr(m, op)(a, axis=1), a)
+        check(lambda m, a: getattr(m, op)(a[:, 1:], axis=1), a)
+        check(lambda m, a: getattr(m, op)(a[1:, 3:], axis=1), a)
+    if dtype not in ("bool", "int8", "uint64"):
+        _warp_nan_checks(a)
+
+
+def test_argreduce_warp_8192_rows():
+    """The benchmark's shape class: (4096, 8192) float32, 64 vectors a
+    lane, ties planted across lanes."""
+    a = _warp_rows((4096, 8192), "float32")
+    for op in ("argmax", "argmin"):
+        check(lambda m, a: getattr(m, op)(a, axis=1), a)
+        check(lambda m, a: getattr(m, op)(a[:, 1:], axis=1), a)
+    b = a.copy()
+    b[:, 8191] = numpy.nan
+    b[::3, 4100] = numpy.nan
+    for op in ("argmax", "nanargmax", "nanargmin"):
+        check(lambda m, a: getattr(m, op)(a, axis=1), b)
+    # Lines over 8192 take arg_warp from 32 lines an SM on (4300 > 32 * 132).
+    c = _warp_rows((4300, 8203), "float16")
+    for op in ("argmax", "argmin"):
+        check(lambda m, a: getattr(m, op)(a, axis=1), c)
+        check(lambda m, a: getattr(m, op)(a[1:, 3:], axis=1), c)
+
+
 # ---- single-pass split reductions ------------------------------------------
 # Rows long enough to split into chunks (one output of 2^22 elements, three
 # of 2^21) finish in their last block (Note [Single-pass split reductions]

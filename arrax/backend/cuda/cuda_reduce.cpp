@@ -54,7 +54,7 @@ const char* const kReduceKernels[] = {"reduce_row", "reduce_flat",
                                       "reduce_finish_block", "reduce_col",
                                       "reduce_finish_lines", "reduce_fill"};
 const char* const kArgKernels[] = {"arg_row", "arg_flat", "arg_finish",
-                                   "arg_col", "arg_col_finish"};
+                                   "arg_col", "arg_col_finish", "arg_warp"};
 const char* const kScanKernels[] = {"scan_row", "scan_carry", "scan_col",
                                     "scan_seq"};
 
@@ -262,6 +262,13 @@ int arg_flat_blocks(int64_t item) {
 // Chunks of the flat kernels index in int (below 2^30, so that indices
 // plus a few block strides stay below 2^31).
 constexpr int64_t kFlatMax = int64_t(1) << 30;
+// Longest contiguous line that arg_warp (a warp per line) takes, and the
+// 256-thread blocks an SM it is compiled for (WarpBlocks in
+// device/reduce.cuh).
+constexpr int64_t kWarpRowMax = 65536;
+int arg_warp_blocks(Dtype dt) {
+  return itemsize(dt) == 1 || is_complex(dt) ? 4 : 5;
+}
 
 void memset0(DeviceState& ds, void* p, size_t n) {
   check(driver().cuMemsetD8Async(reinterpret_cast<CUdeviceptr>(p), 0, n,
@@ -539,6 +546,17 @@ void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
     const int fb = arg_flat_blocks(itemsize(dt));
     split_rows(ds, nout, L, nsplit, chunk, ls == 1 ? 2 * fb : 8);
     const bool flat = ls == 1 && chunk < kFlatMax;
+    // Many short contiguous lines: a warp per line (arg_warp), when the
+    // line is so short that arg_flat's block would be a single warp anyway
+    // (block_for: L <= 1024), or when there are lines for 16 warps an SM
+    // (32 for lines over 8192, where arg_flat's blocks do more work
+    // between barriers): each warp keeps 2 KB in flight, so 16 warps an SM
+    // are 32 KB, about an SM's share of HBM bandwidth times latency
+    // (36 B/ns * ~700 ns), 32 warps twice that.
+    const int64_t sms = std::max(ds.sm_count, 1);
+    const bool warp_rows =
+        ls == 1 && nsplit == 1 && L <= kWarpRowMax &&
+        (L <= 1024 || nout >= sms * (L <= 8192 ? 16 : 32));
     const int64_t csz = acc_size(0, dt);
     const int64_t psz = csz <= 8 ? 16 : 24;  // ArgPair<C>
     Array part;
@@ -554,7 +572,24 @@ void eval_argreduce(CudaBackend& b, ArgReduce& p, std::span<const Array> inputs,
     unsigned bd = block_for(std::min(L, chunk), nsplit == 1 ? 32 : 8);
     unsigned grid =
         grid_cap(ds, nout * nsplit, flat ? fb * 512 / bd : 2048 / bd);
-    if (flat) {
+    if (warp_rows) {
+      // 256 threads (arg_warp's __launch_bounds__), eight lines a block,
+      // the grid all resident at once and balanced: every warp takes the
+      // same number of lines (give or take one), e.g. 8192 lines on 132
+      // SMs: 4096 warps of two lines, not 5280 warps of which 2368 sit idle
+      // in the second round.
+      const unsigned bdw = 256;
+      const int64_t cap = static_cast<int64_t>(grid_cap(
+                              ds, ceil_div(nout, bdw / 32),
+                              arg_warp_blocks(dt))) * (bdw / 32);
+      const int64_t rounds = ceil_div(nout, cap);
+      const unsigned gridw = static_cast<unsigned>(
+          ceil_div(ceil_div(nout, rounds), bdw / 32));
+      int Li = static_cast<int>(L);
+      CUfunction f = fn("arg_warp");
+      void* args[] = {&xp, &op_, &ks, &nout, &Li, &err};
+      b.launch(ds, f, gridw, 1, 1, bdw, 1, 0, args);
+    } else if (flat) {
       CUfunction f = fn("arg_flat");
       void* args[] = {&xp, &op_, &pp, &ks, &nout, &L, &nsplit, &chunk, &err,
                       &cnt};

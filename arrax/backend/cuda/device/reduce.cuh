@@ -14,7 +14,9 @@
 //    four in flight per thread, each into its own accumulator chain
 //    (reduce_contig; arg_contig for argmax, whose chains each visit their
 //    elements in index order and merge with the order-free pick, so the
-//    first extreme and the first NaN win).
+//    first extreme and the first NaN win). Many short contiguous arg lines
+//    take arg_warp instead: a warp per line, the same chains per lane, a
+//    shuffle pick, no barriers.
 //  - column: the innermost dimension is kept. A thread owns one output and
 //    loops over the reduced index (coalesced across the warp); long
 //    reductions are split over gridDim.y with partials (reduce_finish_lines;
@@ -657,7 +659,15 @@ struct Arg {
   static constexpr bool kNan = OP == NanArgMax || OP == NanArgMin;
   // v strictly better than b (the CPU's rule).
   __device__ static bool better(C v, C b) {
-    if constexpr (traits<C>::is_bool) {
+    if constexpr (traits<C>::is_float && !traits<C>::is_complex) {
+      // Branch-free forms of the rules below (real floats; a compare with
+      // a NaN is false): without kNan, b not NaN and (v NaN or v beyond
+      // b); with kNan, v not NaN and (b NaN or v beyond b).
+      if constexpr (kNan)
+        return (v == v) & (kMax ? !(b >= v) : !(b <= v));
+      else
+        return (b == b) & (kMax ? !(v <= b) : !(v >= b));
+    } else if constexpr (traits<C>::is_bool) {
       return kMax ? (v && !b) : (!v && b);
     } else if constexpr (kNan) {
       if (is_nan(v)) return false;
@@ -686,9 +696,19 @@ struct Arg {
 template <typename A, typename I>
 __device__ __forceinline__ void arg_step(typename A::C v, I i,
                                          typename A::C& best, I& bi) {
-  if (bi < 0 || A::better(v, best)) {
-    best = v;
-    bi = i;
+  if constexpr (traits<typename A::C>::is_complex) {
+    if (bi < 0 || A::better(v, best)) {
+      best = v;
+      bi = i;
+    }
+  } else {
+    // Selects, not branches: arg_contig's chains run the steps for most
+    // vectors of short lines (any lane of the warp that sees a better
+    // element sends the warp here), and the branchy form cost about 17
+    // instructions and three branches an element (SASS of arg_warp).
+    const bool take = (bi < 0) | A::better(v, best);
+    best = take ? v : best;
+    bi = take ? i : bi;
   }
 }
 
@@ -726,13 +746,15 @@ __device__ __forceinline__ bool any_better(const typename A::C* v,
 // (each visits its elements in increasing index order; the chains are
 // merged with the order-free pick). A vector with no element better than
 // its chain's best (any_better) is skipped whole. I: the index type in
-// the range (int when n < 2^30).
+// the range (int when n < 2^30). tid / bd: this thread's rank among the
+// bd threads that share the range (threadIdx.x and blockDim.x for a
+// block; the lane and 32 for a warp, arg_warp).
 template <typename A, typename I, typename T>
 __device__ __forceinline__ typename A::P arg_contig(const T* __restrict__ p,
-                                                    I n, i64 i0) {
+                                                    I n, i64 i0, I tid,
+                                                    I bd) {
   typedef typename A::C C;
   typedef typename A::P P;
-  const I tid = threadIdx.x, bd = blockDim.x;
   constexpr int V = sizeof(T) <= 16 ? 16 / sizeof(T) : 1;
   C best[4];
   I bi[4] = {-1, -1, -1, -1};
@@ -845,7 +867,9 @@ __global__ void __launch_bounds__(512, 2)
     acc.v = typename A::C();
     acc.i = -1;
     if (s == 1) {
-      if (hi > lo) acc = arg_contig<A, i64>(p + lo, hi - lo, lo);
+      if (hi > lo)
+        acc = arg_contig<A, i64>(p + lo, hi - lo, lo, (i64)threadIdx.x,
+                                 (i64)blockDim.x);
     } else {
       for (i64 r = lo + threadIdx.x; r < hi; r += blockDim.x)
         arg_step<A>(load(p[r * s]), r, acc.v, acc.i);
@@ -885,9 +909,59 @@ __global__ void __launch_bounds__(512, ArgBlocks<T>::value)
     acc.v = typename A::C();
     acc.i = -1;
     if (hi > lo)
-      acc = arg_contig<A, int>(x + off[0] + lo, static_cast<int>(hi - lo), lo);
+      acc = arg_contig<A, int>(x + off[0] + lo, static_cast<int>(hi - lo), lo,
+                               (int)threadIdx.x, (int)blockDim.x);
     acc = block_reduce(acc, comb);
     arg_done<A>(acc, out + off[1], part, b, k, nsplit, err, counters);
+  }
+}
+
+// Many short contiguous lines (s == 1, L < 2^30; the host's rule in
+// eval_argreduce): a warp per line, lines grid-strided over the warps
+// (nwarps = gridDim.x * blockDim.x / 32; the line index is the same in
+// the whole warp, so the loop and the shuffles are warp-uniform). Each lane
+// runs arg_contig's chains (four 16-byte loads in flight) with stride 32,
+// the warp picks with shuffles (A::pick is order-free: the first extreme,
+// the first NaN), and lane 0 stores the index, setting *err on an all-NaN
+// line of a NaN variant (as arg_done). No shared memory, no barrier: a
+// warp moves on to its next line without waiting for the others, where a
+// block per line (arg_flat) waits at block_reduce's barriers after only a
+// few loads a thread. 256 threads a block and WarpBlocks such blocks an
+// SM, the most without spills (tools/kernel-resources.py): five (48
+// registers, 40 warps an SM) for 2-, 4- and 8-byte real types, four (64)
+// for 1-byte and complex types; arg_warp_blocks in cuda_reduce.cpp
+// matches. At 32 registers (arg_flat's budget) the float version spills.
+template <typename T>
+struct WarpBlocks {
+  static constexpr int value =
+      sizeof(T) == 1 || traits<typename compute<T>::type>::is_complex ? 4
+                                                                      : 5;
+};
+template <int OP, typename T>
+__global__ void __launch_bounds__(256, WarpBlocks<T>::value)
+    arg_warp(const T* __restrict__ x, i64* __restrict__ out, Strided<2> kept,
+             i64 nout, int L, int* err) {
+  typedef Arg<OP, T> A;
+  typedef typename A::P P;
+  const int lane = threadIdx.x & 31;
+  const i64 nwarps = ((i64)gridDim.x * blockDim.x) >> 5;
+  for (i64 k = ((i64)blockIdx.x * blockDim.x + threadIdx.x) >> 5; k < nout;
+       k += nwarps) {
+    i64 off[2];
+    offsets<2>(kept, k, off);
+    P acc = arg_contig<A, int>(x + off[0], L, 0, lane, 32);
+#pragma unroll
+    for (int d = 16; d > 0; d >>= 1) {
+      P o = shfl_down(acc, d);
+      acc = A::pick(acc, o);
+    }
+    if (lane == 0) {
+      if (A::kNan && (acc.i < 0 || is_nan(acc.v))) {
+        atomicExch(err, 1);
+        acc.i = 0;
+      }
+      out[off[1]] = acc.i;
+    }
   }
 }
 
