@@ -5,9 +5,9 @@ rungs to see what to shave (Note [Small-op overhead], arrax/dispatch.cpp).
 
     python tools/overhead-probe.py [--with-peers]
 
---with-peers first imports PyTorch, CuPy and JAX and runs an op in each on
-the GPU (as the benchmark process has them), to see whether their presence
-changes arrax's small-op times.
+--with-peers then imports PyTorch, CuPy and JAX, runs an op in each on the
+GPU (as the benchmark process has them) and times the small ops again, to
+see whether their presence changes arrax's small-op times.
 """
 import sys
 import time
@@ -55,8 +55,6 @@ def _warm_peers():
 
 
 def main():
-    if "--with-peers" in sys.argv:
-        _warm_peers()
     x = numpy.arange(16, dtype=numpy.float32)
     ac, bc = arrax.asarray(x, device="cpu"), arrax.asarray(x + 1, device="cpu")
     rows = [
@@ -108,6 +106,13 @@ def main():
                 print(f"{'cuda: ' + tag:40s} {full:7.2f} us")
             finally:
                 arrax.set_matmul_precision(old)
+    if arrax.cuda.is_available() and "--with-peers" in sys.argv:
+        _warm_peers()
+        for name, fn in (("cuda: a + b", lambda: a + b),
+                         ("cuda: a.sum()", lambda: a.sum()),
+                         ("cuda: arrax.sum(a)", lambda: arrax.sum(a))):
+            print(f"{name + ', peers loaded':40s} "
+                  f"{per_call(fn, sync=arrax.cuda.synchronize):7.2f} us")
 
 
 if __name__ == "__main__":
