@@ -457,6 +457,20 @@ __device__ __forceinline__ void row_done(typename R::C acc,
   }
 }
 
+// Block b of a row kernel: output k = b / nsplit and chunk [lo, hi) of its
+// n reduced elements (chunk b % nsplit); off: the (x, out) offsets of k.
+struct RowChunk {
+  i64 k, lo, hi;
+  i64 off[2];
+  __device__ __forceinline__ RowChunk(const Strided<2>& kept, i64 b,
+                                      i64 nsplit, i64 chunk, i64 n) {
+    k = b / nsplit;
+    offsets<2>(kept, k, off);
+    lo = (b - k * nsplit) * chunk;
+    hi = lo + chunk < n ? lo + chunk : n;
+  }
+};
+
 // Row path. Block b handles output k = b / nsplit, chunk b % nsplit of the
 // flattened reduced index r in [0, nred * L): element offset
 // offset1(rout, r / L) + (r % L) * s. kept gives the (x, out) offsets of
@@ -475,11 +489,9 @@ __global__ void __launch_bounds__(512, 2)
   const i64 N = nred * L;
   auto comb = [](C a, C b) { return R::combine(a, b); };
   for (i64 b = blockIdx.x; b < nout * nsplit; b += gridDim.x) {
-    const i64 k = b / nsplit, sp = b % nsplit;
-    i64 off[2];
-    offsets<2>(kept, k, off);
-    const i64 lo = sp * chunk;
-    const i64 hi = lo + chunk < N ? lo + chunk : N;
+    const RowChunk rc(kept, b, nsplit, chunk, N);
+    const i64 k = rc.k, lo = rc.lo, hi = rc.hi;
+    const i64* off = rc.off;
     C acc = R::identity();
     const T* p = x + off[0];
     if (nred == 1 && s == 1) {
@@ -521,11 +533,9 @@ __global__ void __launch_bounds__(512,
   typedef typename R::C C;
   auto comb = [](C a, C b) { return R::combine(a, b); };
   for (i64 b = blockIdx.x; b < nout * nsplit; b += gridDim.x) {
-    const i64 k = b / nsplit, sp = b % nsplit;
-    i64 off[2];
-    offsets<2>(kept, k, off);
-    const i64 lo = sp * chunk;
-    const i64 hi = lo + chunk < L ? lo + chunk : L;
+    const RowChunk rc(kept, b, nsplit, chunk, L);
+    const i64 k = rc.k, lo = rc.lo, hi = rc.hi;
+    const i64* off = rc.off;
     C acc = R::identity();
     if (hi > lo)
       acc = reduce_contig<R, int>(x + off[0] + lo, static_cast<int>(hi - lo),
@@ -857,11 +867,9 @@ __global__ void __launch_bounds__(512, 2)
   typedef typename A::P P;
   auto comb = [](P a, P b) { return A::pick(a, b); };
   for (i64 b = blockIdx.x; b < nout * nsplit; b += gridDim.x) {
-    const i64 k = b / nsplit, sp = b % nsplit;
-    i64 off[2];
-    offsets<2>(kept, k, off);
-    const i64 lo = sp * chunk;
-    const i64 hi = lo + chunk < L ? lo + chunk : L;
+    const RowChunk rc(kept, b, nsplit, chunk, L);
+    const i64 k = rc.k, lo = rc.lo, hi = rc.hi;
+    const i64* off = rc.off;
     const T* p = x + off[0];
     P acc;
     acc.v = typename A::C();
@@ -900,11 +908,9 @@ __global__ void __launch_bounds__(512, ArgBlocks<T>::value)
   typedef typename A::P P;
   auto comb = [](P a, P b) { return A::pick(a, b); };
   for (i64 b = blockIdx.x; b < nout * nsplit; b += gridDim.x) {
-    const i64 k = b / nsplit, sp = b % nsplit;
-    i64 off[2];
-    offsets<2>(kept, k, off);
-    const i64 lo = sp * chunk;
-    const i64 hi = lo + chunk < L ? lo + chunk : L;
+    const RowChunk rc(kept, b, nsplit, chunk, L);
+    const i64 k = rc.k, lo = rc.lo, hi = rc.hi;
+    const i64* off = rc.off;
     P acc;
     acc.v = typename A::C();
     acc.i = -1;

@@ -1002,6 +1002,37 @@ struct TransposeArgs {
   i64 nb;       // batch axes
   i64 bshape[6], bo[6], bi[6];
 };
+// Tile t of a transpose: its tile coordinates (ti along I, tj along J) and
+// the output / input offsets of its batch. small: 32-bit divisions (the
+// tile count fits; a 64-bit division per tile was most of the kernel's
+// instructions, ncu run F in docs/gpu-status.md).
+__device__ __forceinline__ void tile_of(const TransposeArgs& p, i64 t,
+                                        bool small, i64& ti, i64& tj, i64& ob,
+                                        i64& ib) {
+  i64 r;
+  if (small) {
+    const unsigned t32 = (unsigned)t, tJ = (unsigned)p.tJ,
+                   tI = (unsigned)p.tI;
+    const unsigned q = t32 / tJ;
+    tj = t32 - q * tJ;
+    ti = q % tI;
+    r = q / tI;
+  } else {
+    tj = t % p.tJ;
+    r = t / p.tJ;
+    ti = r % p.tI;
+    r /= p.tI;
+  }
+  ob = 0;
+  ib = 0;
+  for (int d = (int)p.nb - 1; d >= 0; --d) {
+    const i64 idx = r % p.bshape[d];
+    r /= p.bshape[d];
+    ob += idx * p.bo[d];
+    ib += idx * p.bi[d];
+  }
+}
+
 template <typename T, int TILE>
 __global__ void __launch_bounds__(256)
     transpose_tiles(TransposeArgs p, T* __restrict__ out,
@@ -1010,31 +1041,10 @@ __global__ void __launch_bounds__(256)
   __shared__ __align__(16) unsigned char raw[TILE * P * sizeof(T)];
   T* sh = reinterpret_cast<T*>(raw);
   const int tx = threadIdx.x, ty = threadIdx.y;
-  // 32-bit divisions when the tile counts allow (always, in practice): a
-  // 64-bit division per tile was most of the kernel's instructions (ncu,
-  // run F in docs/gpu-status.md).
   const bool small = p.tiles <= 0x7fffffff;
   for (i64 t = blockIdx.x; t < p.tiles; t += gridDim.x) {
-    i64 tj, ti, r;
-    if (small) {
-      const unsigned t32 = (unsigned)t, tJ = (unsigned)p.tJ, tI = (unsigned)p.tI;
-      const unsigned q = t32 / tJ;
-      tj = t32 - q * tJ;
-      ti = q % tI;
-      r = q / tI;
-    } else {
-      tj = t % p.tJ;
-      r = t / p.tJ;
-      ti = r % p.tI;
-      r /= p.tI;
-    }
-    i64 ob = 0, ib = 0;
-    for (int d = (int)p.nb - 1; d >= 0; --d) {
-      const i64 idx = r % p.bshape[d];
-      r /= p.bshape[d];
-      ob += idx * p.bo[d];
-      ib += idx * p.bi[d];
-    }
+    i64 ti, tj, ob, ib;
+    tile_of(p, t, small, ti, tj, ob, ib);
     const i64 i0 = ti * TILE, j0 = tj * TILE;
     // Read: lanes along I (input stride 1); shared row = local j.
 #pragma unroll
@@ -1134,27 +1144,8 @@ __global__ void __launch_bounds__(256, sizeof(T) == 2 ? 4 : 5)
   const int wc = tid % VJ, wq = tid / VJ;  // write: J block, first I block
   const bool small = p.tiles <= 0x7fffffff;
   for (i64 t = blockIdx.x; t < p.tiles; t += gridDim.x) {
-    i64 tj, ti, r;
-    if (small) {
-      const unsigned t32 = (unsigned)t, tJ = (unsigned)p.tJ,
-                     tI = (unsigned)p.tI;
-      const unsigned q = t32 / tJ;
-      tj = t32 - q * tJ;
-      ti = q % tI;
-      r = q / tI;
-    } else {
-      tj = t % p.tJ;
-      r = t / p.tJ;
-      ti = r % p.tI;
-      r /= p.tI;
-    }
-    i64 ob = 0, ib = 0;
-    for (int d = (int)p.nb - 1; d >= 0; --d) {
-      const i64 idx = r % p.bshape[d];
-      r /= p.bshape[d];
-      ob += idx * p.bo[d];
-      ib += idx * p.bi[d];
-    }
+    i64 ti, tj, ob, ib;
+    tile_of(p, t, small, ti, tj, ob, ib);
     const i64 i0 = ti * TI, j0 = tj * TJ;
     const T* src = in + (ib + i0 + j0 * p.iJ);  // item (i0, j0) of the input
     T* dst = out + (ob + j0 + i0 * p.oI);       // item (i0, j0) of the output
