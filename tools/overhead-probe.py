@@ -90,6 +90,15 @@ def main():
               f"{per_call(lambda: -a, n=200, sync=sync, wait=False):7.2f} us")
         print(f"{'cuda: a.sum(), host side only (200 calls)':40s} "
               f"{per_call(lambda: a.sum(), n=200, sync=sync, wait=False):7.2f} us")
+        # The floor under every op: cuLaunchKernel of an empty kernel in a
+        # C++ loop (no Python, no allocation), best of 5.
+        probe = getattr(arrax._core.cuda, "_launch_probe", None)
+        if probe is not None:
+            runs = [probe(None, 200) for _ in range(5)]
+            print(f"{'cuda: empty kernel launch, host side':40s} "
+                  f"{min(r[0] for r in runs):7.2f} us")
+            print(f"{'cuda: empty kernel launch, with the GPU':40s} "
+                  f"{min(r[1] for r in runs):7.2f} us")
         # 1024^3 products: is a call bound by the host (descriptor set-up,
         # heuristics) or by the kernel? 50 calls fit in the launch queue.
         for dt, mode in (("float32", "highest"), ("float32", "tf32"),

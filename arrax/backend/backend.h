@@ -1,4 +1,5 @@
 #pragma once
+#include <utility>
 // The interface each device kind implements. The CPU backend is always
 // linked; the CUDA backend is a plugin library registered when it loads.
 #include <cstddef>
@@ -61,6 +62,13 @@ class ARRAX_API Backend {
   virtual int precompile(int device_index) { return 0; }
   // Kernel modules this process compiled (not loaded from the disk cache).
   virtual int compiled_modules() { return 0; }
+  // Microseconds per launch of an empty kernel over n back-to-back
+  // launches: host time only (first) and until the GPU has run them all
+  // (second). What a launch costs below every op (tools/overhead-probe.py);
+  // {0, 0} where there is no launch.
+  virtual std::pair<double, double> launch_probe(int device_index, int n) {
+    return {0.0, 0.0};
+  }
 };
 
 // The backend for a device kind; throws for a kind that is not available.

@@ -1,5 +1,8 @@
 // arrax.cuda: device queries, synchronization and the allocator's counters.
+#include <nanobind/stl/pair.h>
+
 #include "arrax/backend/backend.h"
+
 #include "common.h"
 
 namespace arrax::py {
@@ -109,6 +112,10 @@ void init_cuda(nb::module_& m) {
     nb::gil_scoped_release release;
     return cuda().precompile(index_of(d));
   }, nb::arg("device") = nb::none());
+  c.def("_launch_probe", [](nb::handle d, int n) {
+    nb::gil_scoped_release release;
+    return cuda().launch_probe(index_of(d), n);
+  }, nb::arg("device") = nb::none(), nb::arg("n") = 200);
   c.def("_compiled_modules", [] {
     return backend_available(Device::Type::CUDA) ? cuda().compiled_modules()
                                                  : 0;

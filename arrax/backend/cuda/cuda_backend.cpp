@@ -3,6 +3,7 @@
 // cuda_<family>.cpp; the JIT in jit.cpp. See DESIGN.md section 5.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <typeindex>
 #include <unordered_map>
@@ -405,6 +406,33 @@ float CudaBackend::event_elapsed_ms(int idx, void* start, void* end) {
 
 // Compiles the missing modules on several threads (NVRTC is thread-safe
 // and single-threaded per program), then loads every module.
+std::pair<double, double> CudaBackend::launch_probe(int idx, int n) {
+  DeviceState& ds = state(idx);
+  static const ModuleSpec spec{
+      "launch_probe",
+      "namespace ax { __global__ void launch_probe_empty(long long) {} }\n",
+      {"&ax::launch_probe_empty"}};
+  CUfunction fn = kernel(ds, spec, "&ax::launch_probe_empty");
+  long long arg = 0;
+  void* args[] = {&arg};
+  auto run = [&](int m) {
+    for (int i = 0; i < m; ++i) launch(ds, fn, 1, 1, 1, 32, 1, 0, args);
+  };
+  using clock = std::chrono::steady_clock;
+  run(100);
+  check(driver().cuStreamSynchronize(ds.stream), "cuStreamSynchronize");
+  n = std::max(n, 1);
+  const auto t0 = clock::now();
+  run(n);
+  const auto t1 = clock::now();
+  check(driver().cuStreamSynchronize(ds.stream), "cuStreamSynchronize");
+  const auto t2 = clock::now();
+  auto us = [n](clock::duration d) {
+    return std::chrono::duration<double, std::micro>(d).count() / n;
+  };
+  return {us(t1 - t0), us(t2 - t0)};
+}
+
 int CudaBackend::precompile(int idx) {
   DeviceState& ds = state(idx);
   std::vector<ModuleSpec> mods = all_modules();
