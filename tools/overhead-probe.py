@@ -3,7 +3,7 @@ operations, each adding one piece of the path (binding, allocation, kernel
 launch), on 16-element float32 arrays. tools/gpu-check runs it; compare the
 rungs to see what to shave (Note [Small-op overhead], arrax/dispatch.cpp).
 
-    python tools/overhead-probe.py [--with-peers]
+    python tools/overhead-probe.py [--with-peers] [--matmul-only]
 
 --with-peers then imports PyTorch, CuPy and JAX, runs an op in each on the
 GPU (as the benchmark process has them) and times the small ops again, to
@@ -54,7 +54,39 @@ def _warm_peers():
             print(f"peer: {name} unavailable ({type(e).__name__})")
 
 
+def matmul_rungs():
+    """1024^3 products: is a call bound by the host (allocation, descriptor
+    set-up, heuristics) or by the kernel? 50 calls fit in the launch queue.
+    The out= rung leaves the 4 MiB allocation out; the empty() rung is that
+    allocation (and its free) alone."""
+    sync = arrax.cuda.synchronize
+    print(f"{'cuda: empty((1024, 1024), float32)':40s} "
+          f"{per_call(lambda: arrax.empty((1024, 1024), dtype=numpy.float32, device='cuda'), sync=sync):7.2f} us")
+    for dt, mode in (("float32", "highest"), ("float32", "tf32"),
+                     ("bfloat16", "highest")):
+        m = arrax.asarray(numpy.ones((1024, 1024), numpy.float32),
+                          device="cuda").astype(dt)
+        c = arrax.empty_like(m)
+        old = arrax.get_matmul_precision()
+        arrax.set_matmul_precision(mode)
+        try:
+            tag = f"matmul 1024 {dt} {mode}"
+            host = per_call(lambda: m @ m, n=50, sync=sync, wait=False)
+            into = per_call(lambda: arrax.matmul(m, m, out=c), n=50,
+                            sync=sync, wait=False)
+            full = per_call(lambda: m @ m, n=200, sync=sync)
+            print(f"{'cuda: ' + tag + ', host side':40s} {host:7.2f} us")
+            print(f"{'cuda: ' + tag + ', out=, host side':40s} {into:7.2f} us")
+            print(f"{'cuda: ' + tag:40s} {full:7.2f} us")
+        finally:
+            arrax.set_matmul_precision(old)
+
+
 def main():
+    if "--matmul-only" in sys.argv:
+        if arrax.cuda.is_available():
+            matmul_rungs()
+        return
     x = numpy.arange(16, dtype=numpy.float32)
     ac, bc = arrax.asarray(x, device="cpu"), arrax.asarray(x + 1, device="cpu")
     rows = [
@@ -99,22 +131,7 @@ def main():
                   f"{min(r[0] for r in runs):7.2f} us")
             print(f"{'cuda: empty kernel launch, with the GPU':40s} "
                   f"{min(r[1] for r in runs):7.2f} us")
-        # 1024^3 products: is a call bound by the host (descriptor set-up,
-        # heuristics) or by the kernel? 50 calls fit in the launch queue.
-        for dt, mode in (("float32", "highest"), ("float32", "tf32"),
-                         ("bfloat16", "highest")):
-            m = arrax.asarray(numpy.ones((1024, 1024), numpy.float32),
-                              device="cuda").astype(dt)
-            old = arrax.get_matmul_precision()
-            arrax.set_matmul_precision(mode)
-            try:
-                tag = f"matmul 1024 {dt} {mode}"
-                host = per_call(lambda: m @ m, n=50, sync=sync, wait=False)
-                full = per_call(lambda: m @ m, n=200, sync=sync)
-                print(f"{'cuda: ' + tag + ', host side':40s} {host:7.2f} us")
-                print(f"{'cuda: ' + tag:40s} {full:7.2f} us")
-            finally:
-                arrax.set_matmul_precision(old)
+        matmul_rungs()
     if arrax.cuda.is_available() and "--with-peers" in sys.argv:
         _warm_peers()
         for name, fn in (("cuda: a + b", lambda: a + b),
