@@ -124,13 +124,20 @@ def main():
               f"{per_call(lambda: a.sum(), n=200, sync=sync, wait=False):7.2f} us")
         # The floor under every op: cuLaunchKernel of an empty kernel in a
         # C++ loop (no Python, no allocation), best of 5.
-        probe = getattr(arrax._core.cuda, "_launch_probe", None)
-        if probe is not None:
-            runs = [probe(None, 200) for _ in range(5)]
-            print(f"{'cuda: empty kernel launch, host side':40s} "
+        probe = arrax._core.cuda._launch_probe
+        for variant, tag in ((0, "empty kernel launch"),
+                             (1, "launch, ewv's 6 parameters"),
+                             (2, "launch, 6 parameters in one buffer"),
+                             (3, "empty kernel launch, NULL stream")):
+            runs = [probe(None, 200, variant) for _ in range(5)]
+            print(f"{'cuda: ' + tag + ', host side':40s} "
                   f"{min(r[0] for r in runs):7.2f} us")
-            print(f"{'cuda: empty kernel launch, with the GPU':40s} "
+            print(f"{'cuda: ' + tag + ', with the GPU':40s} "
                   f"{min(r[1] for r in runs):7.2f} us")
+        # a + b without Python: dispatch, allocation and launch only.
+        runs = [arrax._core.cuda._op_probe(a, b, 200) for _ in range(5)]
+        print(f"{'cuda: add(a, b) from C++, host side':40s} "
+              f"{min(r[0] for r in runs):7.2f} us")
         matmul_rungs()
     if arrax.cuda.is_available() and "--with-peers" in sys.argv:
         _warm_peers()

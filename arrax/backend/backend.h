@@ -65,8 +65,12 @@ class ARRAX_API Backend {
   // Microseconds per launch of an empty kernel over n back-to-back
   // launches: host time only (first) and until the GPU has run them all
   // (second). What a launch costs below every op (tools/overhead-probe.py);
-  // {0, 0} where there is no launch.
-  virtual std::pair<double, double> launch_probe(int device_index, int n) {
+  // {0, 0} where there is no launch. variant: 0 one parameter on the
+  // current stream; 1 the six parameters of the contiguous elementwise
+  // kernel; 2 those packed in one buffer; 3 variant 0 on the legacy NULL
+  // stream.
+  virtual std::pair<double, double> launch_probe(int device_index, int n,
+                                                 int variant) {
     return {0.0, 0.0};
   }
 };

@@ -1,6 +1,9 @@
 // arrax.cuda: device queries, synchronization and the allocator's counters.
 #include <nanobind/stl/pair.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "arrax/backend/backend.h"
 
 #include "common.h"
@@ -112,10 +115,30 @@ void init_cuda(nb::module_& m) {
     nb::gil_scoped_release release;
     return cuda().precompile(index_of(d));
   }, nb::arg("device") = nb::none());
-  c.def("_launch_probe", [](nb::handle d, int n) {
+  c.def("_launch_probe", [](nb::handle d, int n, int variant) {
     nb::gil_scoped_release release;
-    return cuda().launch_probe(index_of(d), n);
-  }, nb::arg("device") = nb::none(), nb::arg("n") = 200);
+    return cuda().launch_probe(index_of(d), n, variant);
+  }, nb::arg("device") = nb::none(), nb::arg("n") = 200,
+     nb::arg("variant") = 0);
+  // Microseconds per `add(a, b)` called from C++ n times (host side only,
+  // then until the GPU is done): the op's path without Python.
+  c.def("_op_probe", [](const Array& a, const Array& b, int n) {
+    nb::gil_scoped_release release;
+    using clock = std::chrono::steady_clock;
+    int dev = a.device().index;
+    for (int i = 0; i < 100; ++i) add(a, b);
+    cuda().synchronize(dev);
+    n = std::max(n, 1);
+    const auto t0 = clock::now();
+    for (int i = 0; i < n; ++i) add(a, b);
+    const auto t1 = clock::now();
+    cuda().synchronize(dev);
+    const auto t2 = clock::now();
+    auto us = [n](clock::duration d) {
+      return std::chrono::duration<double, std::micro>(d).count() / n;
+    };
+    return std::pair<double, double>(us(t1 - t0), us(t2 - t0));
+  }, nb::arg("a"), nb::arg("b"), nb::arg("n") = 200);
   c.def("_compiled_modules", [] {
     return backend_available(Device::Type::CUDA) ? cuda().compiled_modules()
                                                  : 0;

@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <vector>
 
 #include "arrax/arrax.h"
+#include "arrax/backend/cpu/thread_pool.h"
 #include "arrax/primitives_reductions.h"
 
 using namespace arrax;
@@ -171,4 +173,24 @@ TEST(Primitives, ReduceShapeInference) {
   ArgReduce ar(ArgReduceOp::ArgMax, 1, true);
   EXPECT_EQ(ar.output_specs(in)[0].shape, (Shape{2, 1, 4}));
   EXPECT_EQ(ar.output_specs(in)[0].dtype, Dtype::Int64);
+}
+
+// all/any of one long row split across threads: each thread's chunk result
+// lands in its own object (a std::vector<bool> of chunk results, packed bits
+// written from several threads, once lost results on a 16-core machine).
+TEST(Reductions, AllAnyOfLongRowsAcrossThreads) {
+  const int saved = cpu::num_threads();
+  cpu::set_num_threads(16);
+  const int64_t n = int64_t(1) << 22;
+  Array ones = Array::empty({n}, Dtype::Bool, Device::cpu());
+  std::fill(ones.data<bool>(), ones.data<bool>() + n, true);
+  Array zeros = Array::empty({n}, Dtype::Bool, Device::cpu());
+  std::fill(zeros.data<bool>(), zeros.data<bool>() + n, false);
+  zeros.data<bool>()[n - 1] = true;  // the last chunk's only true
+  for (int rep = 0; rep < 50; ++rep) {
+    ASSERT_TRUE(all(ones).item<bool>()) << "rep " << rep;
+    ASSERT_TRUE(any(zeros).item<bool>()) << "rep " << rep;
+    ASSERT_TRUE(max(ones).item<bool>()) << "rep " << rep;
+  }
+  cpu::set_num_threads(saved);
 }

@@ -473,7 +473,11 @@ struct Reducer {
       return fold(fold);
     } else {
       int64_t chunks = std::min<int64_t>(4 * nt, n / kMinChunk);
-      std::vector<C> part(chunks);
+      // One whole object per chunk: C may be bool (any, all, extrema of
+      // bool), and std::vector<bool>'s packed bits written from several
+      // threads would race (all() of 2^22 elements lost chunks' results on
+      // a 16-core machine).
+      std::unique_ptr<C[]> part(new C[chunks]);
       int64_t per = (n + chunks - 1) / chunks;
       cpu::parallel_for(chunks, 1, [&](int64_t b, int64_t e) {
         for (int64_t k = b; k < e; ++k) {
@@ -482,7 +486,7 @@ struct Reducer {
         }
       });
       C acc = identity();
-      for (C v : part) acc = combine(acc, v);
+      for (int64_t k = 0; k < chunks; ++k) acc = combine(acc, part[k]);
       return acc;
     }
   }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <thread>
 #include <typeindex>
 #include <unordered_map>
@@ -406,26 +407,66 @@ float CudaBackend::event_elapsed_ms(int idx, void* start, void* end) {
 
 // Compiles the missing modules on several threads (NVRTC is thread-safe
 // and single-threaded per program), then loads every module.
-std::pair<double, double> CudaBackend::launch_probe(int idx, int n) {
+std::pair<double, double> CudaBackend::launch_probe(int idx, int n,
+                                                     int variant) {
   DeviceState& ds = state(idx);
+  // launch_probe_empty: one parameter; launch_probe_args: the contiguous
+  // elementwise kernel's (ewv: output pointer, three 32-byte operand
+  // buffers, the count, the vector flag).
   static const ModuleSpec spec{
       "launch_probe",
-      "namespace ax { __global__ void launch_probe_empty(long long) {} }\n",
-      {"&ax::launch_probe_empty"}};
-  CUfunction fn = kernel(ds, spec, "&ax::launch_probe_empty");
+      "namespace ax {\n"
+      "struct alignas(8) ProbeArg { void* p; int mode, pad; "
+      "unsigned char v[16]; };\n"
+      "__global__ void launch_probe_empty(long long) {}\n"
+      "__global__ void launch_probe_args(void*, ProbeArg, ProbeArg, "
+      "ProbeArg, long long, int) {}\n"
+      "}\n",
+      {"&ax::launch_probe_empty", "&ax::launch_probe_args"}};
+  CUfunction fn = kernel(
+      ds, spec, variant == 1 || variant == 2 ? "&ax::launch_probe_args"
+                                             : "&ax::launch_probe_empty");
   long long arg = 0;
-  void* args[] = {&arg};
+  void* one[] = {&arg};
+  struct alignas(8) ProbeArg {
+    void* p = nullptr;
+    int32_t mode = 0, pad = 0;
+    unsigned char v[16] = {};
+  } pa[3];
+  void* ptr = nullptr;
+  long long count = 16;
+  int vec = 1;
+  void* six[] = {&ptr, &pa[0], &pa[1], &pa[2], &count, &vec};
+  // The same six parameters laid out as the kernel receives them.
+  alignas(8) unsigned char buf[120] = {};
+  std::memcpy(buf, &ptr, 8);
+  std::memcpy(buf + 8, pa, sizeof pa);
+  std::memcpy(buf + 104, &count, 8);
+  std::memcpy(buf + 112, &vec, 4);
+  size_t buf_size = 116;
+  void* extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, buf,
+                   CU_LAUNCH_PARAM_BUFFER_SIZE, &buf_size, CU_LAUNCH_PARAM_END};
+  CUstream stream = variant == 3 ? nullptr : ds.stream;
   auto run = [&](int m) {
-    for (int i = 0; i < m; ++i) launch(ds, fn, 1, 1, 1, 32, 1, 0, args);
+    for (int i = 0; i < m; ++i) {
+      CUresult r;
+      if (variant == 2)
+        r = driver().cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 0, stream,
+                                    nullptr, extra);
+      else
+        r = driver().cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 0, stream,
+                                    variant == 1 ? six : one, nullptr);
+      check(r, "cuLaunchKernel");
+    }
   };
   using clock = std::chrono::steady_clock;
   run(100);
-  check(driver().cuStreamSynchronize(ds.stream), "cuStreamSynchronize");
+  check(driver().cuCtxSynchronize(), "cuCtxSynchronize");
   n = std::max(n, 1);
   const auto t0 = clock::now();
   run(n);
   const auto t1 = clock::now();
-  check(driver().cuStreamSynchronize(ds.stream), "cuStreamSynchronize");
+  check(driver().cuCtxSynchronize(), "cuCtxSynchronize");
   const auto t2 = clock::now();
   auto us = [n](clock::duration d) {
     return std::chrono::duration<double, std::micro>(d).count() / n;

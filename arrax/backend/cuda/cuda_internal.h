@@ -273,7 +273,8 @@ class CudaBackend final : public Backend {
   bool event_query(int idx, void* event) override;
   float event_elapsed_ms(int idx, void* start, void* end) override;
   int precompile(int idx) override;
-  std::pair<double, double> launch_probe(int idx, int n) override;
+  std::pair<double, double> launch_probe(int idx, int n,
+                                         int variant) override;
   int compiled_modules() override { return jit_.compiled(); }
   // Returns the small-block cache to the driver's pool.
   void release_small(DeviceState& ds);
