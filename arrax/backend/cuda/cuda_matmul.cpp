@@ -248,9 +248,6 @@ struct LtPlan {
   cublasLtMatrixLayout_t x = nullptr, y = nullptr, c = nullptr;
   cublasLtMatmulAlgo_t algo{};
   bool found = false;
-  // The heuristic's further candidates (autotune only; Note [Timed
-  // cuBLASLt algorithms]), tried once on the first call.
-  std::vector<cublasLtMatmulAlgo_t> candidates;
   LtPlan() = default;
   LtPlan(const LtPlan&) = delete;
   LtPlan& operator=(const LtPlan&) = delete;
@@ -289,9 +286,9 @@ struct LtGemm {
 // Builds the descriptors of `g` and asks the heuristic for an algorithm;
 // null when a descriptor failed, found = false when cuBLASLt has no
 // algorithm.
-std::shared_ptr<LtPlan> make_lt_plan(cublasLtHandle_t h, const LtGemm& g,
-                                     uint32_t ax, uint32_t ay, uint32_t ac,
-                                     int want) {
+std::shared_ptr<const LtPlan> make_lt_plan(cublasLtHandle_t h, const LtGemm& g,
+                                           uint32_t ax, uint32_t ay,
+                                           uint32_t ac) {
   Cublas& cb = cublas();
   constexpr cublasStatus_t ok = CUBLAS_STATUS_SUCCESS;
   cudaDataType scale =
@@ -334,83 +331,16 @@ std::shared_ptr<LtPlan> make_lt_plan(cublasLtHandle_t h, const LtGemm& g,
       {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, ac}};
   for (auto& [attr, v] : al)
     cb.cublasLtMatmulPreferenceSetAttribute(pref, attr, &v, sizeof v);
-  std::vector<cublasLtMatmulHeuristicResult_t> rs(std::max(want, 1));
+  cublasLtMatmulHeuristicResult_t r{};
   int count = 0;
-  if (cb.cublasLtMatmulAlgoGetHeuristic(h, d.op, d.x, d.y, d.c, d.c, pref,
-                                        static_cast<int>(rs.size()),
-                                        rs.data(), &count) != ok)
-    count = 0;
-  for (int i = 0; i < count; ++i) {
-    const cublasLtMatmulHeuristicResult_t& r = rs[i];
-    if (r.state != ok || r.workspaceSize > g.ws_bytes) continue;
-    if (!d.found) {
-      d.algo = r.algo;
-      d.found = true;
-    } else {
-      d.candidates.push_back(r.algo);
-    }
+  if (cb.cublasLtMatmulAlgoGetHeuristic(h, d.op, d.x, d.y, d.c, d.c, pref, 1,
+                                        &r, &count) == ok &&
+      count > 0 && r.state == ok && r.workspaceSize <= g.ws_bytes) {
+    d.algo = r.algo;
+    d.found = true;
   }
   cb.cublasLtMatmulPreferenceDestroy(pref);
   return plan;
-}
-
-// Note [Timed cuBLASLt algorithms]
-// With ARRAX_MATMUL_AUTOTUNE=1, the first product of a plan whose work is
-// large enough to matter (at least 2^26 multiply-adds) also runs the
-// heuristic's next candidates (up to 7 more) on the call's own operands,
-// times each with events (a warm-up and five runs after it) and keeps the
-// fastest for the plan (ties go to the heuristic's order). That first call
-// synchronizes with its stream; later calls are plain launches. Products of
-// different algorithms can round differently: the choice, made once per
-// process, is not reproducible across processes.
-bool autotune_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("ARRAX_MATMUL_AUTOTUNE");
-    return v && std::string(v) != "0";
-  }();
-  return on;
-}
-
-void autotune(cublasLtHandle_t h, LtPlan& p, const LtGemm& g) {
-  Cublas& cb = cublas();
-  Driver& dr = driver();
-  std::vector<cublasLtMatmulAlgo_t> algos = {p.algo};
-  algos.insert(algos.end(), p.candidates.begin(), p.candidates.end());
-  CUevent e0 = nullptr, e1 = nullptr;
-  if (dr.cuEventCreate(&e0, CU_EVENT_DEFAULT) != CUDA_SUCCESS) return;
-  if (dr.cuEventCreate(&e1, CU_EVENT_DEFAULT) != CUDA_SUCCESS) {
-    dr.cuEventDestroy(e0);
-    return;
-  }
-  auto run = [&](const cublasLtMatmulAlgo_t& a) {
-    return cb.cublasLtMatmul(h, p.op, g.alpha, g.px, p.x, g.py, p.y, g.beta,
-                             g.pc, p.c, g.pc, p.c, &a, g.ws, g.ws_bytes,
-                             g.stream) == CUBLAS_STATUS_SUCCESS;
-  };
-  float best = 0;
-  size_t pick = 0;
-  for (size_t i = 0; i < algos.size(); ++i) {
-    if (!run(algos[i])) continue;  // warm-up (and: does it run at all)
-    dr.cuEventRecord(e0, g.stream);
-    constexpr int kRuns = 5;
-    bool ok = true;
-    for (int r = 0; r < kRuns && ok; ++r) ok = run(algos[i]);
-    dr.cuEventRecord(e1, g.stream);
-    float ms = 0;
-    if (!ok || dr.cuEventSynchronize(e1) != CUDA_SUCCESS ||
-        dr.cuEventElapsedTime(&ms, e0, e1) != CUDA_SUCCESS)
-      continue;
-    AX_TRACE("matmul autotune M=%d N=%d K=%d candidate %zu: %.2f us", g.M,
-             g.N, g.K, i, 1e3 * ms / kRuns);
-    if (i == 0 || ms < best) {
-      best = ms;
-      pick = i;
-    }
-  }
-  dr.cuEventDestroy(e1);
-  dr.cuEventDestroy(e0);
-  p.algo = algos[pick];
-  p.candidates.clear();
 }
 
 // Note [cuBLASLt plans]
@@ -460,14 +390,8 @@ bool gemm_lt(CudaBackend& b, const LtGemm& g) {
     if (it != cache.end()) plan = it->second;
   }
   if (!plan) {
-    const bool tune = autotune_enabled() &&
-                      int64_t(g.M) * g.N * g.K * g.batch >= (int64_t(1) << 26);
-    std::shared_ptr<LtPlan> made = make_lt_plan(h, g, ax, ay, ac, tune ? 8 : 1);
-    if (!made) return false;  // a descriptor failed: not cached
-    // The candidates run on the call's operands; the call below runs the
-    // pick again, so its result is the pick's.
-    if (made->found && !made->candidates.empty()) autotune(h, *made, g);
-    plan = made;
+    plan = make_lt_plan(h, g, ax, ay, ac);
+    if (!plan) return false;  // a descriptor failed: not cached
     std::lock_guard<std::mutex> lock(mutex);
     if (cache.size() >= 4096) cache.clear();
     cache.emplace(key, plan);
