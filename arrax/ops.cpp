@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <limits>
+#include <mutex>
 #include <optional>
 
 #include "arrax/dispatch.h"
@@ -240,17 +241,24 @@ void check_weak_int_fits(const Array& a, Dtype loop, const char* op) {
   }
 }
 
-// Ufunc primitives are immutable: one shared instance per (ufunc, loop).
+// Ufunc primitives are immutable: one shared instance per (ufunc, loop),
+// made once and never replaced, so a reader that sees its flag set reads the
+// pointer without a lock (std::atomic_load of a shared_ptr took a lock from
+// a hashed pool on every op).
 std::shared_ptr<Ufunc> ufunc_primitive(UfuncId id, Dtype loop) {
-  static std::shared_ptr<Ufunc>* cache = new std::shared_ptr<Ufunc>[
-      kNumUfuncs * kNumDtypes];
-  auto& p = cache[static_cast<int>(id) * kNumDtypes + static_cast<int>(loop)];
-  std::shared_ptr<Ufunc> r = std::atomic_load(&p);
-  if (!r) {
-    r = std::make_shared<Ufunc>(id, loop);
-    std::atomic_store(&p, r);
+  constexpr int kN = kNumUfuncs * kNumDtypes;
+  static std::shared_ptr<Ufunc>* cache = new std::shared_ptr<Ufunc>[kN];
+  static std::atomic<bool>* ready = new std::atomic<bool>[kN]();
+  static std::mutex mutex;
+  const int i = static_cast<int>(id) * kNumDtypes + static_cast<int>(loop);
+  if (!ready[i].load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!ready[i].load(std::memory_order_relaxed)) {
+      cache[i] = std::make_shared<Ufunc>(id, loop);
+      ready[i].store(true, std::memory_order_release);
+    }
   }
-  return r;
+  return cache[i];
 }
 
 bool is_comparison(UfuncId id) {
