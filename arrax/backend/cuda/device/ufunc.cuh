@@ -788,6 +788,33 @@ __device__ __forceinline__ void load_row(const T* p, i64 base, i64 st, i64 j,
   }
 }
 
+// Note [Row launches]' walk: body(R, base, j) for each tile t of this
+// block (base: the operands' offsets of item (row, 0); j: this thread's
+// first index in the row).
+template <int N, typename Body>
+__device__ __forceinline__ void for_each_row_tile(const Strided<N>& s, i64 n,
+                                                  Body body) {
+  const RowTiles<N> R(s, n);
+  for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
+    i64 base[N];
+    i64 j;
+    R.tile(s, t, base, j);
+    body(R, base, j);
+  }
+}
+
+// item(u, jj) for this thread's kRowUnroll items of a row (index jj, the
+// u-th loaded value) that lie inside it.
+template <typename Item>
+__device__ __forceinline__ void for_each_row_item(i64 j, i64 inner,
+                                                  Item item) {
+#pragma unroll
+  for (int u = 0; u < kRowUnroll; ++u) {
+    const i64 jj = j + u * (i64)blockDim.x;
+    if (jj < inner) item(u, jj);
+  }
+}
+
 // Any strides: operands are (out0, [out1,] in0, [in1, [in2]]).
 template <typename F, typename T, typename O, int NIN, int NOUT>
 __global__ void ewnd(Strided<NIN + NOUT> s, O* o0, O* o1, const T* a,
@@ -795,37 +822,29 @@ __global__ void ewnd(Strided<NIN + NOUT> s, O* o0, O* o1, const T* a,
   F f;
   constexpr int NOP = NIN + NOUT;
   if (n < 0) {
-    const RowTiles<NOP> R(s, -n);
-    for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
-      i64 base[NOP];
-      i64 j;
-      R.tile(s, t, base, j);
+    for_each_row_tile(s, -n, [&](const RowTiles<NOP>& R, const i64(&base)[NOP],
+                                 i64 j) {
       T av[kRowUnroll], bv[kRowUnroll], cv[kRowUnroll];
       load_row(a, base[NOUT], R.is[NOUT], j, R.inner, av);
       if constexpr (NIN > 1)
         load_row(b, base[NOUT + 1], R.is[NOUT + 1], j, R.inner, bv);
       if constexpr (NIN > 2)
         load_row(c, base[NOUT + 2], R.is[NOUT + 2], j, R.inner, cv);
-#pragma unroll
-      for (int u = 0; u < kRowUnroll; ++u) {
-        const i64 jj = j + u * (i64)blockDim.x;
-        if (jj < R.inner) {
-          if constexpr (NOUT == 2) {
-            auto p = f(load(av[u]), load(bv[u]));
-            o0[base[0] + jj * R.is[0]] = store<O>(p.first);
-            o1[base[1] + jj * R.is[1]] = store<O>(p.second);
-          } else if constexpr (NIN == 1) {
-            o0[base[0] + jj * R.is[0]] = store<O>(f(load(av[u])));
-          } else if constexpr (NIN == 2) {
-            o0[base[0] + jj * R.is[0]] =
-                store<O>(f(load(av[u]), load(bv[u])));
-          } else {
-            o0[base[0] + jj * R.is[0]] =
-                store<O>(f(load(av[u]), load(bv[u]), load(cv[u])));
-          }
+      for_each_row_item(j, R.inner, [&](int u, i64 jj) {
+        O* q0 = o0 + base[0] + jj * R.is[0];
+        if constexpr (NOUT == 2) {
+          auto p = f(load(av[u]), load(bv[u]));
+          *q0 = store<O>(p.first);
+          o1[base[1] + jj * R.is[1]] = store<O>(p.second);
+        } else if constexpr (NIN == 1) {
+          *q0 = store<O>(f(load(av[u])));
+        } else if constexpr (NIN == 2) {
+          *q0 = store<O>(f(load(av[u]), load(bv[u])));
+        } else {
+          *q0 = store<O>(f(load(av[u]), load(bv[u]), load(cv[u])));
         }
-      }
-    }
+      });
+    });
     return;
   }
   for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
@@ -879,19 +898,14 @@ __global__ void ldexp_nd(Strided<3> s, T* out, const T* a, const i64* e,
 template <typename To, typename From>
 __global__ void cast_nd(Strided<2> s, To* out, const From* in, i64 n) {
   if (n < 0) {
-    const RowTiles<2> R(s, -n);
-    for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
-      i64 base[2];
-      i64 j;
-      R.tile(s, t, base, j);
+    for_each_row_tile(s, -n, [&](const RowTiles<2>& R, const i64(&base)[2],
+                                 i64 j) {
       From v[kRowUnroll];
       load_row(in, base[1], R.is[1], j, R.inner, v);
-#pragma unroll
-      for (int u = 0; u < kRowUnroll; ++u) {
-        const i64 jj = j + u * (i64)blockDim.x;
-        if (jj < R.inner) out[base[0] + jj * R.is[0]] = convert<To>::from(v[u]);
-      }
-    }
+      for_each_row_item(j, R.inner, [&](int u, i64 jj) {
+        out[base[0] + jj * R.is[0]] = convert<To>::from(v[u]);
+      });
+    });
     return;
   }
   for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
@@ -949,22 +963,17 @@ template <typename T>
 __global__ void select_nd(Strided<4> s, T* out, const bool* c, const T* x,
                           const T* y, i64 n) {
   if (n < 0) {
-    const RowTiles<4> R(s, -n);
-    for (i64 t = blockIdx.x; t < R.tiles; t += gridDim.x) {
-      i64 base[4];
-      i64 j;
-      R.tile(s, t, base, j);
+    for_each_row_tile(s, -n, [&](const RowTiles<4>& R, const i64(&base)[4],
+                                 i64 j) {
       bool cv[kRowUnroll];
       T xv[kRowUnroll], yv[kRowUnroll];
       load_row(c, base[1], R.is[1], j, R.inner, cv);
       load_row(x, base[2], R.is[2], j, R.inner, xv);
       load_row(y, base[3], R.is[3], j, R.inner, yv);
-#pragma unroll
-      for (int u = 0; u < kRowUnroll; ++u) {
-        const i64 jj = j + u * (i64)blockDim.x;
-        if (jj < R.inner) out[base[0] + jj * R.is[0]] = cv[u] ? xv[u] : yv[u];
-      }
-    }
+      for_each_row_item(j, R.inner, [&](int u, i64 jj) {
+        out[base[0] + jj * R.is[0]] = cv[u] ? xv[u] : yv[u];
+      });
+    });
     return;
   }
   for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
