@@ -95,6 +95,8 @@ def main():
         ("cpu: a + b", lambda: ac + bc, None),
     ]
     if arrax.cuda.is_available():
+        print("launch thread (Note [Launch thread]):",
+              "on" if arrax._core.cuda._async_launch() else "off")
         a, b = arrax.asarray(x, device="cuda"), arrax.asarray(x + 1, device="cuda")
         sync = arrax.cuda.synchronize
         rows += [
@@ -123,7 +125,8 @@ def main():
         print(f"{'cuda: a.sum(), host side only (200 calls)':40s} "
               f"{per_call(lambda: a.sum(), n=200, sync=sync, wait=False):7.2f} us")
         # The floor under every op: cuLaunchKernel of an empty kernel in a
-        # C++ loop (no Python, no allocation), best of 5.
+        # C++ loop (no Python, no allocation), best of 5 (through the launch
+        # thread when it is on, except on the NULL stream).
         probe = arrax._core.cuda._launch_probe
         for variant, tag in ((0, "empty kernel launch"),
                              (1, "launch, ewv's 6 parameters"),

@@ -69,6 +69,9 @@ class ARRAX_API Backend {
   // current stream; 1 the six parameters of the contiguous elementwise
   // kernel; 2 those packed in one buffer; 3 variant 0 on the legacy NULL
   // stream.
+  // Whether launches are issued by a launch thread (the CUDA backend's
+  // Note [Launch thread]).
+  virtual bool async_launch() { return false; }
   virtual std::pair<double, double> launch_probe(int device_index, int n,
                                                  int variant) {
     return {0.0, 0.0};

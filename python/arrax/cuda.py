@@ -101,6 +101,21 @@ class Stream:
                 pass
 
 
+class ExternalStream(Stream):
+    """A stream another library made (its CUstream handle as an int, e.g.
+    ``torch.cuda.Stream().cuda_stream``), for ``with arrax.cuda.stream(s)``.
+    arrax never destroys it, and issues the work it enqueues on it to the
+    driver at once (never through the launch thread), so that the other
+    library's later work on the stream follows arrax's."""
+
+    def __init__(self, stream_ptr, device=None):
+        super().__init__(device, _handle=int(stream_ptr))
+
+    def __repr__(self):
+        return (f"<arrax.cuda.ExternalStream device=cuda:{self.device_index} "
+                f"cuda_stream={self._handle:#x}>")
+
+
 class Event:
     """A CUDA event. ``enable_timing=True`` allows ``elapsed_time``."""
 

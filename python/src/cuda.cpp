@@ -115,6 +115,9 @@ void init_cuda(nb::module_& m) {
     nb::gil_scoped_release release;
     return cuda().precompile(index_of(d));
   }, nb::arg("device") = nb::none());
+  c.def("_async_launch", [] {
+    return backend_available(Device::Type::CUDA) && cuda().async_launch();
+  });
   c.def("_launch_probe", [](nb::handle d, int n, int variant) {
     nb::gil_scoped_release release;
     return cuda().launch_probe(index_of(d), n, variant);

@@ -161,6 +161,7 @@ bool CudaBackend::init() {
     if (d.cuStreamCreate(&ds.default_stream, CU_STREAM_NON_BLOCKING) !=
         CUDA_SUCCESS)
       return false;
+    register_stream(ds.default_stream);
     ds.stream = ds.default_stream;
     d.cuDeviceGetDefaultMemPool(&ds.pool, ds.dev);
     // Keep freed memory in the pool (a caching allocator) instead of
@@ -299,6 +300,7 @@ void* CudaBackend::create_stream(int idx, int priority) {
   state(idx);
   CUstream s;
   check(driver().cuStreamCreate(&s, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+  register_stream(s);
   return s;
 }
 
@@ -337,6 +339,9 @@ void CudaBackend::destroy_stream(int idx, void* stream) {
     for (auto& [ptr, owner] : stream_allocs_)
       if (owner == s) owner = ds.default_stream;
   }
+  // Work queued for it is issued by cuStreamDestroy's flush; later work
+  // naming it (none should) would go to the driver directly.
+  unregister_stream(s);
   driver().cuStreamDestroy(s);
 }
 

@@ -18,6 +18,7 @@
 #include "arrax/array.h"
 #include "arrax/backend/backend.h"
 #include "arrax/backend/cuda/driver.h"
+#include "arrax/backend/cuda/launch_queue.h"
 #include "arrax/primitive.h"
 #include "arrax/ufunc.h"
 
@@ -258,7 +259,12 @@ class CudaBackend final : public Backend {
   void eval(Primitive& p, std::span<const Array> inputs,
             std::span<Array> outputs) override;
 
-  void* current_stream(int idx) override { return state(idx).stream; }
+  // The handle leaves arrax (the CUDA array interface, Stream objects):
+  // what is queued for it is issued first (Note [Launch thread]).
+  void* current_stream(int idx) override {
+    flush_launches();
+    return state(idx).stream;
+  }
   void* default_stream(int idx) override { return state(idx).default_stream; }
   void set_current_stream(int idx, void* stream) override;
   void* create_stream(int idx, int priority) override;
@@ -273,6 +279,7 @@ class CudaBackend final : public Backend {
   bool event_query(int idx, void* event) override;
   float event_elapsed_ms(int idx, void* start, void* end) override;
   int precompile(int idx) override;
+  bool async_launch() override { return launch_thread_enabled(); }
   std::pair<double, double> launch_probe(int idx, int n,
                                          int variant) override;
   int compiled_modules() override { return jit_.compiled(); }

@@ -490,6 +490,9 @@ void matmul_cublas(CudaBackend& b, bool conj_a, const Array& a_in,
   AX_TRACE("matmul cublas %s batch=%lld M=%d N=%d K=%d opx=%d opy=%d",
            dtype_name(dt), (long long)nbatch, M, N, K, (int)opx, (int)opy);
   bool real = !is_complex(dt);
+  // cuBLAS enqueues on the stream itself: arrax's queued work first (Note
+  // [Launch thread]).
+  flush_launches();
   if (real && lt_enabled() && nbatch <= INT_MAX &&
       gemm_lt(b, LtGemm{dev.index,
                         ds.stream,

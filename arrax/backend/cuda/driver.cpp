@@ -2,6 +2,10 @@
 
 #include <dlfcn.h>
 
+#include <utility>
+
+#include "arrax/backend/cuda/launch_queue.h"
+
 #include "arrax/errors.h"
 
 namespace arrax::cuda {
@@ -44,6 +48,19 @@ void load_driver(Driver& d) {
 #include "arrax/backend/cuda/driver_fns.def"
 #undef ARRAX_CU_FN
   d.loaded = ok;
+  for (auto [name, slot] : {
+           std::pair<const char*, void**>{
+               "cuFuncGetParamInfo",
+               reinterpret_cast<void**>(&d.cuFuncGetParamInfo)},
+           {"cuCtxGetCurrent", reinterpret_cast<void**>(&d.cuCtxGetCurrent)}}) {
+    CUdriverProcAddressQueryResult st;
+    void* fn = nullptr;
+    if (get(name, &fn, 12040, CU_GET_PROC_ADDRESS_DEFAULT, &st) ==
+            CUDA_SUCCESS &&
+        fn)
+      *slot = fn;
+  }
+  if (ok) install_launch_queue(d);
 }
 
 void load_nvrtc(Nvrtc& n) {

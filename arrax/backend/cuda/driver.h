@@ -14,6 +14,11 @@ struct Driver {
 #define ARRAX_CU_FN(name, ...) CUresult (*name)(__VA_ARGS__) = nullptr;
 #include "arrax/backend/cuda/driver_fns.def"
 #undef ARRAX_CU_FN
+  // Optional (null on drivers without them): the launch thread needs both
+  // (Note [Launch thread]).
+  CUresult (*cuFuncGetParamInfo)(CUfunction, size_t, size_t*,
+                                 size_t*) = nullptr;
+  CUresult (*cuCtxGetCurrent)(CUcontext*) = nullptr;
 };
 
 struct Nvrtc {
@@ -36,7 +41,10 @@ struct Nvrtc {
   const char* (*nvrtcGetErrorString)(nvrtcResult) = nullptr;
 };
 
-// Loaded once; check `.loaded`.
+// Loaded once; check `.loaded`. Stream operations may go through the launch
+// thread (Note [Launch thread]): driver().cuLaunchKernel and the frees and
+// memsets on arrax's streams are queued, and every other stream operation
+// first waits until the queue is issued.
 Driver& driver();
 Nvrtc& nvrtc();
 

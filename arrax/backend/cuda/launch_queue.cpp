@@ -1,0 +1,441 @@
+#include "arrax/backend/cuda/launch_queue.h"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace arrax::cuda {
+
+// Note [Launch thread]
+// cuLaunchKernel costs ~3 us of host time on an H100/H200 (measured by
+// arrax._core.cuda._launch_probe in a C++ loop), more than the rest of a
+// small op's path (binding, dispatch, allocation: ~1 us). A small op
+// therefore returns to Python only after the driver has taken the launch.
+// With the launch thread, the driver's stream entry points in driver() are
+// wrappers:
+//  - cuLaunchKernel, cuMemFreeAsync and cuMemsetD{8,16,32}Async on one of
+//    arrax's own streams (register_stream) are queued: the kernel's
+//    parameters are copied into the entry (their offsets and sizes come from
+//    cuFuncGetParamInfo) and the call returns. One thread issues the entries
+//    in order, so every stream sees arrax's work in program order.
+//  - every other stream operation (copies, event records and waits, stream
+//    and context synchronization, queries, pool trims) first waits until
+//    the queue is issued (flush_launches), then calls the driver. cuBLAS
+//    calls are preceded by flush_launches() (cuda_matmul.cpp).
+//  - cuMemAllocAsync is called directly: a block it returns is used only by
+//    work queued after it, and the frees it could reuse were issued after
+//    their users' launches.
+// Work on a stream arrax did not create (another library's, used through
+// arrax.cuda.Stream's handle) is never queued: that library may enqueue on
+// the stream directly, and its work must follow arrax's.
+// A queued entry's error (a launch the driver refused) is returned by the
+// next flushing call (synchronize, a copy, an event): errors of queued
+// work are reported at the next synchronization, as the GPU's own are.
+// A loop of small ops then costs max(the op's own path, the launch) per op
+// instead of their sum. ARRAX_CUDA_ASYNC_LAUNCH=0 issues every call
+// directly (the queue is not installed).
+//
+// Caveat: another library that enqueues work on a stream handle arrax
+// created (arrax.cuda.Stream().cuda_stream passed to it) is ordered after
+// arrax's work only from arrax's last synchronizing call on it (a copy, an
+// event record, Stream.synchronize()); hand the other library's stream to
+// arrax instead, or record an event on the arrax stream and wait for it.
+
+namespace {
+
+Driver g_real;  // the driver's own entry points, used by the thread
+bool g_enabled = false;
+
+enum class Kind : uint8_t { Launch, Free, Memset8, Memset16, Memset32 };
+
+constexpr size_t kInline = 928;  // parameters kept in the entry itself
+constexpr uint64_t kCap = 1024;  // entries in flight before push waits
+
+struct Entry {
+  Kind kind = Kind::Launch;
+  CUcontext ctx = nullptr;
+  CUstream stream = nullptr;
+  CUfunction fn = nullptr;
+  unsigned grid[3] = {}, block[3] = {}, shared = 0;
+  size_t nparams = 0;             // bytes of parameters
+  unsigned char* heap = nullptr;  // parameters past kInline (owned)
+  CUdeviceptr ptr = 0;
+  size_t count = 0;
+  unsigned value = 0;
+  alignas(16) unsigned char params[kInline];
+};
+
+struct Layout {
+  bool ok = true;
+  size_t size = 0;
+  std::vector<std::pair<size_t, size_t>> params;  // (offset, size)
+};
+
+struct Queue {
+  Entry* ring = new Entry[kCap];
+  std::mutex push_mutex;          // producers; guards the members below it
+  std::vector<CUstream> owned;
+  std::unordered_map<CUfunction, Layout> layouts;
+  bool running = false;           // the thread is started and not stopped
+  bool stopped = false;           // stopped at exit: calls go direct
+  std::thread thread;
+  std::atomic<uint64_t> head{0};  // entries published
+  std::atomic<uint64_t> done{0};  // entries issued
+  std::atomic<bool> sleeping{false};
+  std::atomic<uint32_t> bell{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> error{0};      // the first failure of an issued entry
+};
+
+Queue& queue() {
+  static Queue* q = new Queue();  // never destroyed (used until exit)
+  return *q;
+}
+
+inline void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+void issue(Entry& e, CUcontext& current) {
+  if (e.ctx && e.ctx != current) {
+    g_real.cuCtxSetCurrent(e.ctx);
+    current = e.ctx;
+  }
+  CUresult r = CUDA_SUCCESS;
+  switch (e.kind) {
+    case Kind::Launch: {
+      void* buf = e.heap ? e.heap : e.params;
+      size_t size = e.nparams;
+      void* extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, buf,
+                       CU_LAUNCH_PARAM_BUFFER_SIZE, &size,
+                       CU_LAUNCH_PARAM_END};
+      r = g_real.cuLaunchKernel(e.fn, e.grid[0], e.grid[1], e.grid[2],
+                                e.block[0], e.block[1], e.block[2], e.shared,
+                                e.stream, nullptr, size ? extra : nullptr);
+      delete[] e.heap;
+      e.heap = nullptr;
+      break;
+    }
+    case Kind::Free:
+      r = g_real.cuMemFreeAsync(e.ptr, e.stream);
+      break;
+    case Kind::Memset8:
+      r = g_real.cuMemsetD8Async(e.ptr, static_cast<unsigned char>(e.value),
+                                 e.count, e.stream);
+      break;
+    case Kind::Memset16:
+      r = g_real.cuMemsetD16Async(
+          e.ptr, static_cast<unsigned short>(e.value), e.count, e.stream);
+      break;
+    case Kind::Memset32:
+      r = g_real.cuMemsetD32Async(e.ptr, e.value, e.count, e.stream);
+      break;
+  }
+  if (r != CUDA_SUCCESS) {
+    int none = 0;
+    queue().error.compare_exchange_strong(none, static_cast<int>(r));
+  }
+}
+
+// The thread: issues entries in order; spins ~50 us when the queue runs
+// dry (a loop of small ops refills it sooner), then sleeps on the bell.
+void run() {
+  Queue& q = queue();
+  CUcontext current = nullptr;
+  uint64_t tail = q.done.load(std::memory_order_relaxed);
+  for (;;) {
+    uint64_t h = q.head.load(std::memory_order_acquire);
+    if (h == tail) {
+      using clock = std::chrono::steady_clock;
+      const auto until = clock::now() + std::chrono::microseconds(50);
+      bool more = false;
+      while (!more) {
+        for (int i = 0; i < 64 && !more; ++i) {
+          pause();
+          more = q.head.load(std::memory_order_acquire) != tail;
+        }
+        if (!more && clock::now() > until) break;
+      }
+      if (more) continue;
+      if (q.stop.load()) return;
+      const uint32_t b = q.bell.load();
+      q.sleeping.store(true);
+      if (q.head.load() == tail && !q.stop.load()) q.bell.wait(b);
+      q.sleeping.store(false);
+      continue;
+    }
+    for (; tail < h; ++tail) {
+      issue(q.ring[tail % kCap], current);
+      q.done.store(tail + 1, std::memory_order_release);
+    }
+  }
+}
+
+void stop_thread() {
+  Queue& q = queue();
+  {
+    std::lock_guard<std::mutex> lock(q.push_mutex);
+    if (!q.running) return;
+    q.running = false;
+    q.stopped = true;
+  }
+  q.stop.store(true);
+  q.bell.fetch_add(1);
+  q.bell.notify_one();
+  if (q.thread.joinable()) q.thread.join();
+}
+
+const Layout& layout_of(Queue& q, CUfunction fn) {
+  auto it = q.layouts.find(fn);
+  if (it != q.layouts.end()) return it->second;
+  Layout l;
+  for (size_t i = 0;; ++i) {
+    size_t off = 0, size = 0;
+    CUresult r = g_real.cuFuncGetParamInfo(fn, i, &off, &size);
+    if (r == CUDA_ERROR_INVALID_VALUE) break;  // past the last parameter
+    if (r != CUDA_SUCCESS) {
+      l.ok = false;
+      break;
+    }
+    l.params.emplace_back(off, size);
+    l.size = std::max(l.size, off + size);
+  }
+  return q.layouts.emplace(fn, std::move(l)).first->second;
+}
+
+// Queues one entry on `stream` (fill writes it; false: do not queue after
+// all); false when the stream is not arrax's or the thread is stopped:
+// the caller then flushes and calls the driver itself.
+template <typename Fill>
+bool enqueue(CUstream stream, Fill fill) {
+  Queue& q = queue();
+  CUcontext ctx = nullptr;
+  g_real.cuCtxGetCurrent(&ctx);
+  std::lock_guard<std::mutex> lock(q.push_mutex);
+  if (q.stopped) return false;
+  bool mine = false;
+  for (CUstream s : q.owned) mine = mine || s == stream;
+  if (!mine) return false;
+  const uint64_t h = q.head.load(std::memory_order_relaxed);
+  while (h - q.done.load(std::memory_order_acquire) >= kCap) pause();
+  Entry& e = q.ring[h % kCap];
+  e.ctx = ctx;
+  e.stream = stream;
+  if (!fill(q, e)) return false;
+  if (!q.running) {
+    q.running = true;
+    q.thread = std::thread(run);
+    static bool hooked = [] {
+      std::atexit(stop_thread);
+      // A forked child has no launch thread (nor a usable CUDA context):
+      // its calls go to the driver directly and fail there.
+      pthread_atfork(nullptr, nullptr, [] {
+        Queue& q = queue();
+        q.running = false;
+        q.stopped = true;
+        q.done.store(q.head.load());
+      });
+      return true;
+    }();
+    (void)hooked;
+  }
+  q.head.store(h + 1);
+  if (q.sleeping.load()) {
+    q.bell.fetch_add(1);
+    q.bell.notify_one();
+  }
+  return true;
+}
+
+CUresult take_error(CUresult r) {
+  int e = queue().error.exchange(0);
+  return e ? static_cast<CUresult>(e) : r;
+}
+
+// ---- the wrappers -----------------------------------------------------------
+
+CUresult q_launch(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
+                  unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                  CUstream s, void** params, void** extra) {
+  bool queued = enqueue(s, [&](Queue& q, Entry& e) {
+    size_t total = 0;
+    const void* from = nullptr;  // a packed buffer given through `extra`
+    const Layout* l = nullptr;
+    if (params) {
+      l = &layout_of(q, f);
+      if (!l->ok) return false;
+      total = l->size;
+    } else if (extra) {
+      const size_t* size = nullptr;
+      for (void** x = extra; *x != CU_LAUNCH_PARAM_END; x += 2) {
+        if (*x == CU_LAUNCH_PARAM_BUFFER_POINTER) from = x[1];
+        else if (*x == CU_LAUNCH_PARAM_BUFFER_SIZE)
+          size = static_cast<const size_t*>(x[1]);
+        else
+          return false;
+      }
+      if (!from || !size) return false;
+      total = *size;
+    }
+    e.kind = Kind::Launch;
+    e.fn = f;
+    e.grid[0] = gx, e.grid[1] = gy, e.grid[2] = gz;
+    e.block[0] = bx, e.block[1] = by, e.block[2] = bz;
+    e.shared = shared;
+    e.nparams = total;
+    unsigned char* dst = e.params;
+    if (total > kInline) dst = e.heap = new unsigned char[total];
+    if (l) {
+      for (size_t i = 0; i < l->params.size(); ++i)
+        std::memcpy(dst + l->params[i].first, params[i],
+                    l->params[i].second);
+    } else if (from) {
+      std::memcpy(dst, from, total);
+    }
+    return true;
+  });
+  if (queued) return CUDA_SUCCESS;
+  flush_launches();
+  return g_real.cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, s, params,
+                               extra);
+}
+
+CUresult q_free(CUdeviceptr p, CUstream s) {
+  if (enqueue(s, [&](Queue&, Entry& e) {
+        e.kind = Kind::Free;
+        e.ptr = p;
+        return true;
+      }))
+    return CUDA_SUCCESS;
+  flush_launches();
+  return g_real.cuMemFreeAsync(p, s);
+}
+
+template <Kind K, typename V, CUresult (*Driver::*Real)(CUdeviceptr, V,
+                                                        size_t, CUstream)>
+CUresult q_memset(CUdeviceptr p, V v, size_t n, CUstream s) {
+  if (enqueue(s, [&](Queue&, Entry& e) {
+        e.kind = K;
+        e.ptr = p;
+        e.value = v;
+        e.count = n;
+        return true;
+      }))
+    return CUDA_SUCCESS;
+  flush_launches();
+  return (g_real.*Real)(p, v, n, s);
+}
+
+// Stream operations that are not queued: the queue first.
+#define ARRAX_FLUSHING(name, params, args)      \
+  CUresult f_##name params {                    \
+    flush_launches();                           \
+    return take_error(g_real.name args);        \
+  }
+ARRAX_FLUSHING(cuCtxSynchronize, (), ())
+ARRAX_FLUSHING(cuStreamSynchronize, (CUstream s), (s))
+ARRAX_FLUSHING(cuStreamWaitEvent, (CUstream s, CUevent e, unsigned f),
+               (s, e, f))
+ARRAX_FLUSHING(cuEventRecord, (CUevent e, CUstream s), (e, s))
+ARRAX_FLUSHING(cuEventSynchronize, (CUevent e), (e))
+ARRAX_FLUSHING(cuEventQuery, (CUevent e), (e))
+ARRAX_FLUSHING(cuStreamQuery, (CUstream s), (s))
+ARRAX_FLUSHING(cuStreamDestroy, (CUstream s), (s))
+ARRAX_FLUSHING(cuMemPoolTrimTo, (CUmemoryPool p, size_t n), (p, n))
+ARRAX_FLUSHING(cuMemcpyAsync,
+               (CUdeviceptr d, CUdeviceptr s, size_t n, CUstream st),
+               (d, s, n, st))
+ARRAX_FLUSHING(cuMemcpyHtoDAsync,
+               (CUdeviceptr d, const void* s, size_t n, CUstream st),
+               (d, s, n, st))
+ARRAX_FLUSHING(cuMemcpyDtoHAsync,
+               (void* d, CUdeviceptr s, size_t n, CUstream st), (d, s, n, st))
+ARRAX_FLUSHING(cuMemcpyDtoDAsync,
+               (CUdeviceptr d, CUdeviceptr s, size_t n, CUstream st),
+               (d, s, n, st))
+ARRAX_FLUSHING(cuMemcpyPeerAsync,
+               (CUdeviceptr d, CUcontext dc, CUdeviceptr s, CUcontext sc,
+                size_t n, CUstream st),
+               (d, dc, s, sc, n, st))
+#undef ARRAX_FLUSHING
+
+}  // namespace
+
+void install_launch_queue(Driver& d) {
+  if (const char* v = std::getenv("ARRAX_CUDA_ASYNC_LAUNCH"))
+    if (std::string(v) == "0") return;
+  if (!d.cuFuncGetParamInfo || !d.cuCtxGetCurrent) return;
+  g_real = d;
+  g_enabled = true;
+  d.cuLaunchKernel = q_launch;
+  d.cuMemFreeAsync = q_free;
+  d.cuMemsetD8Async =
+      q_memset<Kind::Memset8, unsigned char, &Driver::cuMemsetD8Async>;
+  d.cuMemsetD16Async =
+      q_memset<Kind::Memset16, unsigned short, &Driver::cuMemsetD16Async>;
+  d.cuMemsetD32Async =
+      q_memset<Kind::Memset32, unsigned int, &Driver::cuMemsetD32Async>;
+  d.cuCtxSynchronize = f_cuCtxSynchronize;
+  d.cuStreamSynchronize = f_cuStreamSynchronize;
+  d.cuStreamWaitEvent = f_cuStreamWaitEvent;
+  d.cuEventRecord = f_cuEventRecord;
+  d.cuEventSynchronize = f_cuEventSynchronize;
+  d.cuEventQuery = f_cuEventQuery;
+  d.cuStreamQuery = f_cuStreamQuery;
+  d.cuStreamDestroy = f_cuStreamDestroy;
+  d.cuMemPoolTrimTo = f_cuMemPoolTrimTo;
+  d.cuMemcpyAsync = f_cuMemcpyAsync;
+  d.cuMemcpyHtoDAsync = f_cuMemcpyHtoDAsync;
+  d.cuMemcpyDtoHAsync = f_cuMemcpyDtoHAsync;
+  d.cuMemcpyDtoDAsync = f_cuMemcpyDtoDAsync;
+  d.cuMemcpyPeerAsync = f_cuMemcpyPeerAsync;
+}
+
+bool launch_thread_enabled() { return g_enabled; }
+
+void flush_launches() {
+  if (!g_enabled) return;
+  Queue& q = queue();
+  const uint64_t h = q.head.load(std::memory_order_acquire);
+  for (int spins = 0; q.done.load(std::memory_order_acquire) < h; ++spins) {
+    if (spins < 20000)
+      pause();
+    else
+      std::this_thread::yield();
+  }
+}
+
+void register_stream(CUstream s) {
+  if (!g_enabled) return;
+  Queue& q = queue();
+  std::lock_guard<std::mutex> lock(q.push_mutex);
+  for (CUstream o : q.owned)
+    if (o == s) return;
+  q.owned.push_back(s);
+}
+
+void unregister_stream(CUstream s) {
+  if (!g_enabled) return;
+  Queue& q = queue();
+  std::lock_guard<std::mutex> lock(q.push_mutex);
+  for (size_t i = 0; i < q.owned.size(); ++i)
+    if (q.owned[i] == s) {
+      q.owned.erase(q.owned.begin() + static_cast<long>(i));
+      return;
+    }
+}
+
+}  // namespace arrax::cuda
