@@ -67,8 +67,8 @@ class ARRAX_API Backend {
   // (second). What a launch costs below every op (tools/overhead-probe.py);
   // {0, 0} where there is no launch. variant: 0 one parameter on the
   // current stream; 1 the six parameters of the contiguous elementwise
-  // kernel; 2 those packed in one buffer; 3 variant 0 on the legacy NULL
-  // stream.
+  // kernel; 2 those packed in one buffer, issued directly (never through
+  // the launch thread); 3 variant 0 on the legacy NULL stream (direct).
   // Whether launches are issued by a launch thread (the CUDA backend's
   // Note [Launch thread]).
   virtual bool async_launch() { return false; }

@@ -112,14 +112,23 @@ def test_exit_with_queued_work():
     assert "error" not in out.stderr.lower()
 
 
-def test_cuda_array_interface_consumer_sees_queued_work():
-    torch = pytest.importorskip("torch")
-    if not torch.cuda.is_available():
-        pytest.skip("torch without CUDA")
+def test_consumers_see_queued_work():
     a = arrax.zeros(1 << 20, dtype=numpy.float32, device="cuda")
     for _ in range(300):
         a += 1
-    # PyTorch orders its stream after the interface's "stream" (an event
-    # it records there): the queue must be issued by then.
-    t = torch.as_tensor(a, device="cuda")
-    assert float((t * 1).sum()) == 300.0 * (1 << 20)
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        # DLPack: PyTorch's stream waits for an event arrax records on its
+        # stream after the queue is issued.
+        t = torch.from_dlpack(a)
+        assert float(t.sum()) == 300.0 * (1 << 20)
+    for _ in range(300):
+        a += 1
+    try:
+        import cupy
+    except ImportError:
+        return
+    # The CUDA array interface: CuPy synchronizes with its "stream", taken
+    # after the queue is issued.
+    c = cupy.asarray(a)
+    assert float(c.sum()) == 600.0 * (1 << 20)

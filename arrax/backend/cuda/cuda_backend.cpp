@@ -458,9 +458,10 @@ std::pair<double, double> CudaBackend::launch_probe(int idx, int n,
       if (variant == 2)
         r = driver().cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 0, stream,
                                     nullptr, extra);
+      else if (variant == 1)
+        r = launch_kernel(fn, 1, 1, 1, 32, 1, 1, 0, stream, six, 6);
       else
-        r = driver().cuLaunchKernel(fn, 1, 1, 1, 32, 1, 1, 0, stream,
-                                    variant == 1 ? six : one, nullptr);
+        r = launch_kernel(fn, 1, 1, 1, 32, 1, 1, 0, stream, one, 1);
       check(r, "cuLaunchKernel");
     }
   };
@@ -650,27 +651,27 @@ void CudaBackend::eval_on_host(Primitive& p, std::span<const Array> inputs,
 }
 
 void CudaBackend::launch(DeviceState& ds, CUfunction fn, int64_t n,
-                         void** args) {
+                         void** args, size_t nargs) {
   int64_t threads = 256;
   int64_t blocks = std::min<int64_t>((n + threads - 1) / threads,
                                      int64_t(ds.sm_count) * 16);
   blocks = std::max<int64_t>(blocks, 1);
   AX_TRACE("launch %lld blocks x %lld threads, n=%lld", (long long)blocks,
            (long long)threads, (long long)n);
-  check(driver().cuLaunchKernel(fn, static_cast<unsigned>(blocks), 1, 1,
-                                static_cast<unsigned>(threads), 1, 1, 0,
-                                ds.stream, args, nullptr),
+  check(launch_kernel(fn, static_cast<unsigned>(blocks), 1, 1,
+                      static_cast<unsigned>(threads), 1, 1, 0, ds.stream, args,
+                      nargs),
         "cuLaunchKernel");
 }
 
 void CudaBackend::launch(DeviceState& ds, CUfunction fn, unsigned gx,
                          unsigned gy, unsigned gz, unsigned bx, unsigned by,
-                         unsigned shared, void** args) {
+                         unsigned shared, void** args, size_t nargs) {
   AX_TRACE("launch (%u,%u,%u) x (%u,%u) shared %u", gx, gy, gz, bx, by,
            shared);
-  check(driver().cuLaunchKernel(fn, std::max(gx, 1u), std::max(gy, 1u),
-                                std::max(gz, 1u), bx, by, 1, shared, ds.stream,
-                                args, nullptr),
+  check(launch_kernel(fn, std::max(gx, 1u), std::max(gy, 1u),
+                      std::max(gz, 1u), bx, by, 1, shared, ds.stream, args,
+                      nargs),
         "cuLaunchKernel");
 }
 

@@ -203,11 +203,27 @@ class CudaBackend final : public Backend {
   Jit& jit() { return jit_; }
 
   // Grid-stride launch of `fn` over n elements with 256-thread blocks.
-  void launch(DeviceState& ds, CUfunction fn, int64_t n, void** args);
+  // args: one pointer per kernel parameter, nargs of them (the array
+  // overloads count them), which the launch thread copies (Note [Launch
+  // thread]).
+  void launch(DeviceState& ds, CUfunction fn, int64_t n, void** args,
+              size_t nargs);
+  template <size_t N>
+  void launch(DeviceState& ds, CUfunction fn, int64_t n, void* (&args)[N]) {
+    launch(ds, fn, n, args, N);
+  }
   // Launch with an explicit configuration.
   void launch(DeviceState& ds, CUfunction fn, unsigned grid_x,
               unsigned grid_y, unsigned grid_z, unsigned block_x,
-              unsigned block_y, unsigned shared_bytes, void** args);
+              unsigned block_y, unsigned shared_bytes, void** args,
+              size_t nargs);
+  template <size_t N>
+  void launch(DeviceState& ds, CUfunction fn, unsigned grid_x,
+              unsigned grid_y, unsigned grid_z, unsigned block_x,
+              unsigned block_y, unsigned shared_bytes, void* (&args)[N]) {
+    launch(ds, fn, grid_x, grid_y, grid_z, block_x, block_y, shared_bytes,
+           args, N);
+  }
   // The kernel `expr` of module `spec`, cached per device under
   // spec.key + expr.
   CUfunction kernel(DeviceState& ds, const ModuleSpec& spec,

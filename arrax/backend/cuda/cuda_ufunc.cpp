@@ -154,8 +154,9 @@ StridedLaunch strided_launch(const DeviceState& ds, const Plan& p, int64_t n) {
   return L;
 }
 
+template <size_t N>
 void launch_strided(CudaBackend& b, DeviceState& ds, CUfunction fn,
-                    const StridedLaunch& L, void** args) {
+                    const StridedLaunch& L, void* (&args)[N]) {
   b.launch(ds, fn, L.blocks, 1, 1, L.threads, 1, 0, args);
 }
 

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -20,20 +21,26 @@ namespace arrax::cuda {
 // arrax._core.cuda._launch_probe in a C++ loop), more than the rest of a
 // small op's path (binding, dispatch, allocation: ~1 us). A small op
 // therefore returns to Python only after the driver has taken the launch.
-// With the launch thread, the driver's stream entry points in driver() are
-// wrappers:
-//  - cuLaunchKernel, cuMemFreeAsync and cuMemsetD{8,16,32}Async on one of
-//    arrax's own streams (register_stream) are queued: the kernel's
-//    parameters are copied into the entry (their offsets and sizes come from
-//    cuFuncGetParamInfo) and the call returns. One thread issues the entries
-//    in order, so every stream sees arrax's work in program order.
-//  - every other stream operation (copies, event records and waits, stream
-//    and context synchronization, queries, pool trims) first waits until
-//    the queue is issued (flush_launches), then calls the driver. cuBLAS
-//    calls are preceded by flush_launches() (cuda_matmul.cpp).
+// With the launch thread:
+//  - arrax's kernel launches (launch_kernel, from CudaBackend::launch, which
+//    knows each kernel's parameter count) and cuMemsetD{8,16,32}Async on one
+//    of arrax's own streams (register_stream) are queued: the kernel's
+//    parameters are copied into the entry (offsets and sizes from
+//    cuFuncGetParamInfo, asked once per kernel) and the call returns. One
+//    thread issues the entries in order, so every stream sees arrax's work
+//    in program order.
+//  - every other stream operation in driver() (copies, frees, event
+//    records and waits, stream and context synchronization, queries, pool
+//    trims, a plain cuLaunchKernel) first waits until the queue is issued
+//    (flush_launches), then calls the driver. cuBLAS calls are preceded by
+//    flush_launches() (cuda_matmul.cpp). Frees are not queued: the
+//    driver's pool reuses a freed block for the next allocation only once
+//    the free is issued (queued frees made each 4 MiB allocation take
+//    ~9 us instead of ~2 us on the H200).
 //  - cuMemAllocAsync is called directly: a block it returns is used only by
 //    work queued after it, and the frees it could reuse were issued after
-//    their users' launches.
+//    their users' launches. Small blocks come from the bins (Note
+//    [Small-block cache]) without a driver call at all.
 // Work on a stream arrax did not create (another library's, used through
 // arrax.cuda.Stream's handle) is never queued: that library may enqueue on
 // the stream directly, and its work must follow arrax's.
@@ -55,7 +62,7 @@ namespace {
 Driver g_real;  // the driver's own entry points, used by the thread
 bool g_enabled = false;
 
-enum class Kind : uint8_t { Launch, Free, Memset8, Memset16, Memset32 };
+enum class Kind : uint8_t { Launch, Memset8, Memset16, Memset32 };
 
 constexpr size_t kInline = 928;  // parameters kept in the entry itself
 constexpr uint64_t kCap = 1024;  // entries in flight before push waits
@@ -75,6 +82,7 @@ struct Entry {
 };
 
 struct Layout {
+  size_t nargs = 0;
   bool ok = true;
   size_t size = 0;
   std::vector<std::pair<size_t, size_t>> params;  // (offset, size)
@@ -129,9 +137,6 @@ void issue(Entry& e, CUcontext& current) {
       e.heap = nullptr;
       break;
     }
-    case Kind::Free:
-      r = g_real.cuMemFreeAsync(e.ptr, e.stream);
-      break;
     case Kind::Memset8:
       r = g_real.cuMemsetD8Async(e.ptr, static_cast<unsigned char>(e.value),
                                  e.count, e.stream);
@@ -198,22 +203,23 @@ void stop_thread() {
   if (q.thread.joinable()) q.thread.join();
 }
 
-const Layout& layout_of(Queue& q, CUfunction fn) {
+// The offsets and sizes of fn's nargs parameters (asked once per kernel;
+// only valid indices, so that no driver call fails).
+const Layout& layout_of(Queue& q, CUfunction fn, size_t nargs) {
   auto it = q.layouts.find(fn);
-  if (it != q.layouts.end()) return it->second;
+  if (it != q.layouts.end() && it->second.nargs == nargs) return it->second;
   Layout l;
-  for (size_t i = 0;; ++i) {
+  l.nargs = nargs;
+  for (size_t i = 0; i < nargs; ++i) {
     size_t off = 0, size = 0;
-    CUresult r = g_real.cuFuncGetParamInfo(fn, i, &off, &size);
-    if (r == CUDA_ERROR_INVALID_VALUE) break;  // past the last parameter
-    if (r != CUDA_SUCCESS) {
+    if (g_real.cuFuncGetParamInfo(fn, i, &off, &size) != CUDA_SUCCESS) {
       l.ok = false;
       break;
     }
     l.params.emplace_back(off, size);
     l.size = std::max(l.size, off + size);
   }
-  return q.layouts.emplace(fn, std::move(l)).first->second;
+  return q.layouts.insert_or_assign(fn, std::move(l)).first->second;
 }
 
 // Queues one entry on `stream` (fill writes it; false: do not queue after
@@ -267,63 +273,6 @@ CUresult take_error(CUresult r) {
 
 // ---- the wrappers -----------------------------------------------------------
 
-CUresult q_launch(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
-                  unsigned bx, unsigned by, unsigned bz, unsigned shared,
-                  CUstream s, void** params, void** extra) {
-  bool queued = enqueue(s, [&](Queue& q, Entry& e) {
-    size_t total = 0;
-    const void* from = nullptr;  // a packed buffer given through `extra`
-    const Layout* l = nullptr;
-    if (params) {
-      l = &layout_of(q, f);
-      if (!l->ok) return false;
-      total = l->size;
-    } else if (extra) {
-      const size_t* size = nullptr;
-      for (void** x = extra; *x != CU_LAUNCH_PARAM_END; x += 2) {
-        if (*x == CU_LAUNCH_PARAM_BUFFER_POINTER) from = x[1];
-        else if (*x == CU_LAUNCH_PARAM_BUFFER_SIZE)
-          size = static_cast<const size_t*>(x[1]);
-        else
-          return false;
-      }
-      if (!from || !size) return false;
-      total = *size;
-    }
-    e.kind = Kind::Launch;
-    e.fn = f;
-    e.grid[0] = gx, e.grid[1] = gy, e.grid[2] = gz;
-    e.block[0] = bx, e.block[1] = by, e.block[2] = bz;
-    e.shared = shared;
-    e.nparams = total;
-    unsigned char* dst = e.params;
-    if (total > kInline) dst = e.heap = new unsigned char[total];
-    if (l) {
-      for (size_t i = 0; i < l->params.size(); ++i)
-        std::memcpy(dst + l->params[i].first, params[i],
-                    l->params[i].second);
-    } else if (from) {
-      std::memcpy(dst, from, total);
-    }
-    return true;
-  });
-  if (queued) return CUDA_SUCCESS;
-  flush_launches();
-  return g_real.cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, s, params,
-                               extra);
-}
-
-CUresult q_free(CUdeviceptr p, CUstream s) {
-  if (enqueue(s, [&](Queue&, Entry& e) {
-        e.kind = Kind::Free;
-        e.ptr = p;
-        return true;
-      }))
-    return CUDA_SUCCESS;
-  flush_launches();
-  return g_real.cuMemFreeAsync(p, s);
-}
-
 template <Kind K, typename V, CUresult (*Driver::*Real)(CUdeviceptr, V,
                                                         size_t, CUstream)>
 CUresult q_memset(CUdeviceptr p, V v, size_t n, CUstream s) {
@@ -345,6 +294,11 @@ CUresult q_memset(CUdeviceptr p, V v, size_t n, CUstream s) {
     flush_launches();                           \
     return take_error(g_real.name args);        \
   }
+ARRAX_FLUSHING(cuLaunchKernel,
+               (CUfunction f, unsigned gx, unsigned gy, unsigned gz,
+                unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                CUstream s, void** params, void** extra),
+               (f, gx, gy, gz, bx, by, bz, shared, s, params, extra))
 ARRAX_FLUSHING(cuCtxSynchronize, (), ())
 ARRAX_FLUSHING(cuStreamSynchronize, (CUstream s), (s))
 ARRAX_FLUSHING(cuStreamWaitEvent, (CUstream s, CUevent e, unsigned f),
@@ -353,8 +307,6 @@ ARRAX_FLUSHING(cuEventRecord, (CUevent e, CUstream s), (e, s))
 ARRAX_FLUSHING(cuEventSynchronize, (CUevent e), (e))
 ARRAX_FLUSHING(cuEventQuery, (CUevent e), (e))
 ARRAX_FLUSHING(cuStreamQuery, (CUstream s), (s))
-ARRAX_FLUSHING(cuStreamDestroy, (CUstream s), (s))
-ARRAX_FLUSHING(cuMemPoolTrimTo, (CUmemoryPool p, size_t n), (p, n))
 ARRAX_FLUSHING(cuMemcpyAsync,
                (CUdeviceptr d, CUdeviceptr s, size_t n, CUstream st),
                (d, s, n, st))
@@ -371,6 +323,17 @@ ARRAX_FLUSHING(cuMemcpyPeerAsync,
                 size_t n, CUstream st),
                (d, dc, s, sc, n, st))
 #undef ARRAX_FLUSHING
+// The same for calls whose result callers often ignore (frees, destroys):
+// they leave a queued entry's error to the next synchronizing call.
+#define ARRAX_ORDERED(name, params, args) \
+  CUresult f_##name params {              \
+    flush_launches();                     \
+    return g_real.name args;              \
+  }
+ARRAX_ORDERED(cuMemFreeAsync, (CUdeviceptr p, CUstream s), (p, s))
+ARRAX_ORDERED(cuStreamDestroy, (CUstream s), (s))
+ARRAX_ORDERED(cuMemPoolTrimTo, (CUmemoryPool p, size_t n), (p, n))
+#undef ARRAX_ORDERED
 
 }  // namespace
 
@@ -380,8 +343,8 @@ void install_launch_queue(Driver& d) {
   if (!d.cuFuncGetParamInfo || !d.cuCtxGetCurrent) return;
   g_real = d;
   g_enabled = true;
-  d.cuLaunchKernel = q_launch;
-  d.cuMemFreeAsync = q_free;
+  d.cuLaunchKernel = f_cuLaunchKernel;
+  d.cuMemFreeAsync = f_cuMemFreeAsync;
   d.cuMemsetD8Async =
       q_memset<Kind::Memset8, unsigned char, &Driver::cuMemsetD8Async>;
   d.cuMemsetD16Async =
@@ -405,6 +368,33 @@ void install_launch_queue(Driver& d) {
 }
 
 bool launch_thread_enabled() { return g_enabled; }
+
+CUresult launch_kernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
+                       unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                       CUstream s, void** args, size_t nargs) {
+  if (!g_enabled)
+    return driver().cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, s, args,
+                                   nullptr);
+  const bool queued = enqueue(s, [&](Queue& q, Entry& e) {
+    const Layout& l = layout_of(q, f, nargs);
+    if (!l.ok) return false;
+    e.kind = Kind::Launch;
+    e.fn = f;
+    e.grid[0] = gx, e.grid[1] = gy, e.grid[2] = gz;
+    e.block[0] = bx, e.block[1] = by, e.block[2] = bz;
+    e.shared = shared;
+    e.nparams = l.size;
+    unsigned char* dst = e.params;
+    if (l.size > kInline) dst = e.heap = new unsigned char[l.size];
+    for (size_t i = 0; i < nargs; ++i)
+      std::memcpy(dst + l.params[i].first, args[i], l.params[i].second);
+    return true;
+  });
+  if (queued) return CUDA_SUCCESS;
+  flush_launches();
+  return g_real.cuLaunchKernel(f, gx, gy, gz, bx, by, bz, shared, s, args,
+                               nullptr);
+}
 
 void flush_launches() {
   if (!g_enabled) return;

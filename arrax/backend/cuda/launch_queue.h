@@ -1,8 +1,8 @@
 #pragma once
 // The launch thread (Note [Launch thread] in launch_queue.cpp): kernel
-// launches, frees and memsets on arrax's own streams are queued and issued
-// to the driver by one thread, so that an op returns to Python without
-// waiting for cuLaunchKernel.
+// launches and memsets on arrax's own streams are queued and issued to the
+// driver by one thread, so that an op returns to Python without waiting for
+// cuLaunchKernel.
 #include "arrax/backend/cuda/driver.h"
 
 namespace arrax::cuda {
@@ -15,6 +15,15 @@ void install_launch_queue(Driver& d);
 
 // Whether the wrappers are installed.
 bool launch_thread_enabled();
+
+// cuLaunchKernel for arrax's kernels: args holds nargs pointers, one per
+// kernel parameter. Queued on arrax's streams when the launch thread is on
+// (returning CUDA_SUCCESS; a failure is reported by the next flushing
+// call), else issued at once. driver().cuLaunchKernel itself always issues
+// directly (after the queue).
+CUresult launch_kernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
+                       unsigned bx, unsigned by, unsigned bz, unsigned shared,
+                       CUstream s, void** args, size_t nargs);
 
 // Waits until everything queued so far has been issued to the driver; a
 // no-op without the launch thread. Code that enqueues GPU work other than
