@@ -48,6 +48,24 @@ const char* device_type(Dtype dt);
 // An unsigned device type of the given item size (for dtype-blind moves).
 const char* device_bits_type(int64_t itemsize);
 
+// Note [Block cache] bins: 512-byte multiples up to 1 MiB (2048 bins), then
+// 1 MiB multiples up to kCachedBlock (63 bins); at most kCacheCap bytes
+// are kept.
+constexpr size_t kSmallStep = 512, kMediumStep = size_t(1) << 20;
+constexpr size_t kCachedBlock = size_t(64) << 20;
+constexpr int64_t kCacheCap = int64_t(1) << 30;
+constexpr size_t kNumCacheBins =
+    kMediumStep / kSmallStep + kCachedBlock / kMediumStep - 1;
+inline size_t cache_size(size_t n) {
+  return n <= kMediumStep ? (n + kSmallStep - 1) / kSmallStep * kSmallStep
+                          : (n + kMediumStep - 1) / kMediumStep * kMediumStep;
+}
+inline size_t cache_bin(size_t n) {
+  return n <= kMediumStep
+             ? (n + kSmallStep - 1) / kSmallStep - 1
+             : kMediumStep / kSmallStep + (n + kMediumStep - 1) / kMediumStep - 2;
+}
+
 struct DeviceState {
   CUdevice dev = 0;
   CUcontext ctx = nullptr;
@@ -66,10 +84,10 @@ struct DeviceState {
       std::vector<CUfunction>(kNumUfuncs * kNumDtypes * 3, nullptr);
   std::vector<CUfunction> cast_fns =
       std::vector<CUfunction>(kNumDtypes * kNumDtypes * 2, nullptr);
-  // Note [Small-block cache]: bins of 512-byte multiples up to 1 MiB.
-  std::vector<std::vector<void*>> small_bins =
-      std::vector<std::vector<void*>>(2048);
-  int64_t small_cached = 0;
+  // Note [Block cache]: freed blocks by rounded size (cache_bin).
+  std::vector<std::vector<void*>> cache_bins =
+      std::vector<std::vector<void*>>(kNumCacheBins);
+  int64_t cached = 0;  // bytes in cache_bins
   // Per-family caches, keyed by a family-chosen string.
   std::map<std::string, CUfunction> fn_cache;
   // Hot-path kernels keyed by integers (no string work per op): see
@@ -189,9 +207,6 @@ StridedArg<N> strided_arg(const Plan& p) {
   return a;
 }
 
-constexpr size_t kSmallBlock = size_t(1) << 20;
-inline size_t small_bin(size_t n) { return (n + 511) / 512 - 1; }
-inline size_t small_size(size_t n) { return (n + 511) / 512 * 512; }
 
 class CudaBackend final : public Backend {
  public:
@@ -300,7 +315,7 @@ class CudaBackend final : public Backend {
                                          int variant) override;
   int compiled_modules() override { return jit_.compiled(); }
   // Returns the small-block cache to the driver's pool.
-  void release_small(DeviceState& ds);
+  void release_cached(DeviceState& ds);
   // Runs p's CPU kernel on host copies of the operands' bytes. See Note
   // [More than 8 dimensions].
   void eval_on_host(Primitive& p, std::span<const Array> inputs,

@@ -40,7 +40,7 @@ namespace arrax::cuda {
 //  - cuMemAllocAsync is called directly: a block it returns is used only by
 //    work queued after it, and the frees it could reuse were issued after
 //    their users' launches. Small blocks come from the bins (Note
-//    [Small-block cache]) without a driver call at all.
+//    [Block cache]) without a driver call at all.
 // Work on a stream arrax did not create (another library's, used through
 // arrax.cuda.Stream's handle) is never queued: that library may enqueue on
 // the stream directly, and its work must follow arrax's.
@@ -66,6 +66,7 @@ enum class Kind : uint8_t { Launch, Memset8, Memset16, Memset32 };
 
 constexpr size_t kInline = 928;  // parameters kept in the entry itself
 constexpr uint64_t kCap = 1024;  // entries in flight before push waits
+constexpr auto kBurst = std::chrono::microseconds(20);
 
 struct Entry {
   Kind kind = Kind::Launch;
@@ -98,8 +99,12 @@ struct Queue {
   std::thread thread;
   std::atomic<uint64_t> head{0};  // entries published
   std::atomic<uint64_t> done{0};  // entries issued
+  std::chrono::steady_clock::time_point last_call{};  // the last enqueue
   std::atomic<bool> sleeping{false};
   std::atomic<uint32_t> bell{0};
+  // Held while one entry is issued, by the thread or by a caller that
+  // waits for the queue (wait_issued): entries leave in order either way.
+  std::mutex issue_mutex;
   std::atomic<bool> stop{false};
   std::atomic<int> error{0};      // the first failure of an issued entry
 };
@@ -155,38 +160,87 @@ void issue(Entry& e, CUcontext& current) {
   }
 }
 
-// The thread: issues entries in order; spins ~50 us when the queue runs
-// dry (a loop of small ops refills it sooner), then sleeps on the bell.
+// Issues the next entry unless `done` has reached `target` (false then);
+// the caller holds issue_mutex.
+bool issue_next(Queue& q, uint64_t target, CUcontext& current) {
+  const uint64_t t = q.done.load(std::memory_order_relaxed);
+  if (t >= target) return false;
+  issue(q.ring[t % kCap], current);
+  q.done.store(t + 1, std::memory_order_release);
+  return true;
+}
+
+bool queue_empty(const Queue& q) {
+  return q.head.load(std::memory_order_acquire) ==
+         q.done.load(std::memory_order_acquire);
+}
+
+// The thread: issues entries in order, one at a time under issue_mutex;
+// spins ~50 us when the queue runs dry (a loop of small ops refills it
+// sooner), yielding now and then, then sleeps on the bell.
 void run() {
   Queue& q = queue();
   CUcontext current = nullptr;
-  uint64_t tail = q.done.load(std::memory_order_relaxed);
   for (;;) {
-    uint64_t h = q.head.load(std::memory_order_acquire);
-    if (h == tail) {
+    if (queue_empty(q)) {
       using clock = std::chrono::steady_clock;
       const auto until = clock::now() + std::chrono::microseconds(50);
       bool more = false;
       while (!more) {
         for (int i = 0; i < 64 && !more; ++i) {
           pause();
-          more = q.head.load(std::memory_order_acquire) != tail;
+          more = !queue_empty(q);
         }
-        if (!more && clock::now() > until) break;
+        if (more || clock::now() > until) break;
+        // Give the CPU up now and then: a producer that shares this CPU
+        // would otherwise wait for the end of the thread's time slice.
+        std::this_thread::yield();
+        more = !queue_empty(q);
       }
       if (more) continue;
       if (q.stop.load()) return;
       const uint32_t b = q.bell.load();
       q.sleeping.store(true);
-      if (q.head.load() == tail && !q.stop.load()) q.bell.wait(b);
+      if (queue_empty(q) && !q.stop.load()) q.bell.wait(b);
       q.sleeping.store(false);
       continue;
     }
-    for (; tail < h; ++tail) {
-      issue(q.ring[tail % kCap], current);
-      q.done.store(tail + 1, std::memory_order_release);
-    }
+    const uint64_t h = q.head.load(std::memory_order_acquire);
+    std::lock_guard<std::mutex> lock(q.issue_mutex);
+    issue_next(q, h, current);
   }
+}
+
+// Returns once every entry before `target` is issued. The thread usually
+// gets there first (it issues on another CPU): wait a few microseconds for
+// it, then issue the rest here. Issuing here matters on the GPU machines'
+// 6.x kernels: a sleeping thread woken by the op just queued often runs
+// on the caller's own CPU only once the caller's time slice ends, and
+// waiting for it cost ~4 ms per flush (a large op in a loop with a
+// synchronization after each).
+void wait_issued(Queue& q, uint64_t target) {
+  if (q.done.load(std::memory_order_acquire) >= target) return;
+  auto drain = [&q, target] {
+    CUcontext mine = nullptr;
+    g_real.cuCtxGetCurrent(&mine);
+    CUcontext current = mine;
+    while (issue_next(q, target, current)) {
+    }
+    if (current != mine) g_real.cuCtxSetCurrent(mine);
+  };
+  using clock = std::chrono::steady_clock;
+  const auto until = clock::now() + std::chrono::microseconds(5);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (q.done.load(std::memory_order_acquire) >= target) return;
+      pause();
+    }
+    if (clock::now() > until) break;
+  }
+  // The thread may be issuing an entry now: take turns with it, and block
+  // on the lock (giving the CPU up) rather than spin against it.
+  std::unique_lock<std::mutex> lock(q.issue_mutex);
+  drain();
 }
 
 void stop_thread() {
@@ -235,8 +289,17 @@ bool enqueue(CUstream stream, Fill fill) {
   bool mine = false;
   for (CUstream s : q.owned) mine = mine || s == stream;
   if (!mine) return false;
+  // An op after a pause finds the thread asleep: waking it costs more
+  // (a futex wake, 5-12 us on the GPU machines) than issuing the launch
+  // here, so it goes direct. The thread is woken for the second of two
+  // calls less than kBurst apart: a loop of ops.
+  const auto now = std::chrono::steady_clock::now();
+  const bool burst = now - q.last_call < kBurst;
+  q.last_call = now;
+  if (!burst && q.sleeping.load() && queue_empty(q)) return false;
   const uint64_t h = q.head.load(std::memory_order_relaxed);
-  while (h - q.done.load(std::memory_order_acquire) >= kCap) pause();
+  if (h - q.done.load(std::memory_order_acquire) >= kCap)
+    wait_issued(q, h - kCap + 1);
   Entry& e = q.ring[h % kCap];
   e.ctx = ctx;
   e.stream = stream;
@@ -399,13 +462,7 @@ CUresult launch_kernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
 void flush_launches() {
   if (!g_enabled) return;
   Queue& q = queue();
-  const uint64_t h = q.head.load(std::memory_order_acquire);
-  for (int spins = 0; q.done.load(std::memory_order_acquire) < h; ++spins) {
-    if (spins < 20000)
-      pause();
-    else
-      std::this_thread::yield();
-  }
+  wait_issued(q, q.head.load(std::memory_order_acquire));
 }
 
 void register_stream(CUstream s) {
