@@ -149,7 +149,7 @@ const char* numpy_ufunc_name(ReduceOp op) {
 
 // The core of sum/prod/max/min/any/all and the NaN variants.
 Array reduce_impl(ReduceOp rop, const char* name, const Array& a,
-                  const ReduceArgs& args, Dtype acc) {
+                  const ReduceArgs& args, Dtype acc, double divisor = 0) {
   Axes axes = reduce_axes(a, args.axis, name);
   const bool extremum = rop == ReduceOp::Max || rop == ReduceOp::Min ||
                         rop == ReduceOp::NanMax || rop == ReduceOp::NanMin;
@@ -196,7 +196,7 @@ Array reduce_impl(ReduceOp rop, const char* name, const Array& a,
   }
   std::vector<Array> inputs{x};
   if (init.valid()) inputs.push_back(init);
-  auto prim = std::make_shared<Reduce>(rop, axes, args.keepdims);
+  auto prim = std::make_shared<Reduce>(rop, axes, args.keepdims, divisor);
   if (args.out) {
     OutputSpecs spec = prim->output_specs(inputs);
     if (args.out->dtype() == spec[0].dtype &&
@@ -286,6 +286,15 @@ Array mean_impl(const Array& a, const ReduceArgs& args, bool nan) {
   sa.out = nullptr;
   sa.dtype = acc;
   Array total, count;
+  if (!nan && !args.where && acc == result &&
+      (acc == Dtype::Float32 || acc == Dtype::Float64) &&
+      reduced_count(a, axes) > 0) {
+    // The sum and the division by the count in one primitive (one pass on
+    // the GPU): the same sum rounded to acc, then divided in acc.
+    Array r = reduce_impl(ReduceOp::Sum, name, a, sa, acc,
+                          static_cast<double>(reduced_count(a, axes)));
+    return into_out(r, args.out, name);
+  }
   if (nan) {
     total = nansum(a, sa);
     Array valid = equal(a, a);  // false where NaN

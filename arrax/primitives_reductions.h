@@ -26,11 +26,15 @@ ARRAX_API const char* reduce_op_name(ReduceOp op);
 // their NaN variants compute in the input's dtype and return it; Any and All
 // return bool. An optional input 1 (0-d, the input's dtype) is the initial
 // value; otherwise the op's identity. Max and Min need a non-empty reduction
-// or an initial value (the op checks).
+// or an initial value (the op checks). A nonzero `divisor` (Sum of float32
+// or float64 only: mean) divides each result by it in the output dtype, as
+// NumPy's true_divide(sum, count) does, in the same pass on the GPU.
 class ARRAX_API Reduce : public Primitive {
  public:
-  Reduce(ReduceOp op, SmallVector<int64_t> axes, bool keepdims)
-      : op_(op), axes_(std::move(axes)), keepdims_(keepdims) {}
+  Reduce(ReduceOp op, SmallVector<int64_t> axes, bool keepdims,
+         double divisor = 0)
+      : op_(op), axes_(std::move(axes)), keepdims_(keepdims),
+        divisor_(divisor) {}
   const char* name() const override { return reduce_op_name(op_); }
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
@@ -38,11 +42,13 @@ class ARRAX_API Reduce : public Primitive {
   ReduceOp op() const { return op_; }
   const SmallVector<int64_t>& axes() const { return axes_; }
   bool keepdims() const { return keepdims_; }
+  double divisor() const { return divisor_; }
 
  private:
   ReduceOp op_;
   SmallVector<int64_t> axes_;
   bool keepdims_;
+  double divisor_;
 };
 
 enum class ArgReduceOp : uint8_t { ArgMax, ArgMin, NanArgMax, NanArgMin };

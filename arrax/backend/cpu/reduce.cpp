@@ -1215,6 +1215,24 @@ void Reduce::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
 #undef ARRAX_REDUCE_CASE
     }
   });
+  if (divisor_ != 0) {
+    // mean: the sum divided by the count in the output dtype (the output
+    // is the primitive's own, C-contiguous).
+    Array& out = outputs[0];
+    if (!out.is_c_contiguous())
+      throw std::runtime_error("[reduce] a divided sum needs a contiguous output");
+    auto divide_all = [&]<typename T>() {
+      T* o = out.data<T>();
+      const T d = static_cast<T>(divisor_);
+      for (int64_t i = 0, n = out.size(); i < n; ++i) o[i] = o[i] / d;
+    };
+    if (out.dtype() == Dtype::Float32)
+      divide_all.template operator()<float>();
+    else if (out.dtype() == Dtype::Float64)
+      divide_all.template operator()<double>();
+    else
+      throw std::runtime_error("[reduce] a divided sum is float32 or float64");
+  }
 }
 
 void ArgReduce::eval_cpu(std::span<const Array> inputs,

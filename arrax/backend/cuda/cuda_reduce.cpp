@@ -301,6 +301,9 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
   };
   void* xp = const_cast<void*>(x.data());
   void* op_ = out.data();
+  // mean: the final stores divide by the count (device/reduce.cuh
+  // `divided`; float32/float64 sums only).
+  double scale = p.divisor();
 
   // Output strides seen with x's rank (0 on the reduced axes).
   const auto& axes = p.axes();
@@ -369,7 +372,7 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     }
     CUfunction f = fn("reduce_col");
     void* args[] = {&xp, &op_, &pp, &ks, &m, &xs, &os, &rs, &nred, &nkm,
-                    &chunk, &init, &rnd};
+                    &chunk, &init, &rnd, &scale};
     b.launch(ds, f, static_cast<unsigned>(gx), static_cast<unsigned>(nsplit),
              1, bd, 1, 0, args);
     if (nsplit > 1) {
@@ -380,7 +383,7 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
       int64_t ts = 1, js = nkm;
       int no_round = 0;
       void* args2[] = {&pp, &op_, &ostr, &nkm, &nsplit, &ts, &js, &init,
-                       &no_round};
+                       &no_round, &scale};
       b.launch(ds, g, nkm, args2);
     }
   };
@@ -435,12 +438,12 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
     if (flat) {
       CUfunction f = fn("reduce_flat");
       void* args[] = {&xp, &op_, &pp, &ks, &nout, &L, &nsplit, &chunk, &init,
-                      &cnt};
+                      &cnt, &scale};
       b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
     } else {
       CUfunction f = fn("reduce_row");
       void* args[] = {&xp, &op_, &pp, &ks, &rs, &nout, &nred, &L, &s,
-                      &nsplit, &chunk, &init, &cnt};
+                      &nsplit, &chunk, &init, &cnt, &scale};
       b.launch(ds, f, grid, 1, 1, bd, 1, 0, args);
     }
     if (per_row) {
@@ -449,14 +452,14 @@ void eval_reduce(CudaBackend& b, Reduce& p, std::span<const Array> inputs,
       int64_t ts = nsplit, js = 1;
       int round = 1;
       void* args2[] = {&pp, &op_, &os, &nout, &nsplit, &ts, &js, &init,
-                       &round};
+                       &round, &scale};
       b.launch(ds, g, nout, args2);
     } else if (nsplit > 1 && !cnt) {
       auto os = strided1(kept, 1, name);
       CUfunction g = fn("reduce_finish_block");
       unsigned bd2 = block_for(nsplit, 2);
       if (bd2 > 256) bd2 = 256;
-      void* args2[] = {&pp, &op_, &os, &nout, &nsplit, &init};
+      void* args2[] = {&pp, &op_, &os, &nout, &nsplit, &init, &scale};
       b.launch(ds, g, grid_cap(ds, nout, 16), 1, 1, bd2, 1, 0, args2);
     }
     return;

@@ -205,6 +205,20 @@ struct Op {
   }
 };
 
+// The mean's division of a finished float32/float64 sum by the count, in
+// the output dtype (NumPy's true_divide(sum, count)); scale 0: none, and
+// other output types are never scaled (the host asks only for these).
+template <typename O>
+__device__ __forceinline__ O divided(O o, double) {
+  return o;
+}
+__device__ __forceinline__ float divided(float o, double scale) {
+  return scale != 0 ? o / static_cast<float>(scale) : o;
+}
+__device__ __forceinline__ double divided(double o, double scale) {
+  return scale != 0 ? o / scale : o;
+}
+
 // ---- warp and block collectives -----------------------------------------
 
 // Byte copy (NVRTC has no memcpy builtin); n is a constant, so this
@@ -432,13 +446,14 @@ __device__ __forceinline__ void row_done(typename R::C acc,
                                          typename R::Out* o,
                                          typename R::C* part, i64 b, i64 k,
                                          i64 nsplit, const T* init,
-                                         u32* counters) {
+                                         u32* counters, double scale) {
   typedef typename R::C C;
   auto comb = [](C a, C b) { return R::combine(a, b); };
   if (!part) {
     if (threadIdx.x == 0)
-      *o = R::store(init ? R::combine(R::load(*init), acc)
-                         : R::combine(R::identity(), acc));
+      *o = divided(R::store(init ? R::combine(R::load(*init), acc)
+                                 : R::combine(R::identity(), acc)),
+                   scale);
     return;
   }
   if (threadIdx.x == 0) part[b] = acc;
@@ -451,8 +466,9 @@ __device__ __forceinline__ void row_done(typename R::C acc,
       a = R::combine(a, load_cg(part + k * nsplit + j));
   a = block_reduce(a, comb);
   if (threadIdx.x == 0) {
-    *o = R::store(init ? R::combine(R::load(*init), a)
-                       : R::combine(R::identity(), a));
+    *o = divided(R::store(init ? R::combine(R::load(*init), a)
+                               : R::combine(R::identity(), a)),
+                 scale);
     counters[k] = 0;
   }
 }
@@ -483,7 +499,7 @@ __global__ void __launch_bounds__(512, 2)
                typename Op<OP, T>::Out* __restrict__ out,
                typename Op<OP, T>::C* part, Strided<2> kept, Strided<1> rout,
                i64 nout, i64 nred, i64 L, i64 s, i64 nsplit, i64 chunk,
-               const T* init, u32* counters) {
+               const T* init, u32* counters, double scale) {
   typedef Op<OP, T> R;
   typedef typename R::C C;
   const i64 N = nred * L;
@@ -506,7 +522,8 @@ __global__ void __launch_bounds__(512, 2)
       }
     }
     acc = block_reduce(acc, comb);
-    row_done<R>(acc, out + off[1], part, b, k, nsplit, init, counters);
+    row_done<R>(acc, out + off[1], part, b, k, nsplit, init, counters,
+                scale);
   }
 }
 
@@ -528,7 +545,8 @@ __global__ void __launch_bounds__(512,
     reduce_flat(const T* __restrict__ x,
                 typename Op<OP, T>::Out* __restrict__ out,
                 typename Op<OP, T>::C* part, Strided<2> kept, i64 nout, i64 L,
-                i64 nsplit, i64 chunk, const T* init, u32* counters) {
+                i64 nsplit, i64 chunk, const T* init, u32* counters,
+                double scale) {
   typedef Op<OP, T> R;
   typedef typename R::C C;
   auto comb = [](C a, C b) { return R::combine(a, b); };
@@ -541,7 +559,8 @@ __global__ void __launch_bounds__(512,
       acc = reduce_contig<R, int>(x + off[0] + lo, static_cast<int>(hi - lo),
                                   acc);
     acc = block_reduce(acc, comb);
-    row_done<R>(acc, out + off[1], part, b, k, nsplit, init, counters);
+    row_done<R>(acc, out + off[1], part, b, k, nsplit, init, counters,
+                scale);
   }
 }
 
@@ -551,7 +570,7 @@ template <int OP, typename T>
 __global__ void reduce_finish_block(const typename Op<OP, T>::C* part,
                                     typename Op<OP, T>::Out* out,
                                     Strided<1> ostr, i64 nout, i64 nsplit,
-                                    const T* init) {
+                                    const T* init, double scale) {
   typedef Op<OP, T> R;
   typedef typename R::C C;
   auto comb = [](C a, C b) { return R::combine(a, b); };
@@ -563,7 +582,7 @@ __global__ void reduce_finish_block(const typename Op<OP, T>::C* part,
     if (threadIdx.x == 0) {
       C v = init ? R::combine(R::load(*init), acc)
                  : R::combine(R::identity(), acc);
-      out[offset1(ostr, k)] = R::store(v);
+      out[offset1(ostr, k)] = divided(R::store(v), scale);
     }
   }
 }
@@ -578,7 +597,7 @@ __global__ void reduce_col(const T* __restrict__ x,
                            typename Op<OP, T>::C* __restrict__ part,
                            Strided<2> kept, i64 m, i64 xs, i64 os,
                            Strided<1> red, i64 nred, i64 nkm, i64 chunk,
-                           const T* init, int rnd) {
+                           const T* init, int rnd, double scale) {
   typedef Op<OP, T> R;
   typedef typename R::C C;
   // rnd: round to the storage type after every step (the CPU's column
@@ -616,7 +635,7 @@ __global__ void reduce_col(const T* __restrict__ x,
     if (part)
       part[blockIdx.y * nkm + t] = acc;
     else
-      out[off[1] + j * os] = R::store(acc);
+      out[off[1] + j * os] = divided(R::store(acc), scale);
   }
 }
 
@@ -629,7 +648,8 @@ template <int OP, typename T>
 __global__ void reduce_finish_lines(const typename Op<OP, T>::C* part,
                                     typename Op<OP, T>::Out* out,
                                     Strided<1> ostr, i64 n, i64 nsplit, i64 ts,
-                                    i64 js, const T* init, int rnd) {
+                                    i64 js, const T* init, int rnd,
+                                    double scale) {
   typedef Op<OP, T> R;
   typedef typename R::C C;
   for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < n;
@@ -639,7 +659,7 @@ __global__ void reduce_finish_lines(const typename Op<OP, T>::C* part,
       acc = R::combine(acc, part[t * ts + j * js]);
       if (rnd) acc = R::round(acc);
     }
-    out[offset1(ostr, t)] = R::store(acc);
+    out[offset1(ostr, t)] = divided(R::store(acc), scale);
   }
 }
 
