@@ -29,6 +29,20 @@ namespace arrax::cuda {
 //    cuFuncGetParamInfo, asked once per kernel) and the call returns. One
 //    thread issues the entries in order, so every stream sees arrax's work
 //    in program order.
+//  - a call after a pause (none in the last 20 us) that finds the thread
+//    asleep and the queue empty goes to the driver directly: waking the
+//    thread (a futex wake, 5-12 us on the GPU machines) costs more than
+//    the launch. The second of two calls within 20 us wakes it, so loops
+//    of ops are queued.
+//  - whoever issues an entry holds issue_mutex: the thread, or a caller
+//    that waits for the queue (wait_issued: a flush, a full ring) and,
+//    after ~5 us, issues the rest itself. A caller spinning until the
+//    thread got there was the first design; on the GPU machines (6.x
+//    kernels, in VMs) a thread woken by the caller often ran on the
+//    caller's own CPU only once the caller's time slice ended: every large
+//    op with a synchronization after it took ~4 ms (run P in
+//    docs/gpu-status.md; the C++ test FlushRightAfterWakingTheThread shows
+//    it under `taskset -c 0`).
 //  - every other stream operation in driver() (copies, frees, event
 //    records and waits, stream and context synchronization, queries, pool
 //    trims, a plain cuLaunchKernel) first waits until the queue is issued
