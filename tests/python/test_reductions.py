@@ -563,3 +563,27 @@ def test_hypothesis_arg_scan(case, name):
     ax = _perm_axis(axis, perm)
     _check_view(row, dtype, lambda m, a: _call(row, m, a, ax, keepdims),
                 base, lambda b: _view(b, step, perm))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+@pytest.mark.parametrize("shape,axis", [
+    ((3, 4, 5), None), ((3, 4, 5), 1), ((3, 4, 5), (0, 2)),
+    ((2, 70000), 1), ((70000, 3), 0), ((1 << 20,), None), ((5, 1000), 0)])
+def test_mean_is_the_rounded_sum_divided(dtype, shape, axis):
+    # mean divides inside the reduction (one primitive; one kernel on a
+    # GPU): the sum rounded to the result dtype, then divided in it, as
+    # NumPy's true_divide(sum, count). Long rows and columns take the split
+    # paths, whose last block does the division.
+    rdt = "float64" if dtype == "int32" else dtype
+    a = xp.to_arrax(xp.rand(shape, dtype))
+    count = a.size // arrax.sum(a, axis=axis).size
+    for keepdims in (False, True):
+        s = xp.to_numpy(arrax.sum(a, axis=axis, dtype=rdt, keepdims=keepdims))
+        expected = numpy.true_divide(s, numpy.array(count, dtype=rdt))
+        got = xp.to_numpy(arrax.mean(a, axis=axis, keepdims=keepdims))
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        numpy.testing.assert_array_equal(got, expected)
+    out = arrax.empty(numpy.shape(expected), dtype=rdt)
+    r = arrax.mean(a, axis=axis, keepdims=True, out=out)
+    assert r is out
+    numpy.testing.assert_array_equal(xp.to_numpy(out), expected)
