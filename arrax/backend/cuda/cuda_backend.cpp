@@ -205,9 +205,8 @@ void* CudaBackend::allocate(size_t nbytes, int idx) {
   // cuMemFreeAsync cost ~1.5-3 us of host time together on the H200, as
   // much as a small op's whole path or a third of a 1024^2 product's; at
   // most kCacheCap bytes are kept (beyond it, frees go to the driver's
-  // pool), and empty_cache(), an allocation that fails and
-  // set_memory_limit-style pressure release them. Larger blocks go to the
-  // driver's stream-ordered pool directly.
+  // pool), and empty_cache() or an allocation that fails releases them.
+  // Larger blocks go to the driver's stream-ordered pool directly.
   if (n <= kCachedBlock && ds.stream == ds.default_stream) {
     auto& bin = ds.cache_bins[cache_bin(n)];
     if (!bin.empty()) {

@@ -207,7 +207,6 @@ StridedArg<N> strided_arg(const Plan& p) {
   return a;
 }
 
-
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int count) : devices_(count) {}
@@ -314,7 +313,7 @@ class CudaBackend final : public Backend {
   std::pair<double, double> launch_probe(int idx, int n,
                                          int variant) override;
   int compiled_modules() override { return jit_.compiled(); }
-  // Returns the small-block cache to the driver's pool.
+  // Returns the block cache to the driver's pool.
   void release_cached(DeviceState& ds);
   // Runs p's CPU kernel on host copies of the operands' bytes. See Note
   // [More than 8 dimensions].
