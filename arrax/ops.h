@@ -67,7 +67,7 @@ struct UfuncOptions {
 ARRAX_API Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
                              const UfuncOptions& options = {});
 
-#define ARRAX_UFUNC(name, nin, nout, types, out, in) \
+#define ARRAX_UFUNC(name, nin, nout, types, out, in, deriv) \
   ARRAX_UFUNC_DECL_##nin##_##nout(name)
 #define ARRAX_UFUNC_DECL_1_1(name) ARRAX_API Array name(const Array& a);
 #define ARRAX_UFUNC_DECL_2_1(name) \

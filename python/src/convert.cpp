@@ -224,6 +224,9 @@ nb::object to_numpy(const Array& a0) {
 // scalar type (about 0.2 us, against 2.5 us through a NumPy array); every
 // value converts exactly (float16/bfloat16/float32 values are doubles).
 nb::object to_numpy_scalar(const Array& a) {
+  // A result that carries autograd history stays an array (as a 0-d
+  // torch.Tensor does), so that .backward() and .grad reach it.
+  if (a.requires_grad()) return nb::cast(a);
   if (!(a.device().is_cpu() && a.size() == 1)) {
     nb::object arr = to_numpy(a);
     return arr.attr("__getitem__")(nb::tuple());
