@@ -23,6 +23,7 @@ from arrax._linalg_ops import *  # noqa: F403
 from arrax import _ndarray  # noqa: F401  (attaches Python-level methods)
 from arrax._ndarray import from_dlpack  # noqa: F401
 from arrax import fallbacks
+from arrax._config import show_config, show_runtime  # noqa: F401
 
 # Subpackages after the families: arrax.linalg re-exports their natives.
 from arrax import cuda, fft, linalg, random  # noqa: F401

@@ -59,5 +59,6 @@ void init_reductions(nb::module_& m);
 void init_shape(nb::module_& m);
 void init_indexing(nb::module_& m);
 void init_ufuncs(nb::module_& m);
+void init_config(nb::module_& m);
 
 }  // namespace arrax::py

@@ -13,4 +13,5 @@ NB_MODULE(_core, m) {
   arrax::py::init_shape(m);
   arrax::py::init_indexing(m);
   arrax::py::init_ufuncs(m);
+  arrax::py::init_config(m);
 }
