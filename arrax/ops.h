@@ -1,5 +1,5 @@
 #pragma once
-// The public ops with NumPy semantics (DESIGN.md section 4, piece 1): each
+// The public ops with NumPy semantics (docs/architecture.md, step 2): each
 // validates, promotes and broadcasts, then dispatches a Primitive.
 #include <optional>
 #include <span>

@@ -60,5 +60,6 @@ void init_shape(nb::module_& m);
 void init_indexing(nb::module_& m);
 void init_autograd(nb::module_& m);
 void init_ufuncs(nb::module_& m);
+void init_config(nb::module_& m);
 
 }  // namespace arrax::py

@@ -1,6 +1,7 @@
 // Conversions between Python objects and arrax arrays, dtypes and devices.
 #include <nanobind/ndarray.h>
 
+#include <cstring>
 #include <unordered_map>
 
 #include "arrax/half.h"
@@ -17,12 +18,30 @@ nb::module_& numpy() {
 
 namespace {
 
+// ml_dtypes is imported on first use, not by `import arrax` (it costs more
+// than the rest of the import together). Importing it also teaches
+// numpy.dtype the name "bfloat16".
 nb::object& bf16_dtype() {
   static nb::object* dt = [] {
     nb::module_ ml = nb::module_::import_("ml_dtypes");
     return new nb::object(numpy().attr("dtype")(ml.attr("bfloat16")));
   }();
   return *dt;
+}
+
+// numpy.dtype(h), importing ml_dtypes first when h names bfloat16 and NumPy
+// does not know it yet.
+nb::object numpy_dtype(nb::handle h) {
+  try {
+    return numpy().attr("dtype")(h);
+  } catch (nb::python_error&) {
+    const char* s =
+        PyUnicode_Check(h.ptr()) ? PyUnicode_AsUTF8(h.ptr()) : nullptr;
+    if (!s) PyErr_Clear();
+    if (!s || std::strcmp(s, "bfloat16") != 0) throw;
+  }
+  bf16_dtype();
+  return numpy().attr("dtype")(h);
 }
 
 // Dtype-like objects seen before (dtype instances and type objects are
@@ -67,7 +86,7 @@ Dtype to_dtype(nb::handle h, const char* op) {
   }
   nb::object npdt;
   try {
-    npdt = numpy().attr("dtype")(h);
+    npdt = numpy_dtype(h);
   } catch (nb::python_error& e) {
     throw TypeError(std::string("[") + op + "] data type " +
                     nb::repr(h).c_str() + " not understood");
