@@ -38,6 +38,8 @@ namespace arrax {
 
 namespace {
 thread_local bool t_grad_enabled = true;
+
+Array to_weak_complex(complex128 v) { return weak_scalar(v); }
 std::atomic<uint64_t> g_seq{0};
 
 bool can_require_grad(Dtype d) { return is_inexact(d); }
@@ -160,14 +162,9 @@ void retain_grad(const Array& a) {
         "requires_grad=False");
   if (!m->grad_fn || m->retains_grad) return;
   m->retains_grad = true;
-  std::weak_ptr<AutogradMeta> weak = m;
-  register_hook(a, [weak](const Array& g) {
-    if (auto mm = weak.lock()) {
-      NoGradGuard ng;
-      mm->grad = mm->grad.valid() ? add(mm->grad, g) : copy(g);
-    }
-    return Array();
-  });
+  auto& r = m->grad_fn->retained;
+  if (r.size() <= m->output_nr) r.resize(m->output_nr + 1);
+  r[m->output_nr] = m;
 }
 
 // ---- recording -----------------------------------------------------------
@@ -312,6 +309,12 @@ void setitem_recorded(const Array& a, std::span<const Index> index,
     copyto(a, updated);
   }
   const_cast<Array&>(a).set_autograd(updated.autograd());
+}
+
+Array complex_part_recorded(const Array& a, bool imag) {
+  Dtype part = real_dtype(a.dtype());
+  if (!imag) return astype(a, part);
+  return astype(a * to_weak_complex(complex128(0.0, -1.0)), part);
 }
 
 // ---- helpers for vjps ----------------------------------------------------
@@ -567,6 +570,11 @@ class Engine {
     for (size_t j = 0; j < cots.size(); ++j) {
       if (j < n.pre_hooks.size() && cots[j].valid())
         cots[j] = run_hooks(n.pre_hooks[j], std::move(cots[j]));
+      if (j < n.retained.size() && cots[j].valid())
+        if (auto mm = n.retained[j].lock()) {
+          GradModeGuard mode(opt_.create_graph);
+          mm->grad = mm->grad.valid() ? add(mm->grad, cots[j]) : copy(cots[j]);
+        }
       any = any || cots[j].valid();
     }
     if (capture_) {
@@ -629,7 +637,7 @@ class Engine {
         grads[k] = conform(std::move(grads[k]), ins[argnums[k]]);
       }
     }
-    if (!opt_.retain_graph) release(n);
+    if (!opt_.retain_graph && !opt_.create_graph) release(n);
     for (size_t k = 0; k < argnums.size(); ++k)
       if (grads[k].valid()) deliver(n.next[argnums[k]], std::move(grads[k]));
   }

@@ -58,6 +58,9 @@ struct ARRAX_API Node {
   std::vector<SavedArray> inputs;    // saved, or shape/dtype/device only
   std::vector<SavedArray> outputs;   // likewise
   std::vector<std::vector<GradHook>> pre_hooks;  // per output
+  // Arrays whose .grad keeps what reaches each output after its hooks
+  // (retain_grad).
+  std::vector<std::weak_ptr<AutogradMeta>> retained;
   uint64_t seq = 0;                  // recording order
   bool released = false;             // saved arrays freed by a backward
   std::string name() const;
@@ -126,6 +129,10 @@ ARRAX_API void check_inplace(const char* op, std::span<const Array> outputs);
 class Index;
 ARRAX_API void setitem_recorded(const Array& a, std::span<const Index> index,
                                 const Array& value);
+
+// a.real / a.imag of a complex array that requires grad: a recorded cast
+// (of a, or of -1j * a) instead of NumPy's view, so the gradient flows.
+ARRAX_API Array complex_part_recorded(const Array& a, bool imag);
 
 // ---- backward --------------------------------------------------------------
 

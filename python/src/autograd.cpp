@@ -76,8 +76,7 @@ class PyFunction : public Primitive {
 
 Arrays to_arrays(nb::handle seq, const char* op) {
   Arrays out;
-  for (nb::handle h : nb::iter(seq)) out.push_back(nb::cast<Array>(h));
-  (void)op;
+  for (nb::handle h : nb::iter(seq)) out.push_back(to_array(h, op));
   return out;
 }
 
