@@ -806,12 +806,24 @@ Array choose(const Array& a, std::span<const Array> choices, IndexMode mode) {
   int64_t n = static_cast<int64_t>(choices.size());
   Shape stacked_shape{n};
   for (int64_t x : s) stacked_shape.push_back(x);
-  Array stacked = Array::empty(stacked_shape, dt, idx.device());
-  int64_t block = shape_size(s);
-  Strides cs = c_strides(s);
-  for (int64_t i = 0; i < n; ++i) {
-    Array slot = stacked.view(s, cs, i * block);
-    copyto(slot, assignment_value(choices[i], dt, op), Casting::Unsafe);
+  Array stacked;
+  if (needs_recording(choices)) {
+    // Stacked by a recorded op, so that the gradient reaches the choices.
+    Arrays parts;
+    for (const Array& c : choices)
+      parts.push_back(broadcast_to(
+          astype(scalar_on(assignment_value(c, dt, op), idx.device()), dt,
+                 false),
+          s, op));
+    stacked = stack(parts, 0);
+  } else {
+    stacked = Array::empty(stacked_shape, dt, idx.device());
+    int64_t block = shape_size(s);
+    Strides cs = c_strides(s);
+    for (int64_t i = 0; i < n; ++i) {
+      Array slot = stacked.view(s, cs, i * block);
+      copyto(slot, assignment_value(choices[i], dt, op), Casting::Unsafe);
+    }
   }
   // out[p] = stacked[idx[p], p]: one index array per dimension.
   Arrays in{stacked, idx};

@@ -98,7 +98,9 @@ def bench_torch(device, out):
     dev = torch.device(device)
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     rng = numpy.random.default_rng(0)
-    x16 = torch.tensor(rng.standard_normal(16).astype("float32"), device=dev, requires_grad=True)
+    x16 = torch.tensor(
+        rng.standard_normal(16).astype("float32"), device=dev, requires_grad=True
+    )
 
     def small():
         y = (x16 * 2.0).sum()
@@ -165,14 +167,21 @@ def main():
     ap.add_argument("--json")
     args = ap.parse_args()
     results = {}
-    for name, fn in [("arrax", bench_arrax), ("torch", bench_torch), ("jax", bench_jax)]:
+    for name, fn in [
+        ("arrax", bench_arrax),
+        ("torch", bench_torch),
+        ("jax", bench_jax),
+    ]:
         r = {}
         try:
             fn(args.device, r)
         except Exception as e:  # a peer that is not installed
             r["error"] = f"{type(e).__name__}: {e}"
         results[name] = r
-    rows = ["| case | arrax | PyTorch | JAX (jit) | arrax / PyTorch |", "|---|---:|---:|---:|---:|"]
+    rows = [
+        "| case | arrax | PyTorch | JAX (jit) | arrax / PyTorch |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for case in ["small", "nograd", "mlp", "memory"]:
         vals = [results[k].get(case) for k in ("arrax", "torch", "jax")]
 

@@ -353,8 +353,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     for x, t in zip(flat, t_flat):
         if tuple(x.shape) != tuple(t.shape):
             raise ValueError(
-                f"[jvp] primal and tangent shapes differ: {x.shape} and "
-                f"{t.shape}"
+                f"[jvp] primal and tangent shapes differ: {x.shape} and {t.shape}"
             )
     with enable_grad():
         out = fun(*new_args)
@@ -363,7 +362,9 @@ def jvp(fun, primals, tangents, has_aux=False):
         out, aux = out
     out_leaves, build_out = _flatten(out)
     tracked = [
-        i for i, o in enumerate(out_leaves) if isinstance(o, ndarray) and o.requires_grad
+        i
+        for i, o in enumerate(out_leaves)
+        if isinstance(o, ndarray) and o.requires_grad
     ]
     tan_out = [None] * len(out_leaves)
     if tracked:
@@ -381,7 +382,9 @@ def jvp(fun, primals, tangents, has_aux=False):
                 create_graph=True,
                 allow_unused=True,
             )
-        pairs = [(g, t) for g, t in zip(gs, t_flat) if g is not None and g.requires_grad]
+        pairs = [
+            (g, t) for g, t in zip(gs, t_flat) if g is not None and g.requires_grad
+        ]
         if pairs:
             jv = _core._grad(
                 [g for g, _ in pairs],
@@ -457,7 +460,9 @@ class custom_vjp:
         _, build_out = _flatten(out)
         arg_leaves, _ = _flatten(list(args))
         positions = [
-            i for i, x in enumerate(arg_leaves) if isinstance(x, ndarray) and x.requires_grad
+            i
+            for i, x in enumerate(arg_leaves)
+            if isinstance(x, ndarray) and x.requires_grad
         ]
         bwd, name = self.bwd, getattr(self.fun, "__name__", "custom_vjp")
 
@@ -497,7 +502,9 @@ class custom_function:
         _, build_out = _flatten(out)
         arg_leaves, _ = _flatten(list(args))
         positions = [
-            i for i, x in enumerate(arg_leaves) if isinstance(x, ndarray) and x.requires_grad
+            i
+            for i, x in enumerate(arg_leaves)
+            if isinstance(x, ndarray) and x.requires_grad
         ]
         primals = tuple(a.detach() if isinstance(a, ndarray) else a for a in args)
         out_d = stop_gradient(out)
@@ -510,7 +517,9 @@ class custom_function:
             flat_g, _ = _flatten(list(g))
             return [flat_g[i] for i in positions]
 
-        return _record(getattr(self.fun, "__name__", "custom_function"), inputs, out, backward)
+        return _record(
+            getattr(self.fun, "__name__", "custom_function"), inputs, out, backward
+        )
 
 
 def checkpoint(fun):
@@ -539,9 +548,15 @@ def checkpoint(fun):
                 o = fun(*build(fresh))
             o_leaves, _ = _flatten(o)
             pairs = [
-                (a, c) for a, c in zip(o_leaves, cts) if isinstance(a, ndarray) and a.requires_grad
+                (a, c)
+                for a, c in zip(o_leaves, cts)
+                if isinstance(a, ndarray) and a.requires_grad
             ]
-            xs = [y for y, x in zip(fresh, leaves) if isinstance(x, ndarray) and x.requires_grad]
+            xs = [
+                y
+                for y, x in zip(fresh, leaves)
+                if isinstance(x, ndarray) and x.requires_grad
+            ]
             if not pairs:
                 return [None] * len(xs)
             return _core._grad(
@@ -570,9 +585,7 @@ def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs
         return
     if isinstance(inputs, ndarray):
         inputs = [inputs]
-    gs = _core._grad(
-        [self], [gradient], list(inputs), retain_graph, create_graph, True
-    )
+    gs = _core._grad([self], [gradient], list(inputs), retain_graph, create_graph, True)
     for x, g in zip(inputs, gs):
         if g is None:
             continue

@@ -110,15 +110,23 @@ class _Conversion:
     arrays come back as the original arrax arrays, and so arrays NumPy wrote
     into can be copied back when they live on a GPU)."""
 
-    __slots__ = ("device", "numpy_inputs", "pairs")
+    __slots__ = ("device", "name", "numpy_inputs", "pairs")
 
-    def __init__(self):
+    def __init__(self, name=""):
+        self.name = name
         self.device = None
         self.pairs = []  # (numpy array, arrax array)
         self.numpy_inputs = []  # NumPy arrays the caller passed in
 
     def to_host(self, obj):
         if isinstance(obj, _core.ndarray):
+            if obj.requires_grad and _core.is_grad_enabled():
+                # NumPy would drop the history: a silently wrong gradient.
+                raise TypeError(
+                    f"[{self.name or 'fallback'}] runs on NumPy (it is not native in arrax "
+                    "yet) and cannot be differentiated; detach() the input or "
+                    "compute it under arrax.no_grad()"
+                )
             host = obj._to_numpy()
             if self.device is None:
                 self.device = obj._device_str
@@ -224,7 +232,7 @@ def call(name, func, args, kwargs):
     """Counts a fallback call of `name` and runs `func` (a NumPy callable)
     with arrax arrays converted to NumPy, converting the result back."""
     _record(name)
-    conv = _Conversion()
+    conv = _Conversion(name)
     hargs = conv.to_host(tuple(args))
     hkwargs = conv.to_host(dict(kwargs))
     result = func(*hargs, **hkwargs)

@@ -79,10 +79,16 @@ REGISTRY = {
     "minimum": (lambda a, b: np.minimum(a, b), [_distinct(S), _distinct(S) + 0.05]),
     "fmax": (lambda a, b: np.fmax(a, b), [_distinct(S), _distinct(S) + 0.05]),
     "fmin": (lambda a, b: np.fmin(a, b), [_distinct(S), _distinct(S) + 0.05]),
-    "clip": (lambda a, lo, hi: np.clip(a, lo, hi), [_distinct(S), -0.3 + 0 * _any((4,)), 0.4 + 0 * _any((4,))]),
+    "clip": (
+        lambda a, lo, hi: np.clip(a, lo, hi),
+        [_distinct(S), -0.3 + 0 * _any((4,)), 0.4 + 0 * _any((4,))],
+    ),
     "copysign": (lambda a: np.copysign(a, -1.0), [_distinct(S)]),
     "ldexp": (lambda a: np.ldexp(a, 3), [_any(S)]),
-    "floor": (lambda a: np.floor(a) + np.ceil(a) * a, [numpy.arange(12.0).reshape(S) / 3 - 1.9]),
+    "floor": (
+        lambda a: np.floor(a) + np.ceil(a) * a,
+        [numpy.arange(12.0).reshape(S) / 3 - 1.9],
+    ),
     "where": (lambda a, b: np.where(a > 0, a, b), [_distinct(S), _any(S)]),
     "astype": (lambda a: a.astype("complex128") * (1 + 2j) * a, [_any(S)]),
     # reductions and scans
@@ -93,7 +99,10 @@ REGISTRY = {
     "var": (lambda a: a.var(axis=1, ddof=1), [_any(S)]),
     "std": (lambda a: a.std(axis=0), [_any(S)]),
     "prod": (lambda a: a.prod(axis=1), [_any(S)]),
-    "prod_zero": (lambda a: a.prod(axis=1), [numpy.array([[0.0, 2, 3], [0.0, 0.0, 1], [1, 2, 3]])]),
+    "prod_zero": (
+        lambda a: a.prod(axis=1),
+        [numpy.array([[0.0, 2, 3], [0.0, 0.0, 1], [1, 2, 3]])],
+    ),
     "max": (lambda a: a.max(axis=1), [_distinct(S)]),
     "min": (lambda a: a.min(axis=0), [_distinct(S)]),
     "amax_all": (lambda a: np.amax(a), [_distinct(S)]),
@@ -107,7 +116,10 @@ REGISTRY = {
     # shapes and views
     "reshape": (lambda a: a.reshape(2, 6) * 2.0, [_any(S)]),
     "transpose": (lambda a: a.T * np.arange(3.0), [_any(S)]),
-    "broadcast_to": (lambda a: np.broadcast_to(a, (2, 3, 4)) * np.arange(4.0), [_any(S)]),
+    "broadcast_to": (
+        lambda a: np.broadcast_to(a, (2, 3, 4)) * np.arange(4.0),
+        [_any(S)],
+    ),
     "expand_squeeze": (lambda a: np.squeeze(np.expand_dims(a, 0), 0) * 2, [_any(S)]),
     "slice": (lambda a: a[1:, ::2], [_any(S)]),
     "slice_neg": (lambda a: a[::-1, 1:3], [_any(S)]),
@@ -115,7 +127,10 @@ REGISTRY = {
     "flip": (lambda a: np.flip(a, 1) * np.arange(4.0), [_any(S)]),
     "diagonal": (lambda a: np.diagonal(a), [_any(S)]),
     "trace": (lambda a: np.trace(a), [_any((4, 4))]),
-    "concatenate": (lambda a, b: np.concatenate([a, b], axis=0) * np.arange(4.0), [_any(S), _any((2, 4))]),
+    "concatenate": (
+        lambda a, b: np.concatenate([a, b], axis=0) * np.arange(4.0),
+        [_any(S), _any((2, 4))],
+    ),
     "stack": (lambda a, b: np.stack([a, b], axis=1), [_any(S), _any(S)]),
     "split": (lambda a: np.split(a, 2, axis=1)[1] * 3, [_any(S)]),
     "pad": (lambda a: np.pad(a, ((1, 2), (0, 1))), [_any(S)]),
@@ -132,7 +147,10 @@ REGISTRY = {
     "advanced_mid": (lambda a: a[:, np.asarray([0, 2, 2])], [_any(S)]),
     "advanced": (lambda a: a[np.asarray([0, 2, 0]), np.asarray([1, 1, 3])], [_any(S)]),
     "mask": (lambda a: a[a > 0], [_distinct(S)]),
-    "take_along_axis": (lambda a: np.take_along_axis(a, np.asarray([[0], [3], [1]]), 1), [_any(S)]),
+    "take_along_axis": (
+        lambda a: np.take_along_axis(a, np.asarray([[0], [3], [1]]), 1),
+        [_any(S)],
+    ),
     # matmul family
     "matmul": (lambda a, b: a @ b, [_any(S), _any((4, 2))]),
     "matmul_batched": (lambda a, b: a @ b, [_any((2, 3, 4)), _any((4, 2))]),
@@ -140,12 +158,27 @@ REGISTRY = {
     "dot": (lambda a, b: np.dot(a, b), [_any((4,)), _any((4,))]),
     "inner": (lambda a, b: np.inner(a, b), [_any(S), _any((2, 4))]),
     "outer": (lambda a, b: np.outer(a, b), [_any((3,)), _any((4,))]),
-    "tensordot": (lambda a, b: np.tensordot(a, b, axes=([1], [0])), [_any(S), _any((4, 2))]),
+    "tensordot": (
+        lambda a, b: np.tensordot(a, b, axes=([1], [0])),
+        [_any(S), _any((4, 2))],
+    ),
     "einsum": (lambda a, b: np.einsum("ij,kj->ik", a, b), [_any(S), _any((2, 4))]),
     "kron": (lambda a, b: np.kron(a, b), [_any((2, 2)), _any((2, 3))]),
 }
 
-SECOND_ORDER = ["multiply", "exp", "tanh", "power", "matmul", "sum", "prod", "max", "slice", "take", "cumprod"]
+SECOND_ORDER = [
+    "multiply",
+    "exp",
+    "tanh",
+    "power",
+    "matmul",
+    "sum",
+    "prod",
+    "max",
+    "slice",
+    "take",
+    "cumprod",
+]
 
 
 def _to(x):
@@ -183,8 +216,12 @@ def test_gradient_matches_finite_differences(name):
     (y * np.asarray(w)).sum().backward()
     for k, a in enumerate(args):
         expected = _numeric_grad(fn, xs, w, k)
-        got = numpy.asarray(a.grad) if a.grad is not None else numpy.zeros_like(expected)
-        numpy.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6, err_msg=f"input {k}")
+        got = (
+            numpy.asarray(a.grad) if a.grad is not None else numpy.zeros_like(expected)
+        )
+        numpy.testing.assert_allclose(
+            got, expected, rtol=1e-5, atol=1e-6, err_msg=f"input {k}"
+        )
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)
@@ -205,7 +242,9 @@ def test_second_order(name):
 
     a, g = first(xs[0])
     if g.requires_grad:
-        (h,) = np._core._grad([(g * np.asarray(v)).sum()], [None], [a], allow_unused=True)
+        (h,) = np._core._grad(
+            [(g * np.asarray(v)).sum()], [None], [a], allow_unused=True
+        )
     else:  # a gradient that does not depend on the input
         h = None
     h = numpy.zeros_like(v) if h is None else numpy.asarray(h)
@@ -223,18 +262,24 @@ def test_second_order(name):
     numpy.testing.assert_allclose(h, expected, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16", "complex64", "complex128"])
+@pytest.mark.parametrize(
+    "dtype", ["float32", "float16", "bfloat16", "complex64", "complex128"]
+)
 def test_gradient_dtypes(dtype):
     x = np.asarray(xp.rand((3, 4), dtype, seed=3))
     x.requires_grad = True
     y = np.exp(x * 0.5) * x
     (y.real if dtype.startswith("complex") else y).sum().backward()
     assert x.grad.dtype == x.dtype and x.grad.shape == x.shape
-    xn = numpy.asarray(x.detach()).astype("complex128" if "complex" in dtype else "float64")
+    xn = numpy.asarray(x.detach()).astype(
+        "complex128" if "complex" in dtype else "float64"
+    )
     # PyTorch's convention: for a real loss L, grad = conj(dL/dz) ... = 2 dL/dz*.
     expected = numpy.conj(numpy.exp(0.5 * xn) * (1 + 0.5 * xn))
     tol = {"float16": 2e-2, "bfloat16": 6e-2}.get(dtype, 1e-5)
-    numpy.testing.assert_allclose(numpy.asarray(x.grad).astype(expected.dtype), expected, rtol=tol, atol=tol)
+    numpy.testing.assert_allclose(
+        numpy.asarray(x.grad).astype(expected.dtype), expected, rtol=tol, atol=tol
+    )
 
 
 def test_complex_wirtinger_matches_pytorch_convention():
@@ -242,7 +287,9 @@ def test_complex_wirtinger_matches_pytorch_convention():
     z = np.asarray(numpy.array([1 + 2j, -0.5 + 0.25j]))
     z.requires_grad = True
     (np.abs(z) ** 2).sum().backward()
-    numpy.testing.assert_allclose(numpy.asarray(z.grad), 2 * numpy.asarray(z.detach()), rtol=1e-12)
+    numpy.testing.assert_allclose(
+        numpy.asarray(z.grad), 2 * numpy.asarray(z.detach()), rtol=1e-12
+    )
 
 
 # ---- the engine ------------------------------------------------------------------
@@ -260,7 +307,10 @@ def test_accumulates_and_retains():
     y.backward(retain_graph=True)
     y.backward()
     numpy.testing.assert_allclose(numpy.asarray(x.grad), [4.0, 8.0])
-    with pytest.raises(ValueError, match=r"^\[backward\] Trying to backward through the graph a second time"):
+    with pytest.raises(
+        ValueError,
+        match=r"^\[backward\] Trying to backward through the graph a second time",
+    ):
         y.backward()
 
 
@@ -315,7 +365,10 @@ def test_inplace_on_saved_array_raises():
     x = _leaf([1.0, 2.0])
     y = np.exp(x)
     y += 1  # exp saved its output
-    with pytest.raises(ValueError, match=r"^\[backward\] one of the variables needed for gradient computation has been modified by an inplace operation"):
+    with pytest.raises(
+        ValueError,
+        match=r"^\[backward\] one of the variables needed for gradient computation has been modified by an inplace operation",
+    ):
         y.sum().backward()
 
 
@@ -330,7 +383,10 @@ def test_inplace_recorded_on_non_leaf():
 
 def test_inplace_on_leaf_raises():
     x = _leaf([1.0, 2.0])
-    with pytest.raises(ValueError, match=r"^\[add\] a leaf Variable that requires grad is being used in an in-place operation"):
+    with pytest.raises(
+        ValueError,
+        match=r"^\[add\] a leaf Variable that requires grad is being used in an in-place operation",
+    ):
         x += 1
     with pytest.raises(ValueError, match=r"^\[setitem\] a leaf Variable"):
         x[0] = 3.0
@@ -341,17 +397,31 @@ def test_inplace_on_leaf_raises():
 
 def test_bad_input_messages():
     x = _leaf([1.0, 2.0])
-    with pytest.raises(ValueError, match=r"^\[backward\] grad can be implicitly created only for scalar outputs"):
+    with pytest.raises(
+        ValueError,
+        match=r"^\[backward\] grad can be implicitly created only for scalar outputs",
+    ):
         (x * 2).backward()
-    with pytest.raises(TypeError, match=r"^\[requires_grad\] only arrays of floating point"):
+    with pytest.raises(
+        TypeError, match=r"^\[requires_grad\] only arrays of floating point"
+    ):
         np.arange(3).requires_grad = True
-    with pytest.raises(TypeError, match=r"^\[grad\] grad requires real- or complex-valued inputs"):
+    with pytest.raises(
+        TypeError, match=r"^\[grad\] grad requires real- or complex-valued inputs"
+    ):
         np.grad(lambda a: (a * 1.0).sum())(np.arange(3))
-    with pytest.raises(TypeError, match=r"^\[grad\] Gradient only defined for scalar-output functions"):
+    with pytest.raises(
+        TypeError, match=r"^\[grad\] Gradient only defined for scalar-output functions"
+    ):
         np.grad(lambda a: a * 2)(np.ones(3))
-    with pytest.raises(ValueError, match=r"^\[backward\] element 0 of tensors does not require grad"):
+    with pytest.raises(
+        ValueError, match=r"^\[backward\] element 0 of tensors does not require grad"
+    ):
         np._core._backward([np.ones(3).sum()], [None])
-    with pytest.raises(ValueError, match=r"^\[requires_grad\] you can only change requires_grad flags of leaf"):
+    with pytest.raises(
+        ValueError,
+        match=r"^\[requires_grad\] you can only change requires_grad flags of leaf",
+    ):
         (x * 2).requires_grad = False
 
 
@@ -375,24 +445,34 @@ def test_transforms_basics():
     f = lambda a, b: (np.sin(a) * b).sum()  # noqa: E731
     a, b = np.asarray([0.1, 0.2]), np.asarray([1.0, 3.0])
     v, (ga, gb) = np.value_and_grad(f, argnums=(0, 1))(a, b)
-    numpy.testing.assert_allclose(float(v), float((numpy.sin([0.1, 0.2]) * [1, 3]).sum()))
+    numpy.testing.assert_allclose(
+        float(v), float((numpy.sin([0.1, 0.2]) * [1, 3]).sum())
+    )
     numpy.testing.assert_allclose(numpy.asarray(ga), numpy.cos([0.1, 0.2]) * [1, 3])
     numpy.testing.assert_allclose(numpy.asarray(gb), numpy.sin([0.1, 0.2]))
     # has_aux and pytrees
-    g, aux = np.grad(lambda p: ((p["w"] ** 2).sum(), p["w"] * 2), has_aux=True)({"w": np.asarray([1.0, 2.0])})
+    g, aux = np.grad(lambda p: ((p["w"] ** 2).sum(), p["w"] * 2), has_aux=True)(
+        {"w": np.asarray([1.0, 2.0])}
+    )
     numpy.testing.assert_allclose(numpy.asarray(g["w"]), [2.0, 4.0])
     numpy.testing.assert_allclose(numpy.asarray(aux), [2.0, 4.0])
     # higher order
-    assert float(np.grad(np.grad(np.grad(lambda x: x**4)))(np.asarray(2.0))) == pytest.approx(48.0)
+    assert float(
+        np.grad(np.grad(np.grad(lambda x: x**4)))(np.asarray(2.0))
+    ) == pytest.approx(48.0)
     # vjp and jvp
     out, vjp_fn = np.vjp(lambda x: np.exp(x) * 2, np.asarray([0.0, 1.0]))
     (ct,) = vjp_fn(np.asarray([1.0, 1.0]))
     numpy.testing.assert_allclose(numpy.asarray(ct), 2 * numpy.exp([0.0, 1.0]))
     (ct2,) = vjp_fn(np.asarray([2.0, 0.0]))
     numpy.testing.assert_allclose(numpy.asarray(ct2), [4.0, 0.0])
-    y, t = np.jvp(lambda x: x * np.sin(x), (np.asarray([0.5, 1.0]),), (np.asarray([1.0, 2.0]),))
+    y, t = np.jvp(
+        lambda x: x * np.sin(x), (np.asarray([0.5, 1.0]),), (np.asarray([1.0, 2.0]),)
+    )
     xs = numpy.array([0.5, 1.0])
-    numpy.testing.assert_allclose(numpy.asarray(t), (numpy.sin(xs) + xs * numpy.cos(xs)) * [1, 2])
+    numpy.testing.assert_allclose(
+        numpy.asarray(t), (numpy.sin(xs) + xs * numpy.cos(xs)) * [1, 2]
+    )
 
 
 def test_custom_vjp_and_function_and_checkpoint():
@@ -418,7 +498,9 @@ def test_custom_vjp_and_function_and_checkpoint():
     f = np.checkpoint(lambda x: np.sin(np.exp(x)))
     g = np.grad(lambda x: f(x).sum())(np.asarray([0.1, 0.2]))
     xs = numpy.array([0.1, 0.2])
-    numpy.testing.assert_allclose(numpy.asarray(g), numpy.cos(numpy.exp(xs)) * numpy.exp(xs))
+    numpy.testing.assert_allclose(
+        numpy.asarray(g), numpy.cos(numpy.exp(xs)) * numpy.exp(xs)
+    )
     assert not np.stop_gradient(_leaf([1.0]) * 2).requires_grad
 
 
@@ -429,20 +511,38 @@ def test_against_jax():
 
     def f(m, a, b):
         h = m.tanh(a @ b)
-        return (m.exp(h[:, 1:]) * m.cos(b.sum(axis=0)[1:])).sum() + (h.max(axis=1) ** 2).sum()
+        return (m.exp(h[:, 1:]) * m.cos(b.sum(axis=0)[1:])).sum() + (
+            h.max(axis=1) ** 2
+        ).sum()
 
     a = RNG.uniform(-1, 1, (3, 4))
     b = RNG.uniform(-1, 1, (4, 5))
     ga = np.grad(lambda a, b: f(np, a, b), argnums=(0, 1))(np.asarray(a), np.asarray(b))
-    ja = jax.grad(lambda a, b: f(jnp, a, b), argnums=(0, 1))(jnp.asarray(a), jnp.asarray(b))
+    ja = jax.grad(lambda a, b: f(jnp, a, b), argnums=(0, 1))(
+        jnp.asarray(a), jnp.asarray(b)
+    )
     for x, y in zip(ga, ja):
         numpy.testing.assert_allclose(numpy.asarray(x), numpy.asarray(y), rtol=1e-10)
-    h = np.grad(np.grad(lambda x: (np.sin(x) * x**3).sum() ** 1 * 1.0 if False else (np.sin(x) * x).sum()))
+    h = np.grad(
+        np.grad(
+            lambda x: (
+                (np.sin(x) * x**3).sum() ** 1 * 1.0 if False else (np.sin(x) * x).sum()
+            )
+        )
+    )
     del h
-    g2 = np.grad(lambda x: np.grad(lambda y: (np.sin(y) * y * y).sum())(x).sum())(np.asarray(a[0]))
-    j2 = jax.grad(lambda x: jax.grad(lambda y: (jnp.sin(y) * y * y).sum())(x).sum())(jnp.asarray(a[0]))
+    g2 = np.grad(lambda x: np.grad(lambda y: (np.sin(y) * y * y).sum())(x).sum())(
+        np.asarray(a[0])
+    )
+    j2 = jax.grad(lambda x: jax.grad(lambda y: (jnp.sin(y) * y * y).sum())(x).sum())(
+        jnp.asarray(a[0])
+    )
     numpy.testing.assert_allclose(numpy.asarray(g2), numpy.asarray(j2), rtol=1e-10)
     t = RNG.uniform(-1, 1, (3, 4))
-    _, ta = np.jvp(lambda x: np.tanh(x) @ np.asarray(b), (np.asarray(a),), (np.asarray(t),))
-    _, tj = jax.jvp(lambda x: jnp.tanh(x) @ jnp.asarray(b), (jnp.asarray(a),), (jnp.asarray(t),))
+    _, ta = np.jvp(
+        lambda x: np.tanh(x) @ np.asarray(b), (np.asarray(a),), (np.asarray(t),)
+    )
+    _, tj = jax.jvp(
+        lambda x: jnp.tanh(x) @ jnp.asarray(b), (jnp.asarray(a),), (jnp.asarray(t),)
+    )
     numpy.testing.assert_allclose(numpy.asarray(ta), numpy.asarray(tj), rtol=1e-10)
