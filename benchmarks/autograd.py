@@ -40,7 +40,7 @@ def _timeit(fn, sync, n_inner, reps=15, warm=5):
 def _mlp_params(rng):
     sizes = [784, 2048, 2048, 10]
     ps = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):  # noqa: RUF007
         ps.append(rng.standard_normal((a, b)).astype("float32") / numpy.sqrt(a))
         ps.append(numpy.zeros(b, "float32"))
     return ps
@@ -175,7 +175,7 @@ def main():
         r = {}
         try:
             fn(args.device, r)
-        except Exception as e:  # a peer that is not installed
+        except Exception as e:  # noqa: BLE001  (a peer that is missing)
             r["error"] = f"{type(e).__name__}: {e}"
         results[name] = r
     rows = [
@@ -185,7 +185,7 @@ def main():
     for case in ["small", "nograd", "mlp", "memory"]:
         vals = [results[k].get(case) for k in ("arrax", "torch", "jax")]
 
-        def fmt(v):
+        def fmt(v, case=case):
             if v is None:
                 return "-"
             return f"{v} B" if case == "memory" else f"{v * 1e6:.1f} us"

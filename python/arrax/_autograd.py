@@ -14,18 +14,18 @@ import numpy
 from arrax import _core
 
 __all__ = [
+    "checkpoint",
+    "custom_function",
+    "custom_vjp",
+    "enable_grad",
     "grad",
+    "is_grad_enabled",
+    "jvp",
+    "no_grad",
+    "set_grad_enabled",
+    "stop_gradient",
     "value_and_grad",
     "vjp",
-    "jvp",
-    "custom_vjp",
-    "custom_function",
-    "stop_gradient",
-    "checkpoint",
-    "no_grad",
-    "enable_grad",
-    "set_grad_enabled",
-    "is_grad_enabled",
 ]
 
 ndarray = _core.ndarray
@@ -342,7 +342,7 @@ def jvp(fun, primals, tangents, has_aux=False):
             f"[jvp] got {len(primals)} primals and {len(tangents)} tangents"
         )
     nums = tuple(range(len(primals)))
-    new_args, leaves_per, builds, nested = _prepare(primals, nums, "jvp")
+    new_args, leaves_per, _, nested = _prepare(primals, nums, "jvp")
     flat = [x for leaves in leaves_per for x in leaves]
     t_flat = []
     for t in tangents:

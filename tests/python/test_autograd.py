@@ -6,9 +6,9 @@ rules), the transforms against JAX where it is installed, and bad input."""
 
 import numpy
 import pytest
+import xp
 
 import arrax as np
-import xp
 
 RNG = numpy.random.default_rng(0)
 
@@ -353,9 +353,8 @@ def test_no_grad_records_nothing():
         return a * 2
 
     assert not f(x).requires_grad
-    with np.no_grad():
-        with np.enable_grad():
-            assert (x * 2).requires_grad
+    with np.no_grad(), np.enable_grad():
+        assert (x * 2).requires_grad
     with np.set_grad_enabled(False):
         assert not (x * 2).requires_grad
     assert np.is_grad_enabled()
@@ -442,7 +441,7 @@ def test_memory_released_after_backward():
 
 
 def test_transforms_basics():
-    f = lambda a, b: (np.sin(a) * b).sum()  # noqa: E731
+    f = lambda a, b: (np.sin(a) * b).sum()
     a, b = np.asarray([0.1, 0.2]), np.asarray([1.0, 3.0])
     v, (ga, gb) = np.value_and_grad(f, argnums=(0, 1))(a, b)
     numpy.testing.assert_allclose(
@@ -461,12 +460,12 @@ def test_transforms_basics():
         np.grad(np.grad(np.grad(lambda x: x**4)))(np.asarray(2.0))
     ) == pytest.approx(48.0)
     # vjp and jvp
-    out, vjp_fn = np.vjp(lambda x: np.exp(x) * 2, np.asarray([0.0, 1.0]))
+    _, vjp_fn = np.vjp(lambda x: np.exp(x) * 2, np.asarray([0.0, 1.0]))
     (ct,) = vjp_fn(np.asarray([1.0, 1.0]))
     numpy.testing.assert_allclose(numpy.asarray(ct), 2 * numpy.exp([0.0, 1.0]))
     (ct2,) = vjp_fn(np.asarray([2.0, 0.0]))
     numpy.testing.assert_allclose(numpy.asarray(ct2), [4.0, 0.0])
-    y, t = np.jvp(
+    _, t = np.jvp(
         lambda x: x * np.sin(x), (np.asarray([0.5, 1.0]),), (np.asarray([1.0, 2.0]),)
     )
     xs = numpy.array([0.5, 1.0])
