@@ -9,5 +9,6 @@
 #include "arrax/ops_linalg.h"
 #include "arrax/ops_shape.h"
 #include "arrax/ops_reductions.h"
+#include "arrax/autograd.h"
 #include "arrax/ops_index.h"
 #include "arrax/ops_ufuncs.h"
