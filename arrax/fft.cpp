@@ -56,9 +56,32 @@ Dtype real_result(Dtype dt) {
   return real_of(dt);
 }
 
+// `v` rounded to the input's 16-bit float type: NumPy computes the norm
+// factor in result_type(a.real.dtype, 1.0), so float16 input is scaled by
+// float16(1 / n), not 1 / n.
+double round_to(double v, Dtype dt) {
+  if (dt == Dtype::Float16) return cast_value<double>(cast_value<float16>(v));
+  if (dt == Dtype::BFloat16) return cast_value<double>(cast_value<bfloat16>(v));
+  return v;
+}
+
 // The factor a transform of length n is multiplied by. The inverse
 // direction swaps "backward" and "forward".
-double norm_factor(FftNorm norm, bool forward, int64_t n) {
+double norm_factor(FftNorm norm, bool forward, int64_t n,
+                   Dtype input = Dtype::Float64) {
+  if (input == Dtype::Float16 || input == Dtype::BFloat16) {
+    if (!forward) {
+      if (norm == FftNorm::Backward)
+        norm = FftNorm::Forward;
+      else if (norm == FftNorm::Forward)
+        norm = FftNorm::Backward;
+    }
+    double nn = round_to(static_cast<double>(n), input);
+    if (norm == FftNorm::Ortho)
+      return round_to(1.0 / round_to(std::sqrt(nn), input), input);
+    if (norm == FftNorm::Forward) return round_to(1.0 / nn, input);
+    return 1.0;
+  }
   if (!forward) {
     if (norm == FftNorm::Backward)
       norm = FftNorm::Forward;
@@ -140,7 +163,7 @@ Array c2c(const Array& a, std::optional<int64_t> n, int64_t axis, FftNorm norm,
   Dtype cdt = complex_of(a.dtype());
   Array x = resize_axis(astype(a, cdt, false), ax, len);
   auto p = std::make_shared<Fft>(FftKind::C2C, std::vector<int>{ax}, forward,
-                                 norm_factor(norm, forward, len));
+                                 norm_factor(norm, forward, len, a.dtype()));
   return run(std::move(p), x, cdt, out, op);
 }
 
@@ -155,8 +178,9 @@ Array r2c(const Array& a, std::optional<int64_t> n, int64_t axis, FftNorm norm,
   int64_t len = n.value_or(a.shape()[ax]);
   check_points(len, op);
   Array x = resize_axis(astype(a, real_of(a.dtype()), false), ax, len);
-  auto p = std::make_shared<Fft>(FftKind::R2C, std::vector<int>{ax}, forward,
-                                 norm_factor(norm, forward, len), len);
+  auto p =
+      std::make_shared<Fft>(FftKind::R2C, std::vector<int>{ax}, forward,
+                            norm_factor(norm, forward, len, a.dtype()), len);
   return run(std::move(p), x, complex_of(a.dtype()), out, op);
 }
 
@@ -168,8 +192,9 @@ Array c2r(const Array& a, std::optional<int64_t> n, int64_t axis, FftNorm norm,
   check_points(len, op);
   Array x =
       resize_axis(astype(a, complex_of(a.dtype()), false), ax, len / 2 + 1);
-  auto p = std::make_shared<Fft>(FftKind::C2R, std::vector<int>{ax}, forward,
-                                 norm_factor(norm, forward, len), len);
+  auto p =
+      std::make_shared<Fft>(FftKind::C2R, std::vector<int>{ax}, forward,
+                            norm_factor(norm, forward, len, a.dtype()), len);
   return run(std::move(p), x, real_result(a.dtype()), out, op);
 }
 
@@ -228,7 +253,10 @@ Array c2c_nd(const Array& a, const FftShape& s, const FftShape& axes,
   for (size_t i = 0; i < c.axes.size(); ++i) {
     check_points(c.s[i], op);
     x = resize_axis(x, c.axes[i], c.s[i]);
-    scale *= norm_factor(norm, forward, c.s[i]);
+    // NumPy's first 1-D step (the last axis) sees the input's dtype, the
+    // later ones complex64/complex128 (see round_to).
+    scale *= norm_factor(norm, forward, c.s[i],
+                         i + 1 == c.axes.size() ? a.dtype() : x.dtype());
   }
   auto p = std::make_shared<Fft>(FftKind::C2C, c.axes, forward, scale);
   return run(std::move(p), x, cdt, out, op);
@@ -307,7 +335,8 @@ Array rfftn_impl(const Array& a, const FftShape& s, const FftShape& axes,
   for (size_t i = 0; i < k; ++i) {
     check_points(c.s[i], op);
     x = resize_axis(x, c.axes[i], c.s[i]);
-    scale *= norm_factor(norm, true, c.s[i]);
+    scale *= norm_factor(norm, true, c.s[i],
+                         i + 1 == k ? a.dtype() : Dtype::Float32);
   }
   auto p = std::make_shared<Fft>(FftKind::R2C, c.axes, true, scale, c.s[k - 1]);
   return run(std::move(p), x, complex_of(a.dtype()), out, op);
@@ -329,11 +358,15 @@ Array irfftn_impl(const Array& a, const FftShape& s, const FftShape& axes,
   for (size_t i = 0; i < k; ++i) {
     check_points(c.s[i], op);
     x = resize_axis(x, c.axes[i], i + 1 < k ? c.s[i] : c.s[i] / 2 + 1);
-    scale *= norm_factor(norm, false, c.s[i]);
+    scale *=
+        norm_factor(norm, false, c.s[i], i == 0 ? a.dtype() : Dtype::Float32);
   }
   auto p =
       std::make_shared<Fft>(FftKind::C2R, c.axes, false, scale, c.s[k - 1]);
-  return run(std::move(p), x, real_result(a.dtype()), out, op);
+  // After NumPy's first ifft steps the data are complex: only a 1-D
+  // irfftn keeps a 16-bit float dtype.
+  Dtype result = k == 1 ? real_result(a.dtype()) : real_of(a.dtype());
+  return run(std::move(p), x, result, out, op);
 }
 
 }  // namespace
