@@ -31,6 +31,7 @@
 #include "arrax/errors.h"
 #include "arrax/ops.h"
 #include "arrax/ops_shape.h"
+#include "arrax/ops_ufuncs.h"
 #include "arrax/primitives.h"
 #include "arrax/primitives_fft.h"
 
@@ -362,6 +363,48 @@ void eval_fft(CudaBackend& b, Fft& p, std::span<const Array> inputs,
   Array x = CudaBackend::on_device(inputs[0], dev);
   const std::vector<int>& axes = p.axes();
   size_t k = axes.size();
+  // Length-1 axes are the identity: they stay out of cuFFT's plans.
+  std::vector<int> rest;
+  for (size_t i = 0; i + 1 < k; ++i)
+    if (x.shape()[axes[i]] != 1) rest.push_back(axes[i]);
+  int last = axes.back();
+  if (p.kind() == FftKind::C2C && x.shape()[last] != 1) rest.push_back(last);
+  bool unit_last = (p.kind() == FftKind::R2C && x.shape()[last] == 1) ||
+                   (p.kind() == FftKind::C2R && p.last_n() == 1) ||
+                   p.kind() == FftKind::C2C;
+  if (unit_last && rest.size() < k) {
+    Array t = x;
+    if (p.kind() == FftKind::R2C) {
+      // The complex copy of the real data, transformed in place.
+      Copy copy(y.dtype(), y.shape());
+      Array in[1] = {x};
+      Array out[1] = {y};
+      b.eval(copy, in, out);
+      t = y;
+    }
+    if (!rest.empty()) {
+      Array r = p.kind() == FftKind::C2R
+                    ? Array::empty(x.shape(), x.dtype(), dev)
+                    : y;
+      Fft c2c(FftKind::C2C, rest, p.forward(), 1.0);
+      Array in[1] = {t};
+      Array out[1] = {r};
+      eval_fft(b, c2c, in, out);
+      t = r;
+    }
+    // C2R: the real part (bin 0 of a real signal is real by definition).
+    Array in[2] = {p.kind() == FftKind::C2R ? real(t) : t,
+                   weak_scalar(p.scale())};
+    apply(UfuncId::multiply, in, &y);
+    return;
+  }
+  if (p.kind() != FftKind::C2C && rest.size() + 1 < k) {
+    rest.push_back(last);
+    Fft q(p.kind(), rest, p.forward(), p.scale(), p.last_n());
+    Array in[1] = {x};
+    eval_fft(b, q, in, outputs);
+    return;
+  }
   if (k <= 3) {
     run_plan(b, p, x, y);
     return;
