@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "arrax/autograd.h"
 #include "arrax/backend/backend.h"
 
 namespace arrax {
@@ -248,10 +249,16 @@ Array Array::view_of(std::shared_ptr<Storage> storage, Shape shape,
                          std::move(strides), offset, dtype));
 }
 
-Array Array::view(Shape shape, Strides strides, int64_t offset) const {
+Array Array::raw_view(Shape shape, Strides strides, int64_t offset) const {
   Array v(make_node(node_->storage, std::move(shape), std::move(strides),
                     offset, node_->dtype));
   v.node_->readonly = node_->readonly;
+  return v;
+}
+
+Array Array::view(Shape shape, Strides strides, int64_t offset) const {
+  Array v = raw_view(std::move(shape), std::move(strides), offset);
+  if (node_->autograd) record_view(*this, v);
   return v;
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <memory>
 #include <span>
 #include <vector>
@@ -20,6 +21,10 @@ struct ARRAX_API Storage {
   void* ctx = nullptr;
   // True when arrax allocated the memory (not borrowed from NumPy/DLPack).
   bool owned = false;
+  // Bumped by every write through dispatch_into (in-place ops, out=,
+  // setitem); autograd compares it with the value a node saved. Shared by
+  // all views of the storage. See Note [Version counters] in autograd.cpp.
+  std::atomic<uint32_t> version{0};
 
   Storage() = default;
   Storage(const Storage&) = delete;
@@ -80,8 +85,12 @@ class ARRAX_API Array {
     return static_cast<T*>(data());
   }
 
-  // A new array viewing the same storage.
+  // A new array viewing the same storage. When this array requires grad
+  // (and grad mode is on) the view records an autograd node; see Note
+  // [Views under autograd] in autograd.cpp. raw_view never records (for
+  // kernels and backends).
   Array view(Shape shape, Strides strides, int64_t offset) const;
+  Array raw_view(Shape shape, Strides strides, int64_t offset) const;
   // Another array with the same storage, shape and strides but a different
   // identity (NumPy's a.view()).
   Array alias() const;
@@ -98,13 +107,15 @@ class ARRAX_API Array {
   template <typename T>
   T item() const;
 
-  // Autograd metadata (null for arrays that do not require grad).
+  // Autograd metadata (null for arrays that never required grad).
   const std::shared_ptr<AutogradMeta>& autograd() const {
     return node_->autograd;
   }
   void set_autograd(std::shared_ptr<AutogradMeta> m) {
     node_->autograd = std::move(m);
   }
+  // True when this array takes part in autograd (defined in autograd.cpp).
+  bool requires_grad() const;
 
   // Identity of the node, for hashing and for Python object caches.
   const void* id() const { return node_.get(); }

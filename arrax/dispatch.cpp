@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 
+#include "arrax/autograd.h"
 #include "arrax/backend/backend.h"
 
 namespace arrax {
@@ -67,6 +68,24 @@ void run(Primitive& p, std::span<const Array> inputs,
   else
     p.eval_cuda(inputs, outputs);
 }
+
+// See Note [Autograd recording] in autograd.cpp.
+SmallVector<uint32_t> versions_of(std::span<const Array> inputs) {
+  SmallVector<uint32_t> versions;
+  for (const Array& a : inputs)
+    versions.push_back(a.storage()->version.load(std::memory_order_relaxed));
+  return versions;
+}
+
+void run_recorded(const std::shared_ptr<Primitive>& p,
+                  std::span<const Array> inputs, std::span<Array> outputs,
+                  Device dev, const SmallVector<uint32_t>& versions) {
+  {
+    NoGradGuard no_grad;  // composite evals and views inside kernels
+    run(*p, inputs, outputs, dev);
+  }
+  record(p, inputs, outputs, versions);
+}
 }  // namespace
 
 Arrays dispatch(std::shared_ptr<Primitive> p, std::span<const Array> inputs) {
@@ -75,7 +94,10 @@ Arrays dispatch(std::shared_ptr<Primitive> p, std::span<const Array> inputs) {
   Arrays outputs;
   outputs.reserve(specs.size());
   for (auto& s : specs) outputs.push_back(Array::empty(s.shape, s.dtype, dev));
-  run(*p, inputs, outputs, dev);
+  if (needs_recording(inputs))
+    run_recorded(p, inputs, outputs, dev, versions_of(inputs));
+  else
+    run(*p, inputs, outputs, dev);
   return outputs;
 }
 
@@ -108,7 +130,24 @@ void dispatch_into(std::shared_ptr<Primitive> p, std::span<const Array> inputs,
                        "] output is on " + outputs[i].device().str() +
                        " but the inputs are on " + dev.str());
   }
-  run(*p, inputs, outputs, dev);
+  // An output that requires grad is written in place: its history is
+  // replaced (PyTorch's semantics), so record even when no input requires
+  // grad. See Note [Version counters] in autograd.cpp.
+  bool rec = needs_recording(inputs);
+  for (const Array& o : outputs) {
+    if (!rec && o.requires_grad() && is_grad_enabled()) rec = true;
+  }
+  SmallVector<uint32_t> versions;
+  if (rec) {
+    check_inplace(p->name(), outputs);
+    versions = versions_of(inputs);  // from before this write
+  }
+  for (const Array& o : outputs)
+    o.storage()->version.fetch_add(1, std::memory_order_relaxed);
+  if (rec)
+    run_recorded(p, inputs, outputs, dev, versions);
+  else
+    run(*p, inputs, outputs, dev);
 }
 
 void set_dispatch_counting(bool on) { g_counting = on; }

@@ -6,7 +6,7 @@
 
 namespace arrax {
 
-// The single entry from ops to execution (DESIGN.md section 4). Allocates
+// The single entry from ops to execution (docs/architecture.md). Allocates
 // outputs from the primitive's specs, evaluates on the inputs' device and is
 // the one place that autograd, tracing and counters hook into.
 ARRAX_API Arrays dispatch(std::shared_ptr<Primitive> p,

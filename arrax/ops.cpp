@@ -512,7 +512,7 @@ Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
   return outs;
 }
 
-#define ARRAX_UFUNC(name, nin, nout, types, out, in) \
+#define ARRAX_UFUNC(name, nin, nout, types, out, in, deriv) \
   ARRAX_UFUNC_DEF_##nin##_##nout(name)
 #define ARRAX_UFUNC_DEF_1_1(name)                    \
   Array name(const Array& a) {                       \

@@ -1,5 +1,5 @@
 #pragma once
-// The public ops with NumPy semantics (DESIGN.md section 4, piece 1): each
+// The public ops with NumPy semantics (docs/architecture.md, step 2): each
 // validates, promotes and broadcasts, then dispatches a Primitive.
 #include <optional>
 #include <span>
@@ -67,7 +67,7 @@ struct UfuncOptions {
 ARRAX_API Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
                              const UfuncOptions& options = {});
 
-#define ARRAX_UFUNC(name, nin, nout, types, out, in) \
+#define ARRAX_UFUNC(name, nin, nout, types, out, in, deriv) \
   ARRAX_UFUNC_DECL_##nin##_##nout(name)
 #define ARRAX_UFUNC_DECL_1_1(name) ARRAX_API Array name(const Array& a);
 #define ARRAX_UFUNC_DECL_2_1(name) \

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "arrax/autograd.h"
 #include "arrax/dispatch.h"
 #include "arrax/ops.h"
 #include "arrax/ops_shape.h"
@@ -383,6 +384,25 @@ std::shared_ptr<Gather> make_gather(const Plan& p, IndexMode mode,
   return std::make_shared<Gather>(std::move(axes), mode, op);
 }
 
+// Runs a gather whose natural output layout is `to_b_first` of `result`.
+// Without autograd it writes through a permuted view of a fresh array;
+// under autograd the result is dispatched and permuted back, so that the
+// returned array itself carries the history.
+Array gather_permuted(std::shared_ptr<Primitive> prim, std::span<const Array> in,
+                      const Shape& result, Dtype dtype, Device device,
+                      const std::vector<int>& to_b_first) {
+  if (!is_identity(to_b_first) && needs_recording(in)) {
+    Array r = dispatch1(std::move(prim), in);
+    std::vector<int64_t> inv(to_b_first.size());
+    for (size_t i = 0; i < to_b_first.size(); ++i) inv[to_b_first[i]] = i;
+    return transpose(r, inv);
+  }
+  Array out = Array::empty(result, dtype, device);
+  Array outs[1] = {permuted(out, to_b_first)};
+  dispatch_into(std::move(prim), in, outs);
+  return out;
+}
+
 Array gather_plan(const Plan& p, const char* op) {
   if (!p.advanced()) return p.view;
   int64_t count = 0;
@@ -396,17 +416,15 @@ Array gather_plan(const Plan& p, const char* op) {
   Layout l = make_layout(p, bshape);
   Array src =
       is_identity(l.src_perm) ? p.view : transpose(p.view, l.src_perm);
-  Array out = Array::empty(l.result, p.view.dtype(), p.view.device());
-  Array outs[1] = {permuted(out, l.to_b_first)};
   if (p.mask.valid()) {
     Array in[2] = {src, p.mask};
-    dispatch_into(std::make_shared<MaskedGather>(count), in, outs);
-  } else {
-    Arrays in;
-    auto prim = make_gather(p, IndexMode::Raise, op, in, src);
-    dispatch_into(std::move(prim), in, outs);
+    return gather_permuted(std::make_shared<MaskedGather>(count), in, l.result,
+                           p.view.dtype(), p.view.device(), l.to_b_first);
   }
-  return out;
+  Arrays in;
+  auto prim = make_gather(p, IndexMode::Raise, op, in, src);
+  return gather_permuted(std::move(prim), in, l.result, p.view.dtype(),
+                         p.view.device(), l.to_b_first);
 }
 
 // The value of an assignment, cast to the destination dtype. Python
@@ -577,11 +595,10 @@ Array take_impl(const Array& a, const Array& indices,
   for (int i = 0; i < ax; ++i) to_b_first.push_back(i);
   for (int i = ax + nb; i < static_cast<int>(result.size()); ++i)
     to_b_first.push_back(i);
-  Array res = Array::empty(result, src.dtype(), src.device());
   Array in[2] = {is_identity(perm) ? src : transpose(src, perm), idx};
-  Array outs[1] = {permuted(res, to_b_first)};
-  dispatch_into(std::make_shared<Gather>(std::vector<int>{ax}, mode, op), in,
-                outs);
+  Array res = gather_permuted(
+      std::make_shared<Gather>(std::vector<int>{ax}, mode, op), in, result,
+      src.dtype(), src.device(), to_b_first);
   if (out) {
     copyto(*out, res, Casting::Unsafe);
     return *out;

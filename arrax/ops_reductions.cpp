@@ -2,6 +2,7 @@
 // initial=, where=, errors), and the shape/dtype inference of their
 // primitives. Kernels: backend/cpu/reduce.cpp.
 #include "arrax/ops_reductions.h"
+#include "arrax/autograd.h"
 
 #include <algorithm>
 #include <cmath>
@@ -220,6 +221,8 @@ Array extremum(ReduceOp rop, ReduceOp int_op, const char* name,
 
 // A real view of the real (part 0) or imaginary (part 1) components.
 Array complex_part(const Array& x, int part) {
+  if (x.requires_grad() && is_grad_enabled())
+    return complex_part_recorded(x, part == 1);
   Strides st;
   for (int64_t s : x.strides()) st.push_back(2 * s);
   return Array::view_of(x.storage(), x.shape(), st, 2 * x.offset() + part,

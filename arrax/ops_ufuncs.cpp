@@ -1,4 +1,5 @@
 #include "arrax/ops_ufuncs.h"
+#include "arrax/autograd.h"
 
 #include <algorithm>
 #include <cmath>
@@ -430,6 +431,8 @@ Array clip(const Array& a, const Array* lo, const Array* hi,
 namespace {
 // The real (part 0) or imaginary (part 1) floats of a complex array.
 Array complex_part(const Array& a, int part) {
+  if (a.requires_grad() && is_grad_enabled())
+    return complex_part_recorded(a, part == 1);
   Strides strides = a.strides();
   for (auto& s : strides) s *= 2;
   return Array::view_of(a.storage(), a.shape(), strides, a.offset() * 2 + part,

@@ -1,5 +1,5 @@
 #pragma once
-// Primitive: the unit of computation. See DESIGN.md section 4.
+// Primitive: the unit of computation. See docs/architecture.md.
 //
 // An op in ops.cpp validates arguments, promotes and broadcasts, then hands a
 // Primitive and its inputs to dispatch(). A Primitive only computes: it
@@ -32,6 +32,12 @@ class OutputSpecs {
   size_t n_ = 0;
 };
 
+// Bits of what a vjp reads: input i is bit i, output j is bit 16 + j.
+using SaveMask = uint32_t;
+constexpr SaveMask kSaveAll = 0xFFFFFFFFu;
+constexpr SaveMask save_input(int i) { return SaveMask(1) << i; }
+constexpr SaveMask save_output(int j) { return SaveMask(1) << (16 + j); }
+
 class ARRAX_API Primitive {
  public:
   virtual ~Primitive() = default;
@@ -45,11 +51,29 @@ class ARRAX_API Primitive {
   // Defaults to the registered CUDA backend's eval.
   virtual void eval_cuda(std::span<const Array> inputs,
                          std::span<Array> outputs);
-  // Vector-Jacobian product in terms of other ops (so it is differentiable).
+  // Vector-Jacobian product in terms of other ops (so it is
+  // differentiable): one gradient per entry of `argnums` (an invalid Array
+  // for a zero one), shaped like that input or broadcastable to it. Inputs
+  // and outputs that vjp_saves() left out carry shape, dtype and device
+  // only. See Note [Autograd recording] in autograd.cpp.
   virtual Arrays vjp(std::span<const Array> inputs,
                      std::span<const Array> outputs,
                      std::span<const Array> cotangents,
                      std::span<const int> argnums);
+  // What vjp reads, given the inputs that need a gradient (bit i: input i).
+  virtual SaveMask vjp_saves(std::span<const Array> inputs,
+                             uint32_t wants) const {
+    return kSaveAll;
+  }
 };
+
+// Declares a primitive's vjp and vjp_saves (derivatives*.cpp define them).
+#define ARRAX_DIFFERENTIABLE                                           \
+  Arrays vjp(std::span<const Array> inputs,                            \
+             std::span<const Array> outputs,                           \
+             std::span<const Array> cotangents,                        \
+             std::span<const int> argnums) override;                   \
+  SaveMask vjp_saves(std::span<const Array> inputs, uint32_t wants)    \
+      const override;
 
 }  // namespace arrax

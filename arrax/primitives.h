@@ -15,6 +15,7 @@ class ARRAX_API Ufunc : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
   UfuncId id() const { return id_; }
   Dtype loop_dtype() const { return loop_; }
 
@@ -32,6 +33,7 @@ class ARRAX_API Copy : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 
  private:
   Dtype dtype_;
@@ -45,6 +47,7 @@ class ARRAX_API Select : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 };
 
 }  // namespace arrax

@@ -41,6 +41,10 @@ class ARRAX_API Fft : public Primitive {
   Arrays vjp(std::span<const Array> inputs, std::span<const Array> outputs,
              std::span<const Array> cotangents,
              std::span<const int> argnums) override;
+  // The vjp reads only the input's shape and dtype.
+  SaveMask vjp_saves(std::span<const Array>, uint32_t) const override {
+    return 0;
+  }
 
   FftKind kind() const { return kind_; }
   const std::vector<int>& axes() const { return axes_; }

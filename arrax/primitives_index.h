@@ -24,6 +24,7 @@ class ARRAX_API Gather : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 
   const std::vector<int>& axes() const { return axes_; }
   IndexMode mode() const { return mode_; }
@@ -76,6 +77,7 @@ class ARRAX_API MaskedGather : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 
   int64_t count() const { return count_; }
 

@@ -22,6 +22,9 @@ class ARRAX_API Matmul : public Primitive {
   Arrays vjp(std::span<const Array> inputs, std::span<const Array> outputs,
              std::span<const Array> cotangents,
              std::span<const int> argnums) override;
+  SaveMask vjp_saves(std::span<const Array>, uint32_t wants) const override {
+    return ((wants & 1) ? save_input(1) : 0) | ((wants & 2) ? save_input(0) : 0);
+  }
   bool conj_a() const { return conj_a_; }
 
  private:

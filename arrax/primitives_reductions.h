@@ -39,6 +39,7 @@ class ARRAX_API Reduce : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
   ReduceOp op() const { return op_; }
   const SmallVector<int64_t>& axes() const { return axes_; }
   bool keepdims() const { return keepdims_; }
@@ -85,6 +86,7 @@ class ARRAX_API Scan : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
   ScanOp op() const { return op_; }
   int axis() const { return axis_; }
 
@@ -101,6 +103,7 @@ class ARRAX_API StdSqrt : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 };
 
 }  // namespace arrax

@@ -18,6 +18,7 @@ class ARRAX_API Concatenate : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 
   int axis() const { return axis_; }
   Dtype dtype() const { return dtype_; }
@@ -101,6 +102,7 @@ class ARRAX_API TriMask : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 
   int64_t k() const { return k_; }
   bool lower() const { return lower_; }
@@ -120,6 +122,7 @@ class ARRAX_API Repeat : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 
   const std::vector<int64_t>& repeats() const { return repeats_; }
   int axis() const { return axis_; }
@@ -138,6 +141,7 @@ class ARRAX_API Roll : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 
   const std::vector<int64_t>& shifts() const { return shifts_; }
 
@@ -155,6 +159,7 @@ class ARRAX_API Pad : public Primitive {
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
+  ARRAX_DIFFERENTIABLE
 
   const std::vector<std::pair<int64_t, int64_t>>& widths() const {
     return widths_;

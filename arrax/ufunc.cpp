@@ -8,7 +8,7 @@ namespace arrax {
 namespace {
 
 constexpr UfuncInfo kUfuncs[] = {
-#define ARRAX_UFUNC(name, nin, nout, types, out, in) \
+#define ARRAX_UFUNC(name, nin, nout, types, out, in, deriv) \
   {#name, nin, nout, types, UfuncOut::out, UfuncIn::in},
 #include "arrax/ufuncs.def"
 #undef ARRAX_UFUNC

@@ -50,7 +50,7 @@ enum class UfuncIn : uint8_t {
 };
 
 enum class UfuncId : uint16_t {
-#define ARRAX_UFUNC(name, nin, nout, types, out, in) name,
+#define ARRAX_UFUNC(name, nin, nout, types, out, in, deriv) name,
 #include "arrax/ufuncs.def"
 #undef ARRAX_UFUNC
   kCount

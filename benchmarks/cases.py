@@ -45,6 +45,7 @@ class Case:
     precision: str | None = None  # "tf32" switches matmul precision
     jit: bool = True  # JAX: run under jax.jit
     compiled: bool = False  # run through each library's compiler
+    wall_clock: bool = False  # time with perf_counter only (see harness)
     ceiling: str | None = None  # roofline ceiling key
     note: str = ""
     extra: dict = field(default_factory=dict)
@@ -745,5 +746,29 @@ def build(suite, quick=False):
             note="FLOPs: the six matrix products",
         )
     )
+    # Start-up: `python -c "import numpy"` (or arrax, torch, cupy, jax) in a
+    # fresh interpreter each call, with the library found where this
+    # process found it. The first call (the warm-up) writes the bytecode
+    # caches and warms the page cache: the samples are a user's second and
+    # later imports.
+    add(
+        Case(
+            "startup.import",
+            "startup",
+            'python -c "import xp"',
+            "fresh process",
+            "none",
+            "time",
+            0,
+            lambda rng: [],
+            lambda L: L.cold_import(),
+            tol=0,
+            jit=False,
+            wall_clock=True,
+            note="median wall time of a fresh interpreter that imports the "
+            "library and exits (the interpreter's own start included)",
+        )
+    )
+
     add(copy_case("_end"))
     return cases

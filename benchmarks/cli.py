@@ -102,7 +102,8 @@ def cmd_run(args):
     run = dict(
         schema=1,
         date=stamp.isoformat(timespec="seconds"),
-        command=" ".join(sys.argv),
+        # As typed from the checkout (sys.argv[0] is this machine's path).
+        command=" ".join(["python -m benchmarks", *sys.argv[1:]]),
         quick=args.quick,
         suites={},
     )

@@ -14,6 +14,8 @@ and goes on, so the suite stays green while arrax's ops land.
 import contextlib
 import gc
 import os
+import subprocess
+import sys
 import time
 
 import numpy
@@ -73,6 +75,33 @@ class Lib:
 
     def cleanup(self):
         gc.collect()
+
+    # -- start-up ------------------------------------------------------
+    import_name = None  # the module startup.import imports (None: name)
+
+    def cold_import(self):
+        """Imports the library in a fresh interpreter; returns its exit
+        status (0), raising when the import fails. The child finds the
+        package where this process found it and may write bytecode caches
+        (PYTHONDONTWRITEBYTECODE is dropped: users' installs have them)."""
+        mod = self.import_name or self.name
+        env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        path = getattr(sys.modules.get(mod), "__file__", None)
+        if path:
+            root = os.path.dirname(os.path.dirname(os.path.abspath(path)))
+            env["PYTHONPATH"] = os.pathsep.join(
+                [root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+            )
+        p = subprocess.run(
+            [sys.executable, "-c", f"import {mod}"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if p.returncode != 0:
+            raise RuntimeError(f"import {mod} failed: {p.stderr.strip()[-300:]}")
+        return p.returncode
 
     # -- how a case function is run ------------------------------------
     def prepare(self, fn, case):

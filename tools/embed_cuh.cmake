@@ -1,5 +1,5 @@
 # Writes OUTPUT: a C++ file holding the device headers (FILES) as strings, so
-# the CUDA backend can hand them to NVRTC at run time (DESIGN.md section 5).
+# the CUDA backend can hand them to NVRTC at run time (docs/architecture.md).
 # Usage: cmake -DOUTPUT=... -DFILES="a.cuh;b.cuh" -P embed_cuh.cmake
 set(names "")
 set(bodies "")

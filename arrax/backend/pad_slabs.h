@@ -18,7 +18,7 @@ inline Array center(const Array& out, const Shape& in_shape,
   int64_t off = out.offset();
   for (size_t d = 0; d < in_shape.size(); ++d)
     off += widths[d].first * out.strides()[d];
-  return out.view(in_shape, out.strides(), off);
+  return out.raw_view(in_shape, out.strides(), off);
 }
 
 // Constant mode: calls fill(slab, value) for each non-empty border slab,
@@ -43,7 +43,7 @@ void for_each_constant_slab(const Array& out, const Shape& in_shape,
       if (len == 0) return;
       Shape s = shape;
       s[d] = len;
-      Array v_slab = out.view(s, out.strides(), off + lo * out.strides()[d]);
+      Array v_slab = out.raw_view(s, out.strides(), off + lo * out.strides()[d]);
       if (v_slab.size() == 0) return;
       fill(v_slab, v);
     };

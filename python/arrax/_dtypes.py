@@ -1,8 +1,11 @@
 """dtypes: arrax's dtype names are NumPy's own objects (and ml_dtypes'
 bfloat16), so ``arrax.float32 == numpy.float32`` and ``a.dtype`` is a
-``numpy.dtype``."""
+``numpy.dtype``.
 
-import ml_dtypes
+``bfloat16`` is not bound here: importing ml_dtypes costs more than the rest
+of ``import arrax`` together, so ``arrax.bfloat16`` imports it on first use
+(``LAZY_NAMES`` below, read by the package's ``__getattr__``)."""
+
 import numpy
 
 bool_ = numpy.bool_
@@ -15,7 +18,6 @@ uint16 = numpy.uint16
 uint32 = numpy.uint32
 uint64 = numpy.uint64
 float16 = numpy.float16
-bfloat16 = ml_dtypes.bfloat16
 float32 = numpy.float32
 float64 = numpy.float64
 complex64 = numpy.complex64
@@ -62,4 +64,17 @@ inf = numpy.inf
 nan = numpy.nan
 euler_gamma = numpy.euler_gamma
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("ml_dtypes", "numpy")]
+
+def _bfloat16():
+    """ml_dtypes.bfloat16, imported on first use."""
+    import ml_dtypes
+
+    return ml_dtypes.bfloat16
+
+
+# Names bound on first access by arrax.__getattr__, with what makes them.
+LAZY_NAMES = {"bfloat16": _bfloat16}
+
+__all__ = [
+    n for n in dir() if not n.startswith("_") and n not in ("numpy", "LAZY_NAMES")
+]

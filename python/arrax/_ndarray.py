@@ -22,14 +22,11 @@ each attribute access makes a new Python handle.
 import sys
 import threading
 
-import ml_dtypes
 import numpy
 
 from arrax import _core, fallbacks
 
 ndarray = _core.ndarray
-
-_BF16 = numpy.dtype(ml_dtypes.bfloat16)
 
 
 def _arrax():
@@ -523,7 +520,7 @@ def _cuda_array_interface(self):
         raise AttributeError(
             "__cuda_array_interface__: a CPU array has no CUDA array interface"
         )
-    if self.dtype == _BF16:
+    if self.dtype.name == "bfloat16":
         raise AttributeError(
             "__cuda_array_interface__: bfloat16 has no typestr in the CUDA "
             "array interface (use __dlpack__)"
@@ -547,8 +544,9 @@ def from_dlpack(x, /, *, device=None, copy=None):
     Read-only memory gives a read-only array."""
     if isinstance(x, ndarray):
         arr = x
-    elif isinstance(x, numpy.ndarray) and x.dtype == _BF16:
-        arr = _core._reinterpret(from_dlpack(x.view(numpy.uint16)), _BF16)
+    elif isinstance(x, numpy.ndarray) and x.dtype.name == "bfloat16":
+        # (A NumPy array of bfloat16 means ml_dtypes is loaded already.)
+        arr = _core._reinterpret(from_dlpack(x.view(numpy.uint16)), x.dtype)
     elif hasattr(x, "__dlpack__"):
         kw = {} if copy is None else {"copy": copy}
         dl_dev = x.__dlpack_device__() if hasattr(x, "__dlpack_device__") else None

@@ -1,4 +1,4 @@
-"""Counted fallback to NumPy (DESIGN.md section 6).
+"""Counted fallback to NumPy (docs/architecture.md, "Fallback to NumPy").
 
 A NumPy name that arrax does not implement natively still works: the module
 ``__getattr__`` of ``arrax`` (and of ``arrax.linalg``, ``arrax.fft``,
@@ -24,7 +24,9 @@ of calling NumPy. The variable is read at every call.
 
 import contextlib
 import functools
+import importlib
 import os
+import sys
 import threading
 import types
 import warnings
@@ -158,7 +160,7 @@ class _Conversion:
             return {k: self.from_host(v) for k, v in obj.items()}
         if isinstance(obj, tuple) and hasattr(obj, "_fields"):
             return t(*(self.from_host(v) for v in obj))  # namedtuples
-        if isinstance(obj, _PROXIED):
+        if _is_proxied(obj):
             return _Proxy(obj, _proxy_prefix(obj))
         return obj
 
@@ -304,7 +306,11 @@ class _Proxy:
         return repr(self._obj)
 
 
-_PROXIED = (numpy.random.Generator, numpy.random.RandomState)
+def _is_proxied(obj):
+    # Only a loaded numpy.random can have made obj: import arrax must not
+    # import it (~20 ms).
+    r = sys.modules.get("numpy.random")
+    return r is not None and isinstance(obj, (r.Generator, r.RandomState))
 
 
 class _IndexProxy:
@@ -356,14 +362,24 @@ def wrap(name, obj):
     return w
 
 
+def _resolve(numpy_module):
+    # A module, or its dotted name: imported on first use, so that modules
+    # NumPy itself loads lazily (numpy.random, ~20 ms) stay out of
+    # ``import arrax``.
+    if isinstance(numpy_module, str):
+        return importlib.import_module(numpy_module)
+    return numpy_module
+
+
 def module_getattr(module_name, numpy_module, prefix):
     """A module-level ``__getattr__`` for `module_name` that falls back to
-    `numpy_module`; counted names get `prefix` ("" or "linalg.")."""
+    `numpy_module` (a module or its dotted name, imported on first use);
+    counted names get `prefix` ("" or "linalg.")."""
 
     def __getattr__(name):
         if not name.startswith("_"):
             try:
-                obj = getattr(numpy_module, name)
+                obj = getattr(_resolve(numpy_module), name)
             except AttributeError:
                 pass
             else:
@@ -373,12 +389,13 @@ def module_getattr(module_name, numpy_module, prefix):
     return __getattr__
 
 
-def module_dir(module_globals, numpy_module):
-    """``__dir__`` for a falling-back module: its own names and NumPy's."""
+def module_dir(module_globals, numpy_module, extra=()):
+    """``__dir__`` for a falling-back module: its own names, `extra` (names
+    bound on first access) and NumPy's."""
 
     def __dir__():
-        names = set(module_globals)
-        names.update(n for n in dir(numpy_module) if not n.startswith("_"))
+        names = set(module_globals) | set(extra)
+        names.update(n for n in dir(_resolve(numpy_module)) if not n.startswith("_"))
         return sorted(names)
 
     return __dir__

@@ -59,6 +59,8 @@ void array_releasebuffer(PyObject* self, Py_buffer* view);
 void init_reductions(nb::module_& m);
 void init_shape(nb::module_& m);
 void init_indexing(nb::module_& m);
+void init_autograd(nb::module_& m);
 void init_ufuncs(nb::module_& m);
+void init_config(nb::module_& m);
 
 }  // namespace arrax::py

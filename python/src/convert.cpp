@@ -1,6 +1,7 @@
 // Conversions between Python objects and arrax arrays, dtypes and devices.
 #include <nanobind/ndarray.h>
 
+#include <cstring>
 #include <unordered_map>
 
 #include "arrax/half.h"
@@ -17,12 +18,30 @@ nb::module_& numpy() {
 
 namespace {
 
+// ml_dtypes is imported on first use, not by `import arrax` (it costs more
+// than the rest of the import together). Importing it also teaches
+// numpy.dtype the name "bfloat16".
 nb::object& bf16_dtype() {
   static nb::object* dt = [] {
     nb::module_ ml = nb::module_::import_("ml_dtypes");
     return new nb::object(numpy().attr("dtype")(ml.attr("bfloat16")));
   }();
   return *dt;
+}
+
+// numpy.dtype(h), importing ml_dtypes first when h names bfloat16 and NumPy
+// does not know it yet.
+nb::object numpy_dtype(nb::handle h) {
+  try {
+    return numpy().attr("dtype")(h);
+  } catch (nb::python_error&) {
+    const char* s =
+        PyUnicode_Check(h.ptr()) ? PyUnicode_AsUTF8(h.ptr()) : nullptr;
+    if (!s) PyErr_Clear();
+    if (!s || std::strcmp(s, "bfloat16") != 0) throw;
+  }
+  bf16_dtype();
+  return numpy().attr("dtype")(h);
 }
 
 // Dtype-like objects seen before (dtype instances and type objects are
@@ -67,7 +86,7 @@ Dtype to_dtype(nb::handle h, const char* op) {
   }
   nb::object npdt;
   try {
-    npdt = numpy().attr("dtype")(h);
+    npdt = numpy_dtype(h);
   } catch (nb::python_error& e) {
     throw TypeError(std::string("[") + op + "] data type " +
                     nb::repr(h).c_str() + " not understood");
@@ -224,6 +243,9 @@ nb::object to_numpy(const Array& a0) {
 // scalar type (about 0.2 us, against 2.5 us through a NumPy array); every
 // value converts exactly (float16/bfloat16/float32 values are doubles).
 nb::object to_numpy_scalar(const Array& a) {
+  // A result that carries autograd history stays an array (as a 0-d
+  // torch.Tensor does), so that .backward() and .grad reach it.
+  if (a.requires_grad()) return nb::cast(a);
   if (!(a.device().is_cpu() && a.size() == 1)) {
     nb::object arr = to_numpy(a);
     return arr.attr("__getitem__")(nb::tuple());

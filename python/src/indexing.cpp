@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 
+#include "arrax/autograd.h"
 #include "common.h"
 
 namespace arrax::py {
@@ -174,7 +175,8 @@ nb::object element_scalar(const Array& r) {
 
 // arrax._scalars.wrap in C++: 0-d CPU arrays become NumPy scalars.
 nb::object wrap(Array r) {
-  if (r.ndim() == 0 && r.device().is_cpu()) return element_scalar(r);
+  if (r.ndim() == 0 && r.device().is_cpu() && !r.requires_grad())
+    return element_scalar(r);
   return nb::cast(std::move(r));
 }
 
@@ -268,7 +270,7 @@ nb::object getitem_py(const Array& a, nb::handle key) {
   int n = 0;
   if (int_key(key.ptr(), v, n) && n <= a.ndim()) {
     int64_t off = int_offset(a, v, n, "getitem");
-    if (n == a.ndim() && a.device().is_cpu())
+    if (n == a.ndim() && a.device().is_cpu() && !a.requires_grad())
       return scalar_at(a.dtype(), static_cast<const char*>(a.storage()->data) +
                                       off * a.itemsize());
     Shape s(a.shape().begin() + n, a.shape().end());
@@ -281,7 +283,8 @@ nb::object getitem_py(const Array& a, nb::handle key) {
   Indices index;
   parse_key(key, index, "getitem");
   Array r = getitem(a, index);
-  if (r.ndim() == 0 && a.device().is_cpu() && is_element_index(a, index))
+  if (r.ndim() == 0 && a.device().is_cpu() && is_element_index(a, index) &&
+      !r.requires_grad())
     return element_scalar(r);
   return nb::cast(std::move(r));
 }
@@ -325,11 +328,29 @@ bool set_element_fast(const Array& a, nb::handle key, nb::handle value) {
       x = cast_value<T>(iv);
     }
     std::memcpy(p, &x, sizeof(T));
+    a.storage()->version.fetch_add(1, std::memory_order_relaxed);
     return true;
   });
 }
 
 void setitem_py(const Array& a, nb::handle key, nb::handle value) {
+  if (is_grad_enabled() && a.autograd()) {
+    Array v = to_array(value, "setitem");
+    if (a.requires_grad() || v.requires_grad()) {
+      Indices index;
+      parse_key(key, index, "setitem");
+      setitem_recorded(a, index, v);
+      return;
+    }
+  } else if (is_grad_enabled() && nb::isinstance<Array>(value)) {
+    Array v = nb::cast<Array>(value);
+    if (v.requires_grad()) {
+      Indices index;
+      parse_key(key, index, "setitem");
+      setitem_recorded(a, index, v);
+      return;
+    }
+  }
   if (set_element_fast(a, key, value)) return;
   Array view;
   if (basic_view(a, key.ptr(), view)) {

@@ -1,5 +1,5 @@
-// arrax._core: the nanobind extension. One file per area (DESIGN.md §6);
-// each registers itself here.
+// arrax._core: the nanobind extension. One file per area
+// (docs/architecture.md); each registers itself here.
 #include "common.h"
 
 NB_MODULE(_core, m) {
@@ -14,4 +14,6 @@ NB_MODULE(_core, m) {
   arrax::py::init_shape(m);
   arrax::py::init_indexing(m);
   arrax::py::init_ufuncs(m);
+  arrax::py::init_autograd(m);
+  arrax::py::init_config(m);
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common.h"
+#include "arrax/autograd.h"
 
 namespace arrax::py {
 
@@ -14,6 +15,8 @@ namespace {
 // A view of the real (or imaginary) floats inside a complex array: the same
 // storage seen as floats, with doubled strides (NumPy's a.real / a.imag).
 Array complex_part(const Array& a, bool imag) {
+  if (a.requires_grad() && is_grad_enabled())
+    return complex_part_recorded(a, imag);
   Dtype part = real_dtype(a.dtype());
   Strides strides;
   for (int64_t s : a.strides()) strides.push_back(2 * s);

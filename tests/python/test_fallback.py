@@ -1,4 +1,4 @@
-"""The counted fallback to NumPy (DESIGN.md section 6): counting, capture,
+"""The counted fallback to NumPy (docs/architecture.md): counting, capture,
 ARRAX_FALLBACK=warn|raise, argument and result conversion, pass-through of
 classes and constants, and that native names never count."""
 

@@ -416,7 +416,7 @@ void matmul_bool(const Array& a_in, const Array& b_in, const Array& c) {
   Strides bt_strides = b_in.strides();
   std::swap(bt_shape[bn - 1], bt_shape[bn - 2]);
   std::swap(bt_strides[bn - 1], bt_strides[bn - 2]);
-  Array bt = contiguous_copy(b_in.view(bt_shape, bt_strides, b_in.offset()));
+  Array bt = contiguous_copy(b_in.raw_view(bt_shape, bt_strides, b_in.offset()));
   int nd = c.ndim();
   int64_t n = c.shape()[nd - 2], m = c.shape()[nd - 1];
   int64_t k = a.shape()[a.ndim() - 1];

@@ -356,7 +356,7 @@ void Pad::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
         }
         gshape.push_back(n);
         gstrides.push_back(out.strides()[d]);
-        Array gathered = out.view(gshape, gstrides, goff);
+        Array gathered = out.raw_view(gshape, gstrides, goff);
         Array buf = Array::empty(gshape, out.dtype(), Device::cpu());
         cpu::copy_cast(gathered, buf);
         char* bb = static_cast<char*>(buf.data());

@@ -29,7 +29,7 @@ void with_contiguous(Array& out, F&& fill) {
 Array slice_view(const Array& a, int axis, int64_t lo, int64_t hi) {
   Shape shape = a.shape();
   shape[axis] = hi - lo;
-  return a.view(shape, a.strides(), a.offset() + lo * a.strides()[axis]);
+  return a.raw_view(shape, a.strides(), a.offset() + lo * a.strides()[axis]);
 }
 
 constexpr int64_t kRowGrain = 1 << 14;

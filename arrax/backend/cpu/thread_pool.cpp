@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "arrax/autograd.h"
+
 namespace arrax::cpu {
 
 extern void set_blas_threads(int n);  // blas.cpp
@@ -88,6 +90,7 @@ class Pool {
 
  private:
   void worker() {
+    set_grad_enabled(false);  // kernels' views never record
     uint64_t seen = 0;
     for (;;) {
       std::shared_ptr<Job> job;

@@ -296,7 +296,7 @@ void fill_row_if_in_part(UfuncTable& table) {
 namespace arrax::cpu {
 template <>
 void fill_ufunc_rows<ARRAX_UFUNC_PART>(UfuncTable& table) {
-#define ARRAX_UFUNC(name, nin, nout, types, out, in)                     \
+#define ARRAX_UFUNC(name, nin, nout, types, out, in, deriv)                     \
   fill_row_if_in_part<ARRAX_UFUNC_PART, static_cast<int>(UfuncId::name), \
                       functors::name, nin, nout, types, UfuncOut::out,   \
                       UfuncIn::in>(table);

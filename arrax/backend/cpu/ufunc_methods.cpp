@@ -49,7 +49,7 @@ void UfuncReduce::eval_cpu(std::span<const Array> inputs,
   int k = 0;
   for (int d = 0; d < x.ndim(); ++d)
     strides.push_back(d == axis_ ? 0 : out.strides()[k++]);
-  Array acc = out.view(shape, strides, out.offset());
+  Array acc = out.raw_view(shape, strides, out.offset());
   cpu::InnerLoop loop = loop_for(id_, x.dtype());
   // Sequential: threads would race on the shared output elements.
   if (inputs.size() == 3) {
@@ -72,7 +72,7 @@ void UfuncAccumulate::eval_cpu(std::span<const Array> inputs,
   auto first = [&](const Array& a) {
     Shape s = a.shape();
     s[axis_] = 1;
-    return a.view(s, a.strides(), a.offset());
+    return a.raw_view(s, a.strides(), a.offset());
   };
   cpu::copy_cast(first(x), first(out));
   if (n == 1) return;
@@ -88,7 +88,7 @@ void UfuncAccumulate::eval_cpu(std::span<const Array> inputs,
       }
     s.push_back(n - 1);
     st.push_back(a.strides()[axis_]);
-    return a.view(s, st, a.offset() + start * a.strides()[axis_]);
+    return a.raw_view(s, st, a.offset() + start * a.strides()[axis_]);
   };
   Array cur = along_last(out, 1), prev = along_last(out, 0),
         xs = along_last(x, 1);

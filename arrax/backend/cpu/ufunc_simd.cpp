@@ -3,6 +3,44 @@
 // ufuncs; every other case keeps the table's scalar loop.
 #include "arrax/backend/cpu/ufunc_simd.h"
 
+#include "arrax/backend/cpu/runtime_info.h"
+
+namespace arrax::cpu {
+
+std::vector<std::string> cpu_features() {
+  std::vector<std::string> out;
+#if defined(__x86_64__) || defined(__i386__)
+#define ARRAX_FEATURE(name) \
+  if (__builtin_cpu_supports(name)) out.push_back(name);
+  ARRAX_FEATURE("sse2")
+  ARRAX_FEATURE("sse4.2")
+  ARRAX_FEATURE("avx")
+  ARRAX_FEATURE("avx2")
+  ARRAX_FEATURE("fma")
+  ARRAX_FEATURE("avx512f")
+  ARRAX_FEATURE("avx512bw")
+  ARRAX_FEATURE("avx512dq")
+  ARRAX_FEATURE("avx512vl")
+  ARRAX_FEATURE("avx512vnni")
+  ARRAX_FEATURE("avx512bf16")
+#undef ARRAX_FEATURE
+#endif
+  return out;
+}
+
+std::string simd_loops() {
+#ifdef ARRAX_HAVE_SLEEF
+  if (__builtin_cpu_supports("avx512f")) return "AVX512F";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return "AVX2+FMA";
+  return "none";
+#else
+  return "not built";
+#endif
+}
+
+}  // namespace arrax::cpu
+
 #ifdef ARRAX_HAVE_SLEEF
 
 #define ARRAX_SIMD_LOOP(ufunc, fn)                                            \

@@ -1,6 +1,6 @@
 // The CUDA backend: devices, streams, the stream-ordered allocator and the
 // evaluation registry. The kernels of each op family live in their own
-// cuda_<family>.cpp; the JIT in jit.cpp. See DESIGN.md section 5.
+// cuda_<family>.cpp; the JIT in jit.cpp. See docs/architecture.md.
 #include <algorithm>
 #include <atomic>
 #include <chrono>

@@ -3,8 +3,8 @@
 // the NVRTC JIT, launch helpers, strided-launch plans, and the registry that
 // maps each Primitive type to its CUDA evaluation. One file per op family
 // (cuda_ufunc.cpp, cuda_reduce.cpp, ...) registers its evaluations and the
-// kernel modules that `arrax_cuda_selfcheck` compiles. See DESIGN.md
-// section 5 and docs/adding_an_op.md.
+// kernel modules that `arrax_cuda_selfcheck` compiles. See
+// docs/architecture.md and docs/adding_an_op.md.
 #include <cstdio>
 #include <cstdlib>
 #include <map>

@@ -87,7 +87,7 @@ Array copy_oriented(CudaBackend& b, const Array& x, const Shape& shape,
     Array t = Array::empty(s, x.dtype(), x.device());
     Strides st = t.strides();
     std::swap(st[nd - 1], st[nd - 2]);
-    dst = t.view(shape, st, t.offset());
+    dst = t.raw_view(shape, st, t.offset());
   }
   Copy copy(x.dtype(), shape);
   Array in[1] = {x};

@@ -105,7 +105,7 @@ void copy_into(CudaBackend& b, const Array& src, const Array& dst) {
 Array slice_view(const Array& a, int axis, int64_t lo, int64_t hi) {
   Shape shape = a.shape();
   shape[axis] = hi - lo;
-  return a.view(shape, a.strides(), a.offset() + lo * a.strides()[axis]);
+  return a.raw_view(shape, a.strides(), a.offset() + lo * a.strides()[axis]);
 }
 
 // Runs the CPU kernel on host copies (see Note [Host fallbacks]).

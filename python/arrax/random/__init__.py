@@ -3,9 +3,8 @@ now, counted as "random.NAME" in arrax.fallbacks. Generators returned by
 ``default_rng`` / ``RandomState`` are wrapped so that their methods return
 arrax arrays too (counted as "random.Generator.NAME")."""
 
-import numpy as _numpy
-
 from arrax import fallbacks as _fallbacks
 
-__getattr__ = _fallbacks.module_getattr("arrax.random", _numpy.random, "random.")
-__dir__ = _fallbacks.module_dir(globals(), _numpy.random)
+# numpy.random by name: imported at the first fallback, not by import arrax.
+__getattr__ = _fallbacks.module_getattr("arrax.random", "numpy.random", "random.")
+__dir__ = _fallbacks.module_dir(globals(), "numpy.random")

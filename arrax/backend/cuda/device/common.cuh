@@ -1,6 +1,6 @@
 // Device-side basics for every arrax CUDA kernel: fixed-width types, the
 // 16-bit floats, complex numbers and type traits. Self-contained (NVRTC
-// compiles it with no other headers); see DESIGN.md section 5.
+// compiles it with no other headers); see docs/architecture.md.
 #pragma once
 
 namespace ax {

@@ -1,5 +1,5 @@
 // Integer and bool matrix products (the float and complex ones go to
-// cuBLAS). Self-contained apart from common.cuh; see DESIGN.md section 5.
+// cuBLAS). Self-contained apart from common.cuh; see docs/architecture.md.
 #pragma once
 #include "common.cuh"
 
