@@ -394,3 +394,49 @@ def test_gpu_matches_cpu():
         numpy.testing.assert_allclose(
             numpy.asarray(rg), numpy.asarray(rc), rtol=1e-4, atol=1e-3
         )
+
+
+# ---- gradients (the Fft primitive's vjp through the autograd engine) ----------
+
+_G = numpy.random.default_rng(5)
+GRADS = {
+    "fft": lambda m, a: m.real(m.fft.fft(a) * (0.3 + 0.7j)),
+    "ifft_ortho": lambda m, a: m.imag(m.fft.ifft(a, axis=0, norm="ortho")),
+    "fft_n": lambda m, a: m.real(m.fft.fft(a * (1 - 1j), n=11) * (2 + 1j)),
+    "rfft": lambda m, a: m.real(m.fft.rfft(a, n=10) * (1 - 2j)),
+    "rfft_odd": lambda m, a: m.imag(m.fft.rfft(a, n=7, norm="forward")),
+    "irfft": lambda m, a: m.fft.irfft(m.fft.fft(a) * (0.5 + 1j), n=9),
+    "irfft_even": lambda m, a: m.fft.irfft(a * (1 + 1j)),
+    "hfft": lambda m, a: m.fft.hfft(a * (1 - 0.5j), n=9),
+    "ihfft": lambda m, a: m.imag(m.fft.ihfft(a)),
+    "fftn": lambda m, a: m.real(m.fft.fftn(a * (1 + 1j), axes=(0, 1))),
+    "rfftn_irfftn": lambda m, a: m.fft.irfftn(
+        m.fft.rfftn(a, s=(4, 6), axes=(0, 1)) * (1 + 0.5j), s=(3, 5), axes=(0, 1)
+    ),
+}
+
+
+def _fd_grad(f, x, w, eps=1e-6):
+    g = numpy.zeros_like(x)
+    for idx in numpy.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + eps
+        hi = (numpy.asarray(f(numpy, x)) * w).sum()
+        x[idx] = old - eps
+        lo = (numpy.asarray(f(numpy, x)) * w).sum()
+        x[idx] = old
+        g[idx] = (hi - lo) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("name", sorted(GRADS))
+def test_gradient(name):
+    f = GRADS[name]
+    x = _G.uniform(-1, 1, size=(3, 8))
+    w = _G.uniform(0.5, 1.5, size=numpy.shape(f(numpy, x)))
+    a = arrax.asarray(x)
+    a.requires_grad = True
+    (f(arrax, a) * arrax.asarray(w)).sum().backward()
+    numpy.testing.assert_allclose(
+        numpy.asarray(a.grad), _fd_grad(f, x.copy(), w), rtol=1e-6, atol=1e-7
+    )
