@@ -5,6 +5,7 @@
 #include "arrax/dispatch.h"
 #include "arrax/dtype.h"
 #include "arrax/errors.h"
+#include "arrax/fft.h"
 #include "arrax/ops.h"
 #include "arrax/ops_linalg.h"
 #include "arrax/ops_shape.h"

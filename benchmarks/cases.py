@@ -138,7 +138,8 @@ SIZES = {
         rows=(1 << 16, 256, 1 << 14),
         concat=(2048, 4096),
         sort=1 << 22,
-        fft=1 << 22,
+        fft=1 << 24,
+        fft2=(4096, 4096),
         solve=1024,
         svd=512,
         normal=1 << 24,
@@ -159,6 +160,7 @@ SIZES = {
         concat=(4096, 8192),
         sort=1 << 24,
         fft=1 << 24,
+        fft2=(4096, 4096),
         solve=8192,
         svd=1024,
         normal=1 << 26,
@@ -179,6 +181,7 @@ SIZES = {
         concat=(32, 48),
         sort=1 << 12,
         fft=1 << 10,
+        fft2=(64, 48),
         solve=32,
         svd=16,
         normal=1 << 12,
@@ -611,6 +614,37 @@ def build(suite, quick=False):
             lambda L, a: L.fft(a),
             ceiling="matmul:float32",
             note="FLOPs: the 5 n log2 n convention",
+        )
+    )
+    add(
+        Case(
+            "fft.rfft.f32",
+            "fft",
+            "xp.fft.rfft(a)",
+            f"({nf},)",
+            "float32",
+            "flops",
+            2.5 * nf * math.log2(nf),
+            lambda rng: [_uniform(rng, nf, "float32")],
+            lambda L, a: L.rfft(a),
+            ceiling="matmul:float32",
+            note="FLOPs: 2.5 n log2 n (half a complex transform)",
+        )
+    )
+    r2, c2 = S["fft2"]
+    add(
+        Case(
+            "fft.fft2.c64",
+            "fft",
+            "xp.fft.fft2(a)",
+            f"({r2}, {c2})",
+            "complex64",
+            "flops",
+            5 * r2 * c2 * math.log2(r2 * c2),
+            lambda rng: [_uniform(rng, (r2, c2), "complex64")],
+            lambda L, a: L.fft2(a),
+            ceiling="matmul:float32",
+            note="FLOPs: the 5 n log2 n convention, n = rows x columns",
         )
     )
     nsv = S["solve"]

@@ -146,6 +146,12 @@ class Lib:
     def fft(self, x):
         return self.xp.fft.fft(x)
 
+    def rfft(self, x):
+        return self.xp.fft.rfft(x)
+
+    def fft2(self, x):
+        return self.xp.fft.fft2(x)
+
     def solve(self, a, b):
         return self.xp.linalg.solve(a, b)
 

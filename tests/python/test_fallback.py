@@ -69,7 +69,6 @@ def test_capture_counts_every_namespace():
     names = {
         "interp": fallback_only(arrax, "interp"),
         "linalg.inv": "linalg." + fallback_only(arrax.linalg, "inv"),
-        "fft.rfft": "fft." + fallback_only(arrax.fft, "rfft"),
         "random.default_rng": "random." + fallback_only(arrax.random, "default_rng"),
     }
     x, a = vec()
@@ -77,14 +76,13 @@ def test_capture_counts_every_namespace():
     with fallbacks.capture() as cap:
         arrax.interp(a, a, a)
         arrax.linalg.inv(m)
-        arrax.fft.rfft(a)
+        arrax.fft.rfft(a)  # native: not counted
         rng = arrax.random.default_rng(0)
         rng.normal(size=3)
         rng.normal(size=3)
     assert cap.delta == {
         names["interp"]: 1,
         names["linalg.inv"]: 1,
-        names["fft.rfft"]: 1,
         names["random.default_rng"]: 1,
         "random.Generator.normal": 2,
     }

@@ -10,8 +10,6 @@
 
 namespace arrax::cuda {
 
-namespace {
-
 // Note [Finding cuBLAS]
 // The loader's own search first (LD_LIBRARY_PATH, the ld cache, and
 // libraries already loaded, e.g. by PyTorch), then the CUDA toolkit's
@@ -19,7 +17,8 @@ namespace {
 // site-packages/nvidia/cu13/lib, for CUDA 12 in nvidia/cublas/lib).
 // libcublasLt is opened first from the same folder, since libcublas needs it
 // and the wheel folders are not on the loader's path.
-std::vector<std::string> candidate_dirs() {
+std::vector<std::string> cuda_library_dirs(
+    std::initializer_list<const char*> wheel_subdirs) {
   std::vector<std::string> dirs;
   if (const char* h = std::getenv("CUDA_HOME")) {
     dirs.push_back(std::string(h) + "/lib64");
@@ -50,7 +49,7 @@ std::vector<std::string> candidate_dirs() {
     }
   }
   for (const std::string& site : sites)
-    for (const char* sub : {"/nvidia/cu13/lib", "/nvidia/cublas/lib"}) {
+    for (const char* sub : wheel_subdirs) {
       glob_t g;
       if (glob((site + sub).c_str(), 0, nullptr, &g) == 0)
         for (size_t i = 0; i < g.gl_pathc; ++i) dirs.push_back(g.gl_pathv[i]);
@@ -59,11 +58,15 @@ std::vector<std::string> candidate_dirs() {
   return dirs;
 }
 
+namespace {
+
 // Opens libcublas and (first, from the same place) libcublasLt.
 void* open_cublas(std::string& where, void*& lt_handle) {
   const char* versions[] = {"13", "12"};
   std::vector<std::string> prefixes = {""};
-  for (const std::string& dir : candidate_dirs()) prefixes.push_back(dir + "/");
+  for (const std::string& dir :
+       cuda_library_dirs({"/nvidia/cu13/lib", "/nvidia/cublas/lib"}))
+    prefixes.push_back(dir + "/");
   for (const std::string& pre : prefixes)
     for (const char* v : versions) {
       std::string lt = pre + "libcublasLt.so." + v;

@@ -5,7 +5,9 @@
 #include <cublasLt.h>
 #include <cublas_v2.h>
 
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace arrax::cuda {
 
@@ -68,6 +70,12 @@ struct Cublas {
       const void*, cublasLtMatrixLayout_t, void*, cublasLtMatrixLayout_t,
       const cublasLtMatmulAlgo_t*, void*, size_t, cudaStream_t) = nullptr;
 };
+
+// Folders to look for a CUDA library in after the loader's own search (Note
+// [Finding cuBLAS]); `wheel_subdirs` are the NVIDIA pip wheels' folders
+// under site-packages ("/nvidia/cu13/lib", ...).
+std::vector<std::string> cuda_library_dirs(
+    std::initializer_list<const char*> wheel_subdirs);
 
 // Loaded once (on first use, never at import); check `.loaded`.
 Cublas& cublas();
