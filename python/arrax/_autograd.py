@@ -203,6 +203,23 @@ def _grads(outputs, cotangents, inputs, nested, retain=False):
     return [_zeros_like(x) if g is None else g for g, x in zip(gs, inputs)]
 
 
+def _pull_back(outs, cts, flat, leaves_per, builds, nested, retain):
+    """The gradients of `outs` (tracked arrays; none: zeros) with respect to
+    `flat`, rebuilt into one pytree per differentiated argument."""
+    outs_cts = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
+    if outs_cts:
+        gs = _grads(
+            [o for o, _ in outs_cts], [c for _, c in outs_cts], flat, nested, retain
+        )
+    else:
+        gs = [_zeros_like(x) for x in flat]
+    res, k = [], 0
+    for leaves, build in zip(leaves_per, builds):
+        res.append(build(gs[k : k + len(leaves)]))
+        k += len(leaves)
+    return res
+
+
 def _scalar_output(out, op):
     if not isinstance(out, ndarray):
         out = _arrax().asarray(out)
@@ -248,14 +265,7 @@ def value_and_grad(fun, argnums=0, has_aux=False):
             out, aux = out
         out = _scalar_output(out, "grad")
         flat = [x for leaves in leaves_per for x in leaves]
-        if out.requires_grad:
-            gs = _grads([out], [None], flat, nested)
-        else:
-            gs = [_zeros_like(x) for x in flat]
-        res, k = [], 0
-        for leaves, build in zip(leaves_per, builds):
-            res.append(build(gs[k : k + len(leaves)]))
-            k += len(leaves)
+        res = _pull_back([out], [None], flat, leaves_per, builds, nested, False)
         g = res[0] if single else tuple(res)
         value = _result(out, nested)
         if has_aux:
@@ -312,15 +322,7 @@ def vjp(fun, *primals, has_aux=False):
             if isinstance(o, ndarray) and o.requires_grad:
                 outs.append(o)
                 cts.append(c)
-        if outs:
-            gs = _grads(outs, cts, flat, nested, retain=True)
-        else:
-            gs = [_zeros_like(x) for x in flat]
-        res, k = [], 0
-        for leaves, build in zip(leaves_per, builds):
-            res.append(build(gs[k : k + len(leaves)]))
-            k += len(leaves)
-        return tuple(res)
+        return tuple(_pull_back(outs, cts, flat, leaves_per, builds, nested, True))
 
     out_v = _tree_map(lambda x: _result(x, nested), out)
     if has_aux:
