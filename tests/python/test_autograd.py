@@ -151,6 +151,14 @@ REGISTRY = {
         lambda a: np.take_along_axis(a, np.asarray([[0], [3], [1]]), 1),
         [_any(S)],
     ),
+    # fft (real parts of the transforms, so the loss is real)
+    "fft": (
+        lambda a: np.fft.fft(a, axis=1).real + np.fft.fft(a, axis=0).imag,
+        [_any(S)],
+    ),
+    "rfft": (lambda a: np.abs(np.fft.rfft(a, n=6)), [_any(S) + 3]),
+    "irfft": (lambda a: np.fft.irfft(a * (1 + 0.5j), n=7), [_any(S)]),
+    "fft2_ortho": (lambda a: np.fft.fft2(a, norm="ortho").imag, [_any(S)]),
     # matmul family
     "matmul": (lambda a, b: a @ b, [_any(S), _any((4, 2))]),
     "matmul_batched": (lambda a, b: a @ b, [_any((2, 3, 4)), _any((4, 2))]),
@@ -168,6 +176,7 @@ REGISTRY = {
 
 SECOND_ORDER = [
     "multiply",
+    "irfft",
     "exp",
     "tanh",
     "power",
