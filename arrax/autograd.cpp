@@ -237,6 +237,17 @@ void check_inplace(const char* op, std::span<const Array> outputs) {
   }
 }
 
+void check_untracked_write(const char* op, const Array& a,
+                           const Array* values) {
+  if (!t_grad_enabled) return;
+  if (a.requires_grad() || (values && values->requires_grad()))
+    throw NotImplementedError(
+        std::string("[") + op +
+        "] writing into an array is not differentiable when it or the values "
+        "require grad; use a[index] = values (recorded), or run it under "
+        "no_grad");
+}
+
 // ---- views -----------------------------------------------------------------
 
 // Note [Views under autograd]

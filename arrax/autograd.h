@@ -130,6 +130,12 @@ class Index;
 ARRAX_API void setitem_recorded(const Array& a, std::span<const Index> index,
                                 const Array& value);
 
+// put, put_along_axis, place and ufunc.at write into `a` through views that
+// autograd does not follow: raise "[op] ..." when `a` or `values` requires
+// grad (in grad mode) rather than differentiate the old values.
+ARRAX_API void check_untracked_write(const char* op, const Array& a,
+                                     const Array* values);
+
 // a.real / a.imag of a complex array that requires grad: a recorded cast
 // (of a, or of -1j * a) instead of NumPy's view, so the gradient flows.
 ARRAX_API Array complex_part_recorded(const Array& a, bool imag);

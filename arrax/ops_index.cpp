@@ -668,6 +668,7 @@ Array take(const Array& a, const Array& indices, std::optional<int64_t> axis,
 
 void put(const Array& a, const Array& indices, const Array& values,
          IndexMode mode) {
+  check_untracked_write("put", a, &values);
   const char* op = "put";
   Array idx =
       on_device(ravel(int64_indices(indices, Casting::Unsafe, op)), a.device());
@@ -703,6 +704,7 @@ Array take_along_axis(const Array& a, const Array& indices,
 
 void put_along_axis(const Array& a, const Array& indices, const Array& values,
                     std::optional<int64_t> axis) {
+  check_untracked_write("put_along_axis", a, &values);
   const char* op = "put_along_axis";
   bool copied = false;
   Array dst = a;
@@ -774,6 +776,7 @@ Array extract(const Array& condition, const Array& a) {
 }
 
 void place(const Array& a, const Array& mask, const Array& vals) {
+  check_untracked_write("place", a, &vals);
   const char* op = "place";
   if (mask.size() != a.size())
     throw ValueError("[place] place: mask and data must be the same size");

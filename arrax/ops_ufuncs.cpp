@@ -282,6 +282,7 @@ Arrays ufunc_outer(UfuncId id, const Array& a, const Array& b,
 
 void ufunc_at(UfuncId id, const Array& a, const Array& positions,
               const Array* b) {
+  check_untracked_write("ufunc_at", a, b);
   const UfuncInfo& info = ufunc_info(id);
   std::string op = method_name(id, "at");
   if (info.nout != 1 || info.nin > 2)

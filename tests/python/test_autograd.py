@@ -433,6 +433,22 @@ def test_bad_input_messages():
         (x * 2).requires_grad = False
 
 
+def test_untracked_writes_raise():
+    x = _leaf([1.0, 2.0, 3.0])
+    y = x * 1.0
+    with pytest.raises(
+        NotImplementedError,
+        match=r"^\[put\] writing into an array is not differentiable",
+    ):
+        np.put(y, [0], [5.0])
+    z = np.zeros(3)
+    with pytest.raises(NotImplementedError, match=r"^\[place\]"):
+        np.place(z, np.asarray([True, False, True]), x[:2])
+    with np.no_grad():
+        np.put(y, [0], [5.0])
+    assert float(y[0]) == 5.0
+
+
 def test_memory_released_after_backward():
     import weakref
 
