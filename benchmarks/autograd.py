@@ -41,7 +41,7 @@ def _mlp_params(rng):
     sizes = [784, 2048, 2048, 10]
     ps = []
     for a, b in zip(sizes[:-1], sizes[1:], strict=True):  # noqa: RUF007
-        ps.append(rng.standard_normal((a, b)).astype("float32") / numpy.sqrt(a))
+        ps.append((rng.standard_normal((a, b)) / numpy.sqrt(a)).astype("float32"))
         ps.append(numpy.zeros(b, "float32"))
     return ps
 
