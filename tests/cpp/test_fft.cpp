@@ -84,7 +84,7 @@ TEST(Fft, Errors) {
   EXPECT_THROW(fft_norm_from_name("bad", "fft"), ValueError);
   EXPECT_THROW(fftn(x, std::vector<int64_t>{4, 4}, std::vector<int64_t>{0}),
                ValueError);
-  EXPECT_THROW(fftfreq(0), ZeroDivisionError);
+  EXPECT_THROW(fftfreq(0, 1.0, Device::cpu()), ZeroDivisionError);
   try {
     fft(x, 0);
   } catch (const ValueError& e) {
@@ -94,12 +94,14 @@ TEST(Fft, Errors) {
 }
 
 TEST(Fft, FreqsAndShifts) {
-  Array f = fftfreq(5, 0.5);
+  // CPU arrays: value() reads host memory (the default device may be a GPU).
+  Array f = fftfreq(5, 0.5, Device::cpu());
   double expect[] = {0.0, 0.4, 0.8, -0.8, -0.4};
   for (int i = 0; i < 5; ++i) EXPECT_NEAR(value(f, i).real(), expect[i], 1e-15);
-  Array g = rfftfreq(6);
+  Array g = rfftfreq(6, 1.0, Device::cpu());
   EXPECT_EQ(g.shape(), (Shape{4}));
-  Array a = arange(0, 5);
+  Array a = arange(int64_t(0), int64_t(5), int64_t(1), Dtype::Int64,
+                   Device::cpu());
   Array s = fftshift(a);
   EXPECT_EQ(value(s, 0).real(), 3.0);
   Array u = ifftshift(s);
