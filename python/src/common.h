@@ -60,6 +60,10 @@ void init_reductions(nb::module_& m);
 void init_shape(nb::module_& m);
 void init_indexing(nb::module_& m);
 void init_autograd(nb::module_& m);
+
+// out= of a function: None (false), an arrax array or a one-element tuple of
+// one (NumPy's rule); anything else raises "[op] ..." (python/src/linalg.cpp).
+bool get_out(nb::handle h, Array& out, const char* op);
 void init_ufuncs(nb::module_& m);
 void init_config(nb::module_& m);
 

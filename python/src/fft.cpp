@@ -45,23 +45,6 @@ FftNorm norm_of(nb::handle h, const char* op) {
   return fft_norm_from_name(nb::cast<std::string>(h), op);
 }
 
-// out= must be an arrax array (NumPy's rule for ufunc outputs).
-bool get_out(nb::handle h, Array& out, const char* op) {
-  if (h.is_none()) return false;
-  if (nb::isinstance<nb::tuple>(h)) {
-    nb::tuple t = nb::cast<nb::tuple>(h);
-    if (t.size() != 1)
-      throw ValueError(std::string("[") + op +
-                       "] The 'out' tuple must have exactly one entry");
-    return get_out(t[0], out, op);
-  }
-  if (!nb::isinstance<Array>(h))
-    throw TypeError(std::string("[") + op +
-                    "] return arrays must be of arrax.ndarray type");
-  out = nb::cast<Array>(h);
-  return true;
-}
-
 void deprecated(const char* msg) {
   if (PyErr_WarnEx(PyExc_DeprecationWarning, msg, 2) < 0)
     throw nb::python_error();

@@ -15,22 +15,6 @@ std::optional<Dtype> opt_dtype(nb::handle h, const char* op) {
   return to_dtype(h, op);
 }
 
-// out= as an arrax array (NumPy's rule: anything else is a TypeError).
-bool get_out(nb::handle h, Array& out, const char* op) {
-  if (h.is_none()) return false;
-  if (nb::isinstance<nb::tuple>(h)) {
-    nb::tuple t = nb::cast<nb::tuple>(h);
-    if (t.size() != 1)
-      throw ValueError(std::string("[") + op +
-                       "] The 'out' tuple must have exactly one entry");
-    return get_out(t[0], out, op);
-  }
-  if (!nb::isinstance<Array>(h))
-    throw TypeError(std::string("[") + op +
-                    "] return arrays must be of arrax.ndarray type");
-  out = nb::cast<Array>(h);
-  return true;
-}
 
 // The Python object to return for out= (the array, also when given as a
 // one-element tuple).
@@ -70,6 +54,23 @@ nb::object imatmul_op(nb::handle self_h, nb::handle other) {
 }
 
 }  // namespace
+
+// out= as an arrax array (NumPy's rule: anything else is a TypeError).
+bool get_out(nb::handle h, Array& out, const char* op) {
+  if (h.is_none()) return false;
+  if (nb::isinstance<nb::tuple>(h)) {
+    nb::tuple t = nb::cast<nb::tuple>(h);
+    if (t.size() != 1)
+      throw ValueError(std::string("[") + op +
+                       "] The 'out' tuple must have exactly one entry");
+    return get_out(t[0], out, op);
+  }
+  if (!nb::isinstance<Array>(h))
+    throw TypeError(std::string("[") + op +
+                    "] return arrays must be of arrax.ndarray type");
+  out = nb::cast<Array>(h);
+  return true;
+}
 
 void init_linalg(nb::module_& m) {
   m.def("set_matmul_precision",
