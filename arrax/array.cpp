@@ -253,6 +253,7 @@ Array Array::raw_view(Shape shape, Strides strides, int64_t offset) const {
   Array v(make_node(node_->storage, std::move(shape), std::move(strides),
                     offset, node_->dtype));
   v.node_->readonly = node_->readonly;
+  v.node_->batch = node_->batch;
   return v;
 }
 
@@ -297,7 +298,15 @@ bool Array::may_overlap(const Array& other) const {
   return a0 < b1 && b0 < a1;
 }
 
+void refuse_batched_read(const char* op) {
+  throw ValueError(std::string("[") + op +
+                   "] the values of an array batched by vmap are not "
+                   "available inside the vmapped function (data-dependent "
+                   "Python control flow, item(), or a conversion to NumPy)");
+}
+
 void copy_to_host(const Array& a, void* dst) {
+  if (a.is_batched()) refuse_batched_read("item");
   if (a.size() != 1)
     throw ValueError(
         "[item] can only convert an array of size 1 to a Python scalar");

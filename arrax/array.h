@@ -37,6 +37,17 @@ struct ARRAX_API Storage {
 
 struct AutogradMeta;  // defined by the autograd layer
 
+// One batch dimension of an array inside vmap: the level of the vmap that
+// made it (levels grow inward), its size and its stride in elements. An
+// array with batch dimensions shows only its per-example (logical) shape;
+// see Note [Batching] in batching.cpp.
+struct BatchDim {
+  int64_t level;
+  int64_t size;
+  int64_t stride;
+};
+using BatchDims = std::vector<BatchDim>;  // sorted by level, outermost first
+
 // The handle users hold: cheap to copy, copies share the same array.
 // Views (slices, transposes, reshapes that need no copy) are new arrays that
 // share the storage, exactly as in NumPy.
@@ -117,6 +128,13 @@ class ARRAX_API Array {
   // True when this array takes part in autograd (defined in autograd.cpp).
   bool requires_grad() const;
 
+  // Batch dimensions added by vmap (null outside vmap). Views share them.
+  bool is_batched() const { return node_->batch != nullptr; }
+  const std::shared_ptr<const BatchDims>& batch() const { return node_->batch; }
+  void set_batch(std::shared_ptr<const BatchDims> b) {
+    node_->batch = std::move(b);
+  }
+
   // Identity of the node, for hashing and for Python object caches.
   const void* id() const { return node_.get(); }
 
@@ -133,6 +151,7 @@ class ARRAX_API Array {
     bool c_contiguous = true;
     bool f_contiguous = true;
     std::shared_ptr<AutogradMeta> autograd;
+    std::shared_ptr<const BatchDims> batch;
   };
   explicit Array(std::shared_ptr<Node> n) : node_(std::move(n)) {}
   static std::shared_ptr<Node> make_node(std::shared_ptr<Storage> storage,
@@ -168,9 +187,12 @@ Array Array::scalar(T value, Dtype dtype, Device device, bool weak) {
   return out;
 }
 
+ARRAX_API void refuse_batched_read(const char* op);
+
 template <typename T>
 T Array::item() const {
   T result{};
+  if (is_batched()) refuse_batched_read("item");
   if (device().is_cpu()) {
     dispatch_types(dtype(), "[item]", [&]<typename U>() {
       result = cast_value<T>(*data<U>());

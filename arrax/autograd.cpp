@@ -1,5 +1,7 @@
 #include "arrax/autograd.h"
 
+#include "arrax/batching.h"
+
 #include <algorithm>
 #include <atomic>
 #include <queue>
@@ -52,6 +54,7 @@ Array placeholder(const Array& a) {
   Array p = Array::view_of(std::move(st), a.shape(), c_strides(a.shape()), 0,
                            a.dtype());
   p.set_weak(a.is_weak());
+  p.set_batch(a.batch());  // vmap levels, for conform
   return p;
 }
 
@@ -355,6 +358,7 @@ namespace {
 // Brings a vjp result to the input's shape and dtype: sums broadcast axes,
 // drops an imaginary part for a real input (PyTorch's rule), casts.
 Array conform(Array g, const Array& like) {
+  if (g.is_batched()) g = sum_batch_levels(g, like);
   if (!(g.shape() == like.shape())) g = sum_to_shape(g, like.shape());
   if (g.dtype() != like.dtype()) {
     if (is_complex(g.dtype()) && !is_complex(like.dtype())) g = real(g);

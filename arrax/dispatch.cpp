@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "arrax/autograd.h"
+#include "arrax/batching.h"
 #include "arrax/backend/backend.h"
 
 namespace arrax {
@@ -77,12 +78,23 @@ SmallVector<uint32_t> versions_of(std::span<const Array> inputs) {
   return versions;
 }
 
+// Evaluation of dispatch_into: arrays with batch dimensions go through
+// their batching rules (Note [Batching] in batching.cpp).
+void run_into(const std::shared_ptr<Primitive>& p,
+              std::span<const Array> inputs, std::span<Array> outputs,
+              Device dev) {
+  if (any_batched(inputs) || any_batched(outputs)) [[unlikely]]
+    dispatch_into_batched(p, inputs, outputs);
+  else
+    run(*p, inputs, outputs, dev);
+}
+
 void run_recorded(const std::shared_ptr<Primitive>& p,
                   std::span<const Array> inputs, std::span<Array> outputs,
                   Device dev, const SmallVector<uint32_t>& versions) {
   {
     NoGradGuard no_grad;  // composite evals and views inside kernels
-    run(*p, inputs, outputs, dev);
+    run_into(p, inputs, outputs, dev);
   }
   record(p, inputs, outputs, versions);
 }
@@ -90,6 +102,18 @@ void run_recorded(const std::shared_ptr<Primitive>& p,
 
 Arrays dispatch(std::shared_ptr<Primitive> p, std::span<const Array> inputs) {
   Device dev = common_device(inputs, p->name());
+  if (any_batched(inputs)) [[unlikely]] {
+    // Recorded as the logical op; evaluated through the batching rule.
+    if (!needs_recording(inputs)) return dispatch_batched(p, inputs);
+    SmallVector<uint32_t> versions = versions_of(inputs);
+    Arrays outputs;
+    {
+      NoGradGuard no_grad;
+      outputs = dispatch_batched(p, inputs);
+    }
+    record(p, inputs, outputs, versions);
+    return outputs;
+  }
   OutputSpecs specs = p->output_specs(inputs);
   Arrays outputs;
   outputs.reserve(specs.size());
@@ -147,7 +171,7 @@ void dispatch_into(std::shared_ptr<Primitive> p, std::span<const Array> inputs,
   if (rec)
     run_recorded(p, inputs, outputs, dev, versions);
   else
-    run(*p, inputs, outputs, dev);
+    run_into(p, inputs, outputs, dev);
 }
 
 void set_dispatch_counting(bool on) { g_counting = on; }

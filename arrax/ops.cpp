@@ -1,3 +1,4 @@
+#include "arrax/batching.h"
 #include "arrax/ops.h"
 
 #include <atomic>
@@ -148,7 +149,7 @@ Array astype(const Array& a, Dtype dtype, bool copy) {
   if (!copy && a.dtype() == dtype) return a;
   Array in[1] = {a};
   auto p = std::make_shared<Copy>(dtype, a.shape());
-  Array out = Array::empty(a.shape(), dtype, a.device());
+  Array out = empty_for(a.shape(), dtype, a.device(), in);
   Array outs[1] = {out};
   dispatch_into(std::move(p), in, outs);
   return out;
@@ -321,11 +322,11 @@ std::optional<Arrays> compare_out_of_range(UfuncId id,
   Shape shape = other.shape();
   if (!opt.out.empty())
     shape = broadcast_shapes(shape, opt.out[0].shape(), ufunc_info(id).name);
-  Array r = Array::empty(shape, Dtype::Bool, other.device());
+  Array r = empty_for(shape, Dtype::Bool, other.device(), {&other, 1});
   fill(r, weak_scalar(value));
   if (opt.out.empty() && !opt.where) return Arrays{r};
   if (opt.out.empty()) {
-    Array o = Array::empty(shape, Dtype::Bool, other.device());
+    Array o = empty_for(shape, Dtype::Bool, other.device(), {&other, 1});
     fill(o, weak_scalar(false));
     copyto(o, r, Casting::Unsafe, opt.where);
     return Arrays{o};
@@ -481,7 +482,7 @@ Arrays apply_ufunc(UfuncId id, std::span<const Array> inputs,
     }
   } else {
     for (int k = 0; k < info.nout; ++k)
-      outs.push_back(Array::empty(shape, out_dtype, common_device(ins, info.name)));
+      outs.push_back(empty_for(shape, out_dtype, common_device(ins, info.name), ins));
   }
   // Only an output larger than the inputs' broadcast needs the inputs
   // broadcast; Python scalars then go to the output's device first (Note

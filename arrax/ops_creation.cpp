@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "arrax/batching.h"
 #include "arrax/dispatch.h"
 #include "arrax/ops_shape.h"
 #include "arrax/primitives_shape.h"
@@ -29,6 +30,11 @@ Array empty(const Shape& shape, Dtype dtype, Device device, Order order) {
 
 Array empty_like(const Array& a, Dtype dtype, Order order,
                  std::optional<Shape> shape) {
+  // Inside vmap the result has a's batch dimensions, so that writing a
+  // batched value into it works (Note [Batching] in batching.cpp).
+  if (a.is_batched())
+    return empty_batched_for(shape ? *shape : a.shape(), dtype, a.device(),
+                             {&a, 1});
   if (shape) {
     // A new shape keeps only a C or F choice, as in NumPy.
     bool f = order == Order::F ||
@@ -133,7 +139,7 @@ Arrays prepare_range_inputs(std::span<const Array> arrays,
   Arrays out;
   for (size_t i = 0; i < arrays.size(); ++i) {
     Array b = broadcast_to(scalar_on(arrays[i], dev), shape, op);
-    Array c = Array::empty(shape, dtypes[i], dev);
+    Array c = empty_for(shape, dtypes[i], dev, {&b, 1});
     copyto(c, b, Casting::Unsafe);
     out.push_back(c);
   }

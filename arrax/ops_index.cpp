@@ -1,5 +1,6 @@
 // Indexing ops with NumPy semantics, and shape inference of the indexing
 // primitives (arrax/primitives_index.h).
+#include "arrax/batching.h"
 #include "arrax/ops_index.h"
 
 #include <algorithm>
@@ -397,7 +398,7 @@ Array gather_permuted(std::shared_ptr<Primitive> prim, std::span<const Array> in
     for (size_t i = 0; i < to_b_first.size(); ++i) inv[to_b_first[i]] = i;
     return transpose(r, inv);
   }
-  Array out = Array::empty(result, dtype, device);
+  Array out = empty_for(result, dtype, device, in);
   Array outs[1] = {permuted(out, to_b_first)};
   dispatch_into(std::move(prim), in, outs);
   return out;
@@ -820,7 +821,9 @@ Array choose(const Array& a, std::span<const Array> choices, IndexMode mode) {
           s, op));
     stacked = stack(parts, 0);
   } else {
-    stacked = Array::empty(stacked_shape, dt, idx.device());
+    Arrays all(choices.begin(), choices.end());
+    all.push_back(idx);
+    stacked = empty_for(stacked_shape, dt, idx.device(), all);
     int64_t block = shape_size(s);
     Strides cs = c_strides(s);
     for (int64_t i = 0; i < n; ++i) {
@@ -838,7 +841,7 @@ Array choose(const Array& a, std::span<const Array> choices, IndexMode mode) {
     in.push_back(reshape(index_range(s[d], idx.device()), rs));
     axes.push_back(d);
   }
-  Array out = Array::empty(s, dt, idx.device());
+  Array out = empty_for(s, dt, idx.device(), in);
   Array outs[1] = {out};
   try {
     dispatch_into(std::make_shared<Gather>(std::move(axes), mode, op), in,

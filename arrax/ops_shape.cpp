@@ -1,3 +1,4 @@
+#include "arrax/batching.h"
 #include "arrax/ops_shape.h"
 
 #include <algorithm>
@@ -241,7 +242,7 @@ Array squeeze(const Array& a, std::span<const int64_t> axes) {
 }
 
 Array full(const Shape& shape, const Array& value, Dtype dtype, Device device) {
-  Array out = Array::empty(shape, dtype, device);
+  Array out = empty_for(shape, dtype, device, {&value, 1});
   Array v = value;
   if (!(v.device() == device) && v.ndim() == 0) v = to_device(v, device);
   copyto(out, v, Casting::Unsafe);

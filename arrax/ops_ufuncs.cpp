@@ -1,3 +1,4 @@
+#include "arrax/batching.h"
 #include "arrax/ops_ufuncs.h"
 #include "arrax/autograd.h"
 
@@ -166,7 +167,7 @@ Array ufunc_reduce(UfuncId id, const Array& a,
     if (!start.valid())
       throw ValueError(op + " zero-size array to reduction operation " +
                        info.name + " which has no identity");
-    result = Array::empty(rshape, loop, x.device());
+    result = empty_for(rshape, loop, x.device(), {&x, 1});
     fill(result, start);
   } else if (axes.empty()) {
     result = copy(x);
@@ -175,7 +176,7 @@ Array ufunc_reduce(UfuncId id, const Array& a,
       result = apply_ufunc(id, in)[0];
     }
   } else if (axes.size() == 1 && start.valid()) {
-    Array init = Array::empty(rshape, loop, x.device());
+    Array init = empty_for(rshape, loop, x.device(), {&x, 1});
     fill(init, start);
     if (mask.valid()) {
       // A non-reorderable ufunc (subtract...) skips masked-out elements.
@@ -238,7 +239,7 @@ Array ufunc_reduceat(UfuncId id, const Array& a, const Array& indices,
   Array x = astype(a, loop, false);
   Shape shape = x.shape();
   shape[ax] = n;
-  Array result = Array::empty(shape, loop, x.device());
+  Array result = empty_for(shape, loop, x.device(), {&x, 1});
   for (int64_t i = 0; i < n; ++i) {
     int64_t start = ip[i];
     if (start < 0 || start >= len)

@@ -4,6 +4,7 @@
 // An op in ops.cpp validates arguments, promotes and broadcasts, then hands a
 // Primitive and its inputs to dispatch(). A Primitive only computes: it
 // infers the shape and dtype of its outputs and evaluates on each backend.
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -65,7 +66,24 @@ class ARRAX_API Primitive {
                              uint32_t wants) const {
     return kSaveAll;
   }
+  // Batching rule of vmap (Note [Batching] in batching.cpp). `inputs` are
+  // the arrays at one vmap level; those with batched[i] carry the batch
+  // dimension (of `size`) at axis 0, the others none. The rule may rewrite
+  // `inputs` and returns the primitive that, run on them, gives each output
+  // with the batch dimension at axis 0 (often `self`). Null means no rule:
+  // vmap then runs the primitive once per batch element.
+  virtual std::shared_ptr<Primitive> batch_rule(
+      const std::shared_ptr<Primitive>& self, Arrays& inputs,
+      std::span<const bool> batched, int64_t size) const {
+    return nullptr;
+  }
 };
+
+// Declares a primitive's batching rule (batching.cpp defines them).
+#define ARRAX_BATCHING                                                 \
+  std::shared_ptr<Primitive> batch_rule(                               \
+      const std::shared_ptr<Primitive>& self, Arrays& inputs,          \
+      std::span<const bool> batched, int64_t size) const override;
 
 // Declares a primitive's vjp and vjp_saves (derivatives*.cpp define them).
 #define ARRAX_DIFFERENTIABLE                                           \

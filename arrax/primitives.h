@@ -19,6 +19,7 @@ class ARRAX_API Ufunc : public Primitive {
   UfuncId id() const { return id_; }
   Dtype loop_dtype() const { return loop_; }
 
+  ARRAX_BATCHING
  private:
   UfuncId id_;
   Dtype loop_;
@@ -35,6 +36,7 @@ class ARRAX_API Copy : public Primitive {
                 std::span<Array> outputs) override;
   ARRAX_DIFFERENTIABLE
 
+  ARRAX_BATCHING
  private:
   Dtype dtype_;
   Shape shape_;
@@ -48,6 +50,7 @@ class ARRAX_API Select : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
   ARRAX_DIFFERENTIABLE
+  ARRAX_BATCHING
 };
 
 }  // namespace arrax

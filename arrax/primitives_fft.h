@@ -54,6 +54,7 @@ class ARRAX_API Fft : public Primitive {
   // R2C, where the primitive reads it from the input).
   int64_t last_n() const { return last_n_; }
 
+  ARRAX_BATCHING
  private:
   FftKind kind_;
   std::vector<int> axes_;

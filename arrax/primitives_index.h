@@ -30,6 +30,7 @@ class ARRAX_API Gather : public Primitive {
   IndexMode mode() const { return mode_; }
   const char* op() const { return op_; }
 
+  ARRAX_BATCHING
  private:
   std::vector<int> axes_;
   IndexMode mode_;

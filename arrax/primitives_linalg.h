@@ -27,6 +27,7 @@ class ARRAX_API Matmul : public Primitive {
   }
   bool conj_a() const { return conj_a_; }
 
+  ARRAX_BATCHING
  private:
   bool conj_a_;
 };

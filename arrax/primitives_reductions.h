@@ -45,6 +45,7 @@ class ARRAX_API Reduce : public Primitive {
   bool keepdims() const { return keepdims_; }
   double divisor() const { return divisor_; }
 
+  ARRAX_BATCHING
  private:
   ReduceOp op_;
   SmallVector<int64_t> axes_;
@@ -69,6 +70,7 @@ class ARRAX_API ArgReduce : public Primitive {
   int axis() const { return axis_; }
   bool keepdims() const { return keepdims_; }
 
+  ARRAX_BATCHING
  private:
   ArgReduceOp op_;
   int axis_;
@@ -90,6 +92,7 @@ class ARRAX_API Scan : public Primitive {
   ScanOp op() const { return op_; }
   int axis() const { return axis_; }
 
+  ARRAX_BATCHING
  private:
   ScanOp op_;
   int axis_;
@@ -104,6 +107,7 @@ class ARRAX_API StdSqrt : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
   ARRAX_DIFFERENTIABLE
+  ARRAX_BATCHING
 };
 
 }  // namespace arrax

@@ -23,6 +23,7 @@ class ARRAX_API Concatenate : public Primitive {
   int axis() const { return axis_; }
   Dtype dtype() const { return dtype_; }
 
+  ARRAX_BATCHING
  private:
   int axis_;
   Dtype dtype_;
@@ -107,6 +108,7 @@ class ARRAX_API TriMask : public Primitive {
   int64_t k() const { return k_; }
   bool lower() const { return lower_; }
 
+  ARRAX_BATCHING
  private:
   int64_t k_;
   bool lower_;
@@ -127,6 +129,7 @@ class ARRAX_API Repeat : public Primitive {
   const std::vector<int64_t>& repeats() const { return repeats_; }
   int axis() const { return axis_; }
 
+  ARRAX_BATCHING
  private:
   std::vector<int64_t> repeats_;
   int axis_;
@@ -145,6 +148,7 @@ class ARRAX_API Roll : public Primitive {
 
   const std::vector<int64_t>& shifts() const { return shifts_; }
 
+  ARRAX_BATCHING
  private:
   std::vector<int64_t> shifts_;
 };
@@ -166,6 +170,7 @@ class ARRAX_API Pad : public Primitive {
   }
   const PadOptions& options() const { return options_; }
 
+  ARRAX_BATCHING
  private:
   std::vector<std::pair<int64_t, int64_t>> widths_;
   PadOptions options_;

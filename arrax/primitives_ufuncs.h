@@ -21,6 +21,7 @@ class ARRAX_API UfuncReduce : public Primitive {
   UfuncId id() const { return id_; }
   int axis() const { return axis_; }
 
+  ARRAX_BATCHING
  private:
   UfuncId id_;
   int axis_;
@@ -38,6 +39,7 @@ class ARRAX_API UfuncAccumulate : public Primitive {
   UfuncId id() const { return id_; }
   int axis() const { return axis_; }
 
+  ARRAX_BATCHING
  private:
   UfuncId id_;
   int axis_;

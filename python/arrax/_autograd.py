@@ -1,6 +1,6 @@
 """Autograd transforms over the core's reverse-mode engine (docs/autograd.md).
 
-``grad``, ``value_and_grad``, ``vjp`` and ``jvp`` take JAX's signatures;
+``grad``, ``value_and_grad``, ``vjp``, ``jvp`` and ``vmap`` take JAX's signatures;
 ``custom_vjp`` is JAX's, ``custom_function`` MLX's; ``no_grad``,
 ``enable_grad`` and ``set_grad_enabled`` are PyTorch's context managers
 (and decorators). Arguments and results may be pytrees: nested tuples,
@@ -26,6 +26,7 @@ __all__ = [
     "stop_gradient",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]
 
 ndarray = _core.ndarray
@@ -595,3 +596,131 @@ def _backward(self, gradient=None, retain_graph=None, create_graph=False, inputs
 
 
 ndarray.backward = _backward
+
+
+# ---- vmap --------------------------------------------------------------------
+
+
+def _axis_leaves(spec, tree, what):
+    """The axis of each leaf of `tree` (in _flatten's order) from `spec`, a
+    prefix of the tree (JAX's in_axes/out_axes rule): an int or None
+    applies to a whole subtree."""
+    if spec is None or isinstance(spec, int):
+        if isinstance(spec, bool):
+            raise TypeError(f"[vmap] {what} must be ints or None, got {spec!r}")
+        return [spec] * len(_flatten(tree)[0])
+    if isinstance(spec, (tuple, list)):
+        if not isinstance(tree, (tuple, list)) or len(tree) != len(spec):
+            raise ValueError(
+                f"[vmap] {what} specification {spec!r} does not match the "
+                f"structure of the value it applies to"
+            )
+        out = []
+        for s, t in zip(spec, tree):
+            out += _axis_leaves(s, t, what)
+        return out
+    if isinstance(spec, dict):
+        if not isinstance(tree, dict) or set(spec) != set(tree):
+            raise ValueError(
+                f"[vmap] {what} specification {spec!r} does not match the "
+                f"structure of the value it applies to"
+            )
+        out = []
+        for k in tree:
+            out += _axis_leaves(spec[k], tree[k], what)
+        return out
+    raise TypeError(
+        f"[vmap] {what} must be ints, None or pytrees of them, got {spec!r}"
+    )
+
+
+def vmap(fun, in_axes=0, out_axes=0, axis_size=None):
+    """Vectorizing map (JAX's signature): ``vmap(f)(xs)`` is
+    ``stack([f(x) for x in xs])`` computed in one call of `f` on arrays
+    with a batch dimension, through each primitive's batching rule (Note
+    [Batching] in arrax/batching.cpp). ``in_axes`` gives the mapped axis of
+    each positional argument (an int, None for an unmapped argument, or a
+    pytree prefix of the arguments); keyword arguments are mapped along axis
+    0. ``out_axes`` places the batch axis in each output. Composes with
+    ``grad``, ``vjp``, ``jvp`` and itself."""
+    if not callable(fun):
+        raise TypeError(f"[vmap] the function to map must be callable, got {fun!r}")
+
+    @functools.wraps(fun)
+    def wrapper(*args, **kwargs):
+        ar = _arrax()
+        if isinstance(in_axes, (tuple, list)):
+            if len(in_axes) != len(args):
+                raise ValueError(
+                    f"[vmap] in_axes has {len(in_axes)} entries but the "
+                    f"function was called with {len(args)} positional arguments"
+                )
+            spec = tuple(in_axes)
+        else:
+            spec = (in_axes,) * len(args)
+        arg_leaves, arg_build = _flatten(tuple(args))
+        kw_leaves, kw_build = _flatten(kwargs)
+        axes = _axis_leaves(spec, tuple(args), "in_axes") + [0] * len(kw_leaves)
+        leaves = arg_leaves + kw_leaves
+        size = axis_size
+        first = None
+        prepared = []
+        for i, (x, ax) in enumerate(zip(leaves, axes)):
+            if ax is None:
+                prepared.append(x)
+                continue
+            if not isinstance(x, ndarray):
+                x = ar.asarray(x)
+            if x.ndim == 0 or not -x.ndim <= ax < x.ndim:
+                raise ValueError(
+                    f"[vmap] was asked to map input {i} along axis {ax}, but it "
+                    f"has only {x.ndim} dimensions"
+                )
+            n = x.shape[ax]
+            if size is None:
+                size, first = n, (i, ax)
+            elif n != size:
+                where = (
+                    f"input {first[0]} has size {size} along axis {first[1]}"
+                    if first
+                    else f"axis_size is {size}"
+                )
+                raise ValueError(
+                    f"[vmap] got inconsistent sizes for the mapped axes: "
+                    f"{where}, input {i} has size {n} along axis {ax}"
+                )
+            prepared.append((x, ax))
+        if size is None:
+            raise ValueError(
+                "[vmap] needs at least one mapped input (an in_axes entry that "
+                "is not None) or axis_size"
+            )
+        level = _core._vmap_level()
+        mapped = [
+            _core._make_batched(p[0], p[1], level) if a is not None else p
+            for p, a in zip(prepared, axes)
+        ]
+        na = len(arg_leaves)
+        _core._vmap_push(level)
+        try:
+            out = fun(*arg_build(mapped[:na]), **kw_build(mapped[na:]))
+        finally:
+            _core._vmap_pop()
+        out_leaves, out_build = _flatten(out)
+        oaxes = _axis_leaves(out_axes, out, "out_axes")
+        result = []
+        for y, ax in zip(out_leaves, oaxes):
+            if not isinstance(y, ndarray):
+                y = ar.asarray(y)
+            if ax is None:
+                if _core._batch_size(y, level) >= 0:
+                    raise ValueError(
+                        "[vmap] out_axes is None for an output that depends "
+                        "on the mapped inputs"
+                    )
+                result.append(y)
+            else:
+                result.append(_core._unbatch(y, level, ax, size))
+        return out_build(result)
+
+    return wrapper

@@ -4,6 +4,7 @@
 #include <nanobind/stl/shared_ptr.h>
 
 #include "arrax/autograd.h"
+#include "arrax/batching.h"
 #include "arrax/primitives_autograd.h"
 #include "common.h"
 
@@ -251,6 +252,16 @@ void init_autograd(nb::module_& m) {
   m.def("_alias", [](const Array& a) { return a.alias(); });
   m.def("_version",
         [](const Array& a) { return a.storage()->version.load(); });
+  // vmap (python/arrax/_autograd.py, Note [Batching] in batching.cpp).
+  m.def("_vmap_level", &new_vmap_level);
+  m.def("_make_batched", &make_batched, nb::arg("x"), nb::arg("axis"),
+        nb::arg("level"));
+  m.def("_unbatch", &unbatch, nb::arg("x"), nb::arg("level"),
+        nb::arg("axis"), nb::arg("size"));
+  m.def("_batch_size", &batch_size_at, nb::arg("x"), nb::arg("level"));
+  m.def("_is_batched", [](const Array& a) { return a.is_batched(); });
+  m.def("_vmap_push", &push_vmap_level);
+  m.def("_vmap_pop", &pop_vmap_level);
 }
 
 }  // namespace arrax::py

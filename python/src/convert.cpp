@@ -205,6 +205,7 @@ Array from_numpy(nb::handle arr, bool copy) {
 }
 
 nb::object to_numpy(const Array& a0) {
+  if (a0.is_batched()) refuse_batched_read("asarray");
   Array a = a0.device().is_cpu() ? a0 : to_device(ascontiguousarray(a0), Device::cpu());
   // Describe the memory with __array_interface__; the holder keeps the
   // storage alive for as long as NumPy's array lives.
@@ -245,7 +246,7 @@ nb::object to_numpy(const Array& a0) {
 nb::object to_numpy_scalar(const Array& a) {
   // A result that carries autograd history stays an array (as a 0-d
   // torch.Tensor does), so that .backward() and .grad reach it.
-  if (a.requires_grad()) return nb::cast(a);
+  if (a.requires_grad() || a.is_batched()) return nb::cast(a);
   if (!(a.device().is_cpu() && a.size() == 1)) {
     nb::object arr = to_numpy(a);
     return arr.attr("__getitem__")(nb::tuple());

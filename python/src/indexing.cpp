@@ -175,7 +175,8 @@ nb::object element_scalar(const Array& r) {
 
 // arrax._scalars.wrap in C++: 0-d CPU arrays become NumPy scalars.
 nb::object wrap(Array r) {
-  if (r.ndim() == 0 && r.device().is_cpu() && !r.requires_grad())
+  if (r.ndim() == 0 && r.device().is_cpu() && !r.requires_grad() &&
+      !r.is_batched())
     return element_scalar(r);
   return nb::cast(std::move(r));
 }
@@ -270,7 +271,8 @@ nb::object getitem_py(const Array& a, nb::handle key) {
   int n = 0;
   if (int_key(key.ptr(), v, n) && n <= a.ndim()) {
     int64_t off = int_offset(a, v, n, "getitem");
-    if (n == a.ndim() && a.device().is_cpu() && !a.requires_grad())
+    if (n == a.ndim() && a.device().is_cpu() && !a.requires_grad() &&
+        !a.is_batched())
       return scalar_at(a.dtype(), static_cast<const char*>(a.storage()->data) +
                                       off * a.itemsize());
     Shape s(a.shape().begin() + n, a.shape().end());
@@ -284,7 +286,7 @@ nb::object getitem_py(const Array& a, nb::handle key) {
   parse_key(key, index, "getitem");
   Array r = getitem(a, index);
   if (r.ndim() == 0 && a.device().is_cpu() && is_element_index(a, index) &&
-      !r.requires_grad())
+      !r.requires_grad() && !r.is_batched())
     return element_scalar(r);
   return nb::cast(std::move(r));
 }
@@ -292,7 +294,7 @@ nb::object getitem_py(const Array& a, nb::handle key) {
 // a[i, ...] = x for a Python float, or int within range, or bool, on the
 // CPU: one store. Anything else (and any error) takes the general path.
 bool set_element_fast(const Array& a, nb::handle key, nb::handle value) {
-  if (!a.device().is_cpu() || a.is_readonly()) return false;
+  if (!a.device().is_cpu() || a.is_readonly() || a.is_batched()) return false;
   PyObject* o = value.ptr();
   bool is_float = PyFloat_CheckExact(o), is_int = PyLong_CheckExact(o);
   if (!is_float && !is_int && !PyBool_Check(o)) return false;

@@ -20,8 +20,14 @@ Array complex_part(const Array& a, bool imag) {
   Dtype part = real_dtype(a.dtype());
   Strides strides;
   for (int64_t s : a.strides()) strides.push_back(2 * s);
-  return Array::view_of(a.storage(), a.shape(), strides,
-                        2 * a.offset() + (imag ? 1 : 0), part);
+  Array v = Array::view_of(a.storage(), a.shape(), strides,
+                           2 * a.offset() + (imag ? 1 : 0), part);
+  if (a.is_batched()) {  // the batch strides count floats too
+    auto dims = std::make_shared<BatchDims>(*a.batch());
+    for (BatchDim& d : *dims) d.stride *= 2;
+    v.set_batch(std::move(dims));
+  }
+  return v;
 }
 
 nb::object real_get(nb::handle self) {
@@ -502,6 +508,13 @@ int array_getbuffer(PyObject* self, Py_buffer* view, int flags) {
   for (int i = 0; i < nd; ++i) {
     dims[i] = static_cast<Py_ssize_t>(a.shape()[i]);
     dims[nd + i] = static_cast<Py_ssize_t>(a.strides()[i] * a.itemsize());
+  }
+  if (a.is_batched()) {
+    PyMem_Free(dims);
+    PyErr_SetString(PyExc_ValueError,
+                    "[buffer] the values of an array batched by vmap are not "
+                    "available inside the vmapped function");
+    return -1;
   }
   view->buf = a.data();
   view->obj = Py_NewRef(self);

@@ -63,10 +63,10 @@ def assert_scalar_like(r, expected):
     value = numpy.asarray(r)[()]
     if numpy.asarray(expected).dtype.kind in "fc":
         # A GPU's summation order differs from NumPy's pairwise one.
-        numpy.testing.assert_allclose(value, expected, rtol=1e-5,
-                                      equal_nan=True)
+        numpy.testing.assert_allclose(value, expected, rtol=1e-5, equal_nan=True)
     else:
         assert value == expected
+
 
 # Relative tolerances per result dtype (absolute tolerance scales with them).
 _RTOL = {
@@ -127,9 +127,7 @@ def to_numpy(x):
 def to_arrax(x):
     if isinstance(x, numpy.ndarray):
         return arrax.asarray(x)
-    if isinstance(x, (tuple, list)) and any(
-        isinstance(v, numpy.ndarray) for v in x
-    ):
+    if isinstance(x, (tuple, list)) and any(isinstance(v, numpy.ndarray) for v in x):
         return type(x)(to_arrax(v) for v in x)
     return x
 
@@ -138,8 +136,7 @@ def _dtype_name(dt):
     return "bfloat16" if dt == bfloat16 else numpy.dtype(dt).name
 
 
-def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True,
-                 where=""):
+def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True, where=""):
     """Compares an arrax result (converted to NumPy) with NumPy's."""
     if isinstance(expected, (tuple, list)):
         assert isinstance(actual, (tuple, list)), f"{where}: expected a sequence"
@@ -147,8 +144,10 @@ def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True,
         for i, (a, e) in enumerate(zip(actual, expected)):
             assert_close(a, e, rtol, atol, check_dtype, f"{where}[{i}]")
         return
-    if expected is None or isinstance(expected, (str, bool)) and not isinstance(
-        actual, numpy.ndarray
+    if (
+        expected is None
+        or isinstance(expected, (str, bool))
+        and not isinstance(actual, numpy.ndarray)
     ):
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
         return
@@ -171,8 +170,9 @@ def assert_close(actual, expected, rtol=None, atol=None, check_dtype=True,
     at = r if atol is None else atol
     af = a.astype(numpy.complex128 if e.dtype.kind == "c" else numpy.float64)
     ef = e.astype(numpy.complex128 if e.dtype.kind == "c" else numpy.float64)
-    numpy.testing.assert_allclose(af, ef, rtol=r, atol=at, equal_nan=True,
-                                  err_msg=where)
+    numpy.testing.assert_allclose(
+        af, ef, rtol=r, atol=at, equal_nan=True, err_msg=where
+    )
 
 
 def check(fn, *args, rtol=None, atol=None, check_dtype=True, **kwargs):
@@ -214,8 +214,12 @@ def check_raises(exc_type, fn, *args, **kwargs):
 def bf16_reference(fn, *args):
     """NumPy has no bfloat16 arithmetic of its own for every function:
     compute in float32 and round the result to bfloat16."""
-    conv = [a.astype(numpy.float32) if isinstance(a, numpy.ndarray)
-            and a.dtype == bfloat16 else a for a in args]
+    conv = [
+        a.astype(numpy.float32)
+        if isinstance(a, numpy.ndarray) and a.dtype == bfloat16
+        else a
+        for a in args
+    ]
     r = fn(numpy, *conv)
     if isinstance(r, numpy.ndarray) and r.dtype == numpy.float32:
         return r.astype(bfloat16)
@@ -224,3 +228,36 @@ def bf16_reference(fn, *args):
 
 def isclose_scalar(a, b, rel=1e-12):
     return math.isclose(float(a), float(b), rel_tol=rel)
+
+
+def check_vmap(fn, *args, in_axes=0, out_axes=0, rtol=None, atol=None):
+    """vmap(fn)(*args) in arrax against NumPy's loop: fn(numpy, *slices)
+    for each index of the mapped axes, stacked along out_axes. fn takes the
+    module first; `in_axes` is an int, None or a tuple (one per argument)."""
+    axes = in_axes if isinstance(in_axes, (tuple, list)) else (in_axes,) * len(args)
+    sizes = {a.shape[ax] for a, ax in zip(args, axes) if ax is not None}
+    assert len(sizes) == 1, "check_vmap needs one mapped size"
+    (n,) = sizes
+    rows = []
+    for i in range(n):
+        sl = [
+            a if ax is None else numpy.take(a, i, axis=ax) for a, ax in zip(args, axes)
+        ]
+        rows.append(fn(numpy, *sl))
+    if isinstance(rows[0], (tuple, list)):
+        oaxes = (
+            out_axes
+            if isinstance(out_axes, (tuple, list))
+            else (out_axes,) * len(rows[0])
+        )
+        expected = type(rows[0])(
+            numpy.stack([numpy.asarray(r[k]) for r in rows], axis=oaxes[k])
+            for k in range(len(rows[0]))
+        )
+    else:
+        expected = numpy.stack([numpy.asarray(r) for r in rows], axis=out_axes)
+    actual = arrax.vmap(
+        lambda *a: fn(arrax, *a), in_axes=tuple(axes), out_axes=out_axes
+    )(*(to_arrax(a) for a in args))
+    assert_close(to_numpy(actual), expected, rtol, atol)
+    return expected, actual
