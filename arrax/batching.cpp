@@ -226,6 +226,18 @@ Array sum_batch_levels(const Array& g, const Array& like) {
   return r;
 }
 
+Array to_device_batched(const Array& a, Device device) {
+  std::vector<int64_t> levels;  // innermost first
+  Array p = a;
+  while (p.is_batched()) {
+    levels.push_back(p.batch()->back().level);
+    p = physical(p);
+  }
+  Array q = to_device(p, device);
+  for (auto it = levels.rbegin(); it != levels.rend(); ++it) q = wrap(q, *it);
+  return q;
+}
+
 int64_t new_vmap_level() { return g_level.fetch_add(1) + 1; }
 
 int64_t batch_size_at(const Array& x, int64_t level) {
@@ -522,11 +534,96 @@ std::shared_ptr<Primitive> Scan::batch_rule(const std::shared_ptr<Primitive>&,
   return std::make_shared<Scan>(op_, axis_ + 1);
 }
 
+namespace {
+// Dimensions [0, n) of `a` seen as one (size, stride), when they collapse.
+bool collapse(const Array& a, int n, int64_t& size, int64_t& stride) {
+  size = 1;
+  stride = 0;
+  int64_t prev = -1;
+  for (int i = n; i-- > 0;) {
+    if (a.shape()[i] == 1) continue;
+    if (prev < 0)
+      stride = a.strides()[i];
+    else if (a.strides()[i] != a.shape()[prev] * a.strides()[prev])
+      return false;
+    size *= a.shape()[i];
+    prev = i;
+  }
+  return true;
+}
+
+// A batched matrix times one unbatched matrix: when the batch and row axes
+// of A (and of the output) collapse, one GEMM of B*n rows instead of B
+// small ones (the common case of vmap over examples: x @ w).
+class FoldedMatmul : public Primitive {
+ public:
+  explicit FoldedMatmul(bool conj_a) : inner_(conj_a) {}
+  const char* name() const override { return "matmul"; }
+  OutputSpecs output_specs(std::span<const Array> in) const override {
+    return inner_.output_specs(in);
+  }
+  void eval_cpu(std::span<const Array> in, std::span<Array> out) override {
+    Array a, c;
+    if (fold(in, out, a, c)) {
+      Array fin[2] = {a, in[1]};
+      Array fout[1] = {c};
+      inner_.eval_cpu(fin, fout);
+    } else {
+      inner_.eval_cpu(in, out);
+    }
+  }
+  void eval_cuda(std::span<const Array> in, std::span<Array> out) override {
+    Array a, c;
+    if (fold(in, out, a, c)) {
+      Array fin[2] = {a, in[1]};
+      Array fout[1] = {c};
+      inner_.eval_cuda(fin, fout);
+    } else {
+      inner_.eval_cuda(in, out);
+    }
+  }
+
+ private:
+  static bool fold(std::span<const Array> in, std::span<Array> out, Array& a,
+                   Array& c) {
+    const Array& A = in[0];
+    const Array& C = out[0];
+    int nd = A.ndim();
+    if (in[1].ndim() != 2 || nd < 3 || C.ndim() != nd) return false;
+    int64_t na, sa, nc, sc;
+    if (!collapse(A, nd - 1, na, sa) || !collapse(C, nd - 1, nc, sc) ||
+        na != nc)
+      return false;
+    a = A.raw_view({na, A.shape()[nd - 1]}, {sa, A.strides()[nd - 1]},
+                   A.offset());
+    c = C.raw_view({nc, C.shape()[nd - 1]}, {sc, C.strides()[nd - 1]},
+                   C.offset());
+    return true;
+  }
+  Matmul inner_;
+};
+}  // namespace
+
 // Batch dimensions of matmul broadcast: the vmap axis becomes one more.
+// Products over a length-1 axis (outer products, the per-example gradient
+// x^T g) are a broadcast multiply; a batched A against an unbatched B folds
+// into one GEMM.
 std::shared_ptr<Primitive> Matmul::batch_rule(
     const std::shared_ptr<Primitive>& self, Arrays& inputs,
     std::span<const bool> batched, int64_t) const {
   batch_align_all(inputs, batched);
+  Dtype dt = inputs[0].dtype();
+  bool inexact = dt == Dtype::Float32 || dt == Dtype::Float64 ||
+                 dt == Dtype::Complex64 || dt == Dtype::Complex128;
+  bool conj = conj_a_ && is_complex(dt);  // conj of a real A is A
+  if (inexact && !conj && inputs[0].shape().back() == 1) {
+    // (..., n, 1) x (..., 1, m): every output element is one product.
+    Shape sb = inputs[1].shape();
+    if (sb[sb.size() - 2] == 1)
+      return std::make_shared<Ufunc>(UfuncId::multiply, dt);
+  }
+  if (batched[0] && !batched[1] && inputs[1].ndim() == 2)
+    return std::make_shared<FoldedMatmul>(conj_a_);
   return self;
 }
 

@@ -61,6 +61,9 @@ inline Array empty_for(const Shape& shape, Dtype dtype, Device device,
   return empty_batched_for(shape, dtype, device, inputs);
 }
 
+// to_device of an array with batch dimensions (every level moves).
+ARRAX_API Array to_device_batched(const Array& a, Device device);
+
 // Helpers for batching rules: inputs at one level have the batch dimension
 // at axis 0 when batched.
 //   align: a batched input of logical rank k gets n - k unit axes after its

@@ -222,6 +222,7 @@ Array geomspace(const Array& start, const Array& stop, int64_t num,
   // A zero anywhere makes the sequence undefined.
   bool has_zero = false;
   for (const Array& a : in) {
+    if (a.is_batched()) refuse_batched_read("geomspace");
     Array host = a.device().is_cpu() ? a : to_device(a, Device::cpu());
     dispatch_types(host.dtype(), "[geomspace]", [&]<typename T>() {
       const T* p = host.data<T>();

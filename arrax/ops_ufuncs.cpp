@@ -232,6 +232,7 @@ Array ufunc_reduceat(UfuncId id, const Array& a, const Array& indices,
     throw ValueError(op + " index must be 1-dimensional");
   if (!(is_integer(indices.dtype()) || indices.dtype() == Dtype::Bool))
     throw TypeError(op + " indices must be integers");
+  if (indices.is_batched()) refuse_batched_read("reduceat");
   Array idx = ascontiguousarray(
       to_device(astype(indices, Dtype::Int64, false), Device::cpu()));
   const int64_t* ip = idx.data<int64_t>();

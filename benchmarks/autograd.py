@@ -7,6 +7,9 @@
           (relu, mean squared error), parameters' grads accumulated
   memory  bytes allocated after the MLP's backward minus before its forward
           (arrax and PyTorch counters; 0 means back to baseline)
+  pergrad per-example gradients, vmap(grad(loss), in_axes=(None, 0)) of
+          loss(w, x) = sum(tanh(x @ w) ** 2) with w (64, 32), 256 examples
+          of 64 float32 (PyTorch: torch.func.vmap(torch.func.grad))
 
 arrax and PyTorch eager use the same algorithm (tensor.backward); JAX runs
 jax.grad under jit. Times: medians of host wall-clock per iteration after a
@@ -46,6 +49,11 @@ def _mlp_params(rng):
     return ps
 
 
+def _pergrad_data(rng):
+    w = (rng.standard_normal((64, 32)) / 8).astype("float32")
+    return w, rng.standard_normal((256, 64)).astype("float32")
+
+
 def bench_arrax(device, out):
     import arrax as np
 
@@ -80,6 +88,9 @@ def bench_arrax(device, out):
         loss.backward()
 
     out["mlp"] = _timeit(mlp, sync, 10)
+    w, xs = (np.asarray(v, device=dev) for v in _pergrad_data(rng))
+    pg = np.vmap(np.grad(lambda w, x: (np.tanh(x @ w) ** 2).sum()), in_axes=(None, 0))
+    out["pergrad"] = _timeit(lambda: pg(w, xs), sync, 20)
     if dev.startswith("cuda"):
         for p in ps:
             p.grad = None
@@ -124,6 +135,11 @@ def bench_torch(device, out):
         loss.backward()
 
     out["mlp"] = _timeit(mlp, sync, 10)
+    w, xs = (torch.tensor(v, device=dev) for v in _pergrad_data(rng))
+    pg = torch.func.vmap(
+        torch.func.grad(lambda w, x: (torch.tanh(x @ w) ** 2).sum()), in_dims=(None, 0)
+    )
+    out["pergrad"] = _timeit(lambda: pg(w, xs), sync, 20)
     if dev.type == "cuda":
         for p in ps:
             p.grad = None
@@ -159,6 +175,11 @@ def bench_jax(device, out):
 
     lg = jax.jit(jax.grad(loss))
     out["mlp"] = _timeit(lambda: jax.block_until_ready(lg(ps)), lambda: None, 10)
+    w, xs = (jax.device_put(v, dev) for v in _pergrad_data(rng))
+    pg = jax.jit(
+        jax.vmap(jax.grad(lambda w, x: (jnp.tanh(x @ w) ** 2).sum()), in_axes=(None, 0))
+    )
+    out["pergrad"] = _timeit(lambda: pg(w, xs).block_until_ready(), lambda: None, 20)
 
 
 def main():
@@ -182,7 +203,7 @@ def main():
         "| case | arrax | PyTorch | JAX (jit) | arrax / PyTorch |",
         "|---|---:|---:|---:|---:|",
     ]
-    for case in ["small", "nograd", "mlp", "memory"]:
+    for case in ["small", "nograd", "mlp", "memory", "pergrad"]:
         vals = [results[k].get(case) for k in ("arrax", "torch", "jax")]
 
         def fmt(v, case=case):

@@ -1,3 +1,4 @@
+#include "arrax/batching.h"
 #include "arrax/backend/backend.h"
 
 #include <dlfcn.h>
@@ -98,6 +99,7 @@ bool backend_available(Device::Type type) {
 
 Array to_device(const Array& a, Device device) {
   if (a.device() == device) return a;
+  if (a.is_batched()) return to_device_batched(a, device);
   Array src = ascontiguousarray(a);
   Array out = Array::empty(a.shape(), a.dtype(), device);
   Device other = device.is_cpu() ? a.device() : device;

@@ -208,9 +208,29 @@ void init_array(nb::module_& m) {
   for (const Op& op : ops) {
     if (!has_ufunc(op.ufunc)) continue;
     UfuncId id = ufunc_by_name(op.ufunc);
-    cls.def(op.fwd, [id](const Array& a, nb::handle b) {
-      return binary_op(id, a, b, false);
-    });
+    if (id == UfuncId::power && has_ufunc("square")) {
+      // NumPy's fast_scalar_power: a ** 2 with a Python 2 is square(a)
+      // (the same values; one multiply instead of pow, and a cheaper vjp).
+      UfuncId sq = ufunc_by_name("square");
+      cls.def(op.fwd, [id, sq](const Array& a, nb::handle b) -> nb::object {
+        PyObject* o = b.ptr();
+        // A Python float keeps the dtype of an inexact array only (an
+        // integer array ** 2.0 is float64).
+        bool two = (PyFloat_CheckExact(o) && PyFloat_AS_DOUBLE(o) == 2.0 &&
+                    is_inexact(a.dtype())) ||
+                   (PyLong_CheckExact(o) && PyLong_AsLong(o) == 2 &&
+                    a.dtype() != Dtype::Bool);
+        if (two) {
+          Array in[1] = {a};
+          return nb::cast(apply_ufunc(sq, in)[0]);
+        }
+        return binary_op(id, a, b, false);
+      });
+    } else {
+      cls.def(op.fwd, [id](const Array& a, nb::handle b) {
+        return binary_op(id, a, b, false);
+      });
+    }
     if (op.rev)
       cls.def(op.rev, [id](const Array& a, nb::handle b) {
         return binary_op(id, a, b, true);

@@ -1,5 +1,8 @@
 // ufunc objects and the core functions (asarray, where, copyto, dtypes).
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include "arrax/backend/backend.h"
 #include "common.h"

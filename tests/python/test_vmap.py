@@ -296,7 +296,7 @@ def test_jacobian_by_vmap_of_vjp(jax):
     def f(m, x):
         return m.sin(x) * x[::-1] + m.cumsum(x)
 
-    out, pull = arrax.vjp(lambda x: f(arrax, x), xp.to_arrax(x))
+    _, pull = arrax.vjp(lambda x: f(arrax, x), xp.to_arrax(x))
     jac = arrax.vmap(lambda ct: pull(ct)[0])(arrax.eye(4))
     xp.assert_close(xp.to_numpy(jac), numpy.asarray(jax.jacrev(lambda x: f(jnp, x))(x)))
     # Forward mode inside vmap: the Jacobian column by column.
@@ -363,7 +363,7 @@ def test_errors():
         arrax.vmap(3)
     # Values are not available inside the mapped function.
     with pytest.raises(ValueError, match=r"^\[item\]"):
-        arrax.vmap(lambda x: x.sum() if x[0] > 0 else x.sum())(a)
+        arrax.vmap(lambda x: x.sum() if x[0] > 0 else -x.sum())(a)
     with pytest.raises(ValueError, match=r"^\[asarray\]"):
         arrax.vmap(lambda x: numpy.asarray(x))(a)
     # A batched value written into an array captured from outside.
@@ -378,3 +378,14 @@ def test_errors():
     # A data-dependent output shape.
     with pytest.raises(ValueError, match=r"^\["):
         arrax.vmap(lambda x: x[x > 0])(a)
+
+
+def test_devices_and_complex_parts():
+    a = r((3, 4), "complex128")
+    xp.check_vmap(lambda m, a: a.real * 2 - a.imag, a)
+    # Moving a batched array between devices moves every example.
+    out = arrax.vmap(lambda x: arrax.asarray(x, device="cpu") * 2)(xp.to_arrax(a.real))
+    assert out.device == "cpu" or str(out.device) == "cpu"
+    xp.assert_close(xp.to_numpy(out), a.real * 2)
+    with pytest.raises(ValueError, match=r"^\[buffer\]"):
+        arrax.vmap(lambda x: memoryview(x))(xp.to_arrax(a.real))
