@@ -389,3 +389,37 @@ def test_devices_and_complex_parts():
     xp.assert_close(xp.to_numpy(out), a.real * 2)
     with pytest.raises(ValueError, match=r"^\[buffer\]"):
         arrax.vmap(lambda x: memoryview(x))(xp.to_arrax(a.real))
+
+
+def test_against_torch():
+    """torch.autograd and torch.func on the same functions (PyTorch is on
+    the GPU machine; skipped where it is not installed)."""
+    torch = pytest.importorskip("torch")
+    w, xs = r((3, 2)), r((5, 4, 3), seed=1)
+
+    def f(m, w, x):
+        tanh = m.tanh
+        return (tanh(x @ w) ** 2).sum() + (m.sin(w) * m.exp(-w)).sum()
+
+    tw = torch.tensor(w, requires_grad=True)
+    f(torch, tw, torch.tensor(xs[0])).backward()
+    aw = xp.to_arrax(w)
+    aw.requires_grad = True
+    f(arrax, aw, xp.to_arrax(xs[0])).backward()
+    xp.assert_close(xp.to_numpy(aw.grad), tw.grad.numpy(), rtol=1e-10)
+
+    tg = torch.func.vmap(
+        torch.func.grad(lambda w, x: f(torch, w, x)), in_dims=(None, 0)
+    )(torch.tensor(w), torch.tensor(xs))
+    ag = arrax.vmap(arrax.grad(lambda w, x: f(arrax, w, x)), in_axes=(None, 0))(
+        xp.to_arrax(w), xp.to_arrax(xs)
+    )
+    xp.assert_close(xp.to_numpy(ag), tg.numpy(), rtol=1e-10)
+    # Complex: PyTorch's conjugate-Wirtinger convention.
+    z = r((4,), "complex128")
+    tz = torch.tensor(z, requires_grad=True)
+    (torch.abs(tz * tz.conj() + tz) ** 2).sum().backward()
+    az = xp.to_arrax(z)
+    az.requires_grad = True
+    (arrax.abs(az * az.conj() + az) ** 2).sum().backward()
+    xp.assert_close(xp.to_numpy(az.grad), tz.grad.numpy(), rtol=1e-10)
