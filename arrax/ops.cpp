@@ -1,4 +1,3 @@
-#include "arrax/batching.h"
 #include "arrax/ops.h"
 
 #include <atomic>
@@ -6,6 +5,7 @@
 #include <mutex>
 #include <optional>
 
+#include "arrax/batching.h"
 #include "arrax/dispatch.h"
 #include "arrax/ops_ufuncs.h"
 #include "arrax/primitives.h"

@@ -1,6 +1,5 @@
 // Indexing ops with NumPy semantics, and shape inference of the indexing
 // primitives (arrax/primitives_index.h).
-#include "arrax/batching.h"
 #include "arrax/ops_index.h"
 
 #include <algorithm>
@@ -8,6 +7,7 @@
 #include <limits>
 
 #include "arrax/autograd.h"
+#include "arrax/batching.h"
 #include "arrax/dispatch.h"
 #include "arrax/ops.h"
 #include "arrax/ops_shape.h"
@@ -667,10 +667,62 @@ Array take(const Array& a, const Array& indices, std::optional<int64_t> axis,
   return take_impl(a, indices, axis, mode, out, "take");
 }
 
+namespace {
+// True when a write into `a` must be recorded (see setitem_recorded).
+bool tracked_write(const Array& a, const Array& values) {
+  return is_grad_enabled() && (a.requires_grad() || values.requires_grad());
+}
+
+// The index tuple of `a` that selects its C-order flat positions `k`
+// (int64, in range): one coordinate array per dimension.
+Indices flat_coords(const Array& a, const Array& k) {
+  Indices index;
+  int64_t stride = 1;
+  std::vector<Array> coords(a.ndim());
+  for (int d = a.ndim(); d-- > 0;) {
+    Array s = Array::scalar<int64_t>(stride, Dtype::Int64, Device::cpu());
+    Array n = Array::scalar<int64_t>(std::max<int64_t>(a.shape()[d], 1),
+                                     Dtype::Int64, Device::cpu());
+    coords[d] = remainder(floor_divide(k, s), n);
+    stride *= a.shape()[d];
+  }
+  for (Array& c : coords) index.emplace_back(std::move(c));
+  return index;
+}
+
+// put/put_along_axis/place into an array that requires grad (or with values
+// that do): the same writes as a recorded a[coords] = v, so the gradient
+// flows (last write wins among repeated positions, as in NumPy).
+void recorded_flat_write(const Array& a, const Array& k, const Array& v) {
+  if (a.ndim() == 0) {
+    // One element: the last value written is the one that stays.
+    Array last = v.view({}, {}, v.offset() + (v.size() - 1) * v.strides()[0]);
+    setitem_recorded(a, {}, last);
+    return;
+  }
+  setitem_recorded(a, flat_coords(a, k), v);
+}
+}  // namespace
+
 void put(const Array& a, const Array& indices, const Array& values,
          IndexMode mode) {
-  check_untracked_write("put", a, &values);
   const char* op = "put";
+  if (tracked_write(a, values)) {
+    Array k = on_device(ravel(int64_indices(indices, Casting::Unsafe, op)),
+                        a.device());
+    int64_t n = k.size();
+    Array v = ravel(scalar_on(values, a.device()));
+    if (n == 0 || v.size() == 0) return;
+    // NumPy's mode applied to the flat positions (raise checks bounds).
+    k = take_impl(index_range(a.size(), a.device()), k, 0, mode, nullptr, op);
+    if (v.size() > n)
+      v = v.view({n}, {v.strides()[0]}, v.offset());
+    else if (v.size() < n)
+      v = take_impl(v, index_range(n, a.device()), 0, IndexMode::Wrap, nullptr,
+                    op);
+    recorded_flat_write(a, k, v);
+    return;
+  }
   Array idx =
       on_device(ravel(int64_indices(indices, Casting::Unsafe, op)), a.device());
   Array v = ravel(scalar_on(assignment_value(values, a.dtype(), op),
@@ -705,8 +757,25 @@ Array take_along_axis(const Array& a, const Array& indices,
 
 void put_along_axis(const Array& a, const Array& indices, const Array& values,
                     std::optional<int64_t> axis) {
-  check_untracked_write("put_along_axis", a, &values);
   const char* op = "put_along_axis";
+  if (tracked_write(a, values)) {
+    if (axis) {
+      int ax = normalize_axis(*axis, a.ndim(), op);
+      setitem_recorded(a, along_axis_index(a, indices, ax, op), values);
+    } else {
+      if (indices.ndim() != 1)
+        throw ValueError(
+            "[put_along_axis] when axis=None, `indices` must have a single "
+            "dimension.");
+      Array k = on_device(int64_indices(indices, Casting::Unsafe, op),
+                          a.device());
+      k = take_impl(index_range(a.size(), a.device()), k, 0, IndexMode::Raise,
+                    nullptr, op);
+      Array v = broadcast_to(scalar_on(values, a.device()), k.shape(), op);
+      recorded_flat_write(a, k, v);
+    }
+    return;
+  }
   bool copied = false;
   Array dst = a;
   if (!axis) dst = flat_target(a, copied);
@@ -777,19 +846,24 @@ Array extract(const Array& condition, const Array& a) {
 }
 
 void place(const Array& a, const Array& mask, const Array& vals) {
-  check_untracked_write("place", a, &vals);
   const char* op = "place";
   if (mask.size() != a.size())
     throw ValueError("[place] place: mask and data must be the same size");
   Array m = bool_mask(ravel(mask));
   int64_t count = count_true(m);
   if (count == 0) return;
-  Array v =
-      ravel(scalar_on(assignment_value(vals, a.dtype(), op), a.device()));
+  bool tracked = tracked_write(a, vals);
+  Array v = ravel(scalar_on(
+      tracked ? vals : assignment_value(vals, a.dtype(), op), a.device()));
   if (v.size() == 0)
     throw ValueError("[place] Cannot insert from an empty array!");
   v = take_impl(v, index_range(count, a.device()), 0, IndexMode::Wrap, nullptr,
                 op);
+  if (tracked) {
+    Indices index{Index(reshape(on_device(m, a.device()), a.shape()))};
+    setitem_recorded(a, index, v);
+    return;
+  }
   bool copied = false;
   Array flat = flat_target(a, copied);
   Array in[2] = {v, on_device(m, a.device())};

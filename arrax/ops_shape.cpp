@@ -1,9 +1,9 @@
-#include "arrax/batching.h"
 #include "arrax/ops_shape.h"
 
 #include <algorithm>
 #include <numeric>
 
+#include "arrax/batching.h"
 #include "arrax/dispatch.h"
 #include "arrax/ops.h"
 #include "arrax/primitives_shape.h"

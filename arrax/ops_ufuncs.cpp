@@ -1,4 +1,3 @@
-#include "arrax/batching.h"
 #include "arrax/ops_ufuncs.h"
 #include "arrax/autograd.h"
 
@@ -6,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "arrax/batching.h"
 #include "arrax/dispatch.h"
 #include "arrax/ops_shape.h"
 #include "arrax/primitives_ufuncs.h"

@@ -1,4 +1,3 @@
-#include "arrax/batching.h"
 #include "arrax/backend/backend.h"
 
 #include <dlfcn.h>
@@ -8,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "arrax/batching.h"
 #include "arrax/errors.h"
 #include "arrax/ops.h"
 

@@ -30,6 +30,24 @@ def _distinct(shape):
     return (RNG.permutation(n).reshape(shape) - n / 2.0) * 0.37 + 0.11
 
 
+def _put(a, v):
+    y = a * 1.0
+    np.put(y, np.asarray([0, 5, 5, -1]), v)
+    return y
+
+
+def _put_along_axis(a, v):
+    y = a * 1.0
+    np.put_along_axis(y, np.asarray([[0], [3], [1]]), v, 1)
+    return y
+
+
+def _place(a, v):
+    y = a * 1.0
+    np.place(y, np.asarray(numpy.arange(12).reshape(3, 4) % 3 == 0), v)
+    return y
+
+
 # name -> (function of arrax/NumPy arrays, input makers)
 S = (3, 4)
 REGISTRY = {
@@ -40,6 +58,7 @@ REGISTRY = {
     "divide": (lambda a, b: a / b, [_any(S), _pos(S)]),
     "power": (lambda a, b: a**b, [_pos(S), _any(S)]),
     "power_scalar": (lambda a: a**3.0, [_any(S)]),
+    "power_two": (lambda a: a**2, [_any(S)]),
     "float_power": (lambda a, b: np.float_power(a, b), [_pos(S), _any(S)]),
     "negative": (lambda a: -a, [_any(S)]),
     "absolute": (lambda a: np.abs(a), [_distinct(S)]),
@@ -151,6 +170,9 @@ REGISTRY = {
         lambda a: np.take_along_axis(a, np.asarray([[0], [3], [1]]), 1),
         [_any(S)],
     ),
+    "put": (_put, [_any(S), _any((4,))]),
+    "put_along_axis": (_put_along_axis, [_any(S), _any((3, 1))]),
+    "place": (_place, [_any(S), _any((3,))]),
     # fft (real parts of the transforms, so the loss is real)
     "fft": (
         lambda a: np.fft.fft(a, axis=1).real + np.fft.fft(a, axis=0).imag,
@@ -433,20 +455,26 @@ def test_bad_input_messages():
         (x * 2).requires_grad = False
 
 
-def test_untracked_writes_raise():
+def test_indexed_writes_into_tracked_arrays():
+    # put/put_along_axis/place into a leaf that requires grad raise as any
+    # in-place op does; into a tracked non-leaf they are recorded.
     x = _leaf([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"^\[setitem\] a leaf Variable"):
+        np.put(x, [0], [5.0])
     y = x * 1.0
-    with pytest.raises(
-        NotImplementedError,
-        match=r"^\[put\] writing into an array is not differentiable",
-    ):
-        np.put(y, [0], [5.0])
-    z = np.zeros(3)
-    with pytest.raises(NotImplementedError, match=r"^\[place\]"):
-        np.place(z, np.asarray([True, False, True]), x[:2])
-    with np.no_grad():
-        np.put(y, [0], [5.0])
+    np.put(y, [0], [5.0])
     assert float(y[0]) == 5.0
+    y.sum().backward()
+    xp.assert_close(xp.to_numpy(x.grad), numpy.array([0.0, 1.0, 1.0]))
+    z = np.zeros(3)
+    np.place(z, np.asarray([True, False, True]), x[:2])
+    assert z.requires_grad
+    # ufunc.at accumulates through a view autograd does not follow: it raises.
+    with pytest.raises(NotImplementedError, match=r"^\[ufunc_at\]"):
+        np.add.at(x * 1.0, [0], 1.0)
+    with np.no_grad():
+        np.put(x, [0], [5.0])
+    assert float(x[0]) == 5.0
 
 
 def test_memory_released_after_backward():
