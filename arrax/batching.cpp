@@ -10,6 +10,7 @@
 #include "arrax/ops_reductions.h"
 #include "arrax/ops_shape.h"
 #include "arrax/primitives.h"
+#include "arrax/primitives_autograd.h"
 #include "arrax/primitives_fft.h"
 #include "arrax/primitives_index.h"
 #include "arrax/primitives_linalg.h"
@@ -719,6 +720,37 @@ std::shared_ptr<Primitive> Gather::batch_rule(const std::shared_ptr<Primitive>&,
   std::vector<int> axes{0};
   axes.insert(axes.end(), axes_.begin(), axes_.end());
   return std::make_shared<Gather>(std::move(axes), mode_, op_);
+}
+
+// The transpose of Gather: every batch element scatters into its own output,
+// so the batch axis always gets an index of its own (arange(B)), and the
+// values are batched (broadcast when they are not).
+std::shared_ptr<Primitive> IndexAdd::batch_rule(
+    const std::shared_ptr<Primitive>&, Arrays& inputs,
+    std::span<const bool> batched, int64_t size) const {
+  if (!batched[0]) inputs[0] = batch_broadcast(inputs[0], size);
+  int n = 0;
+  for (size_t i = 1; i < inputs.size(); ++i)
+    n = std::max(n, inputs[i].ndim() - (batched[i] ? 1 : 0));
+  for (size_t i = 1; i < inputs.size(); ++i)
+    inputs[i] = batch_align(batched[i] ? inputs[i]
+                                       : batch_broadcast(inputs[i], 1),
+                            n);
+  Array idx = arange(0, size, 1, Dtype::Int64, inputs[0].device());
+  Shape shape{size};
+  Strides strides{1};
+  for (int i = 0; i < n; ++i) {
+    shape.push_back(1);
+    strides.push_back(0);
+  }
+  inputs.insert(inputs.begin() + 1,
+                idx.raw_view(std::move(shape), std::move(strides), 0));
+  Shape out{size};
+  for (int64_t d : shape_) out.push_back(d);
+  std::vector<int> axes{0};
+  axes.insert(axes.end(), axes_.begin(), axes_.end());
+  return std::make_shared<IndexAdd>(std::move(out), std::move(axes), mode_,
+                                    op_);
 }
 
 }  // namespace arrax

@@ -64,6 +64,7 @@ class ARRAX_API IndexAdd : public Primitive {
   void eval_cuda(std::span<const Array> inputs,
                  std::span<Array> outputs) override;
   ARRAX_DIFFERENTIABLE
+  ARRAX_BATCHING
 
  private:
   void eval(std::span<const Array> inputs, std::span<Array> outputs);

@@ -423,3 +423,18 @@ def test_against_torch():
     az.requires_grad = True
     (arrax.abs(az * az.conj() + az) ** 2).sum().backward()
     xp.assert_close(xp.to_numpy(az.grad), tz.grad.numpy(), rtol=1e-10)
+
+
+def test_per_example_gradient_through_indexing(jax):
+    jnp = jax.numpy
+    xs = r((4, 5, 3), seed=3)
+    idx = numpy.array([0, 4, 4, 2])
+
+    def f(m, x):
+        return (m.sin(x[idx]) * x[idx, 1:2]).sum() + m.take_along_axis(
+            x, m.asarray([[0], [2], [1], [0], [2]]), axis=1
+        ).sum()
+
+    ga = arrax.vmap(arrax.grad(lambda x: f(arrax, x)))(xp.to_arrax(xs))
+    gj = jax.vmap(jax.grad(lambda x: f(jnp, x)))(xs)
+    xp.assert_close(xp.to_numpy(ga), numpy.asarray(gj), rtol=1e-10)
