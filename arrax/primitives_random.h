@@ -18,8 +18,8 @@ namespace arrax {
 // `has_table`, the last input is a 1-D float64 table (kChoiceCdf's cdf).
 class ARRAX_API RandomDraw : public Primitive {
  public:
-  RandomDraw(int kind, uint64_t key, uint64_t counter, Shape shape,
-             Dtype dtype, std::array<uint64_t, 3> scalars, uint32_t array_mask,
+  RandomDraw(int kind, uint64_t key, uint64_t counter, Shape shape, Dtype dtype,
+             std::array<uint64_t, 3> scalars, uint32_t array_mask,
              bool has_table)
       : kind_(kind),
         key_(key),

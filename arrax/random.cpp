@@ -20,27 +20,43 @@ namespace arrax {
 
 namespace {
 const char* const kKindNames[] = {
-    "random",       "uniform",
-    "normal",       "exponential",
-    "gamma",        "beta",
-    "poisson",      "binomial",
-    "integers",     "bits",
-    "bernoulli",    "chisquare",
-    "noncentral_chisquare", "f",
-    "noncentral_f", "standard_t",
-    "standard_cauchy", "geometric",
-    "negative_binomial", "gumbel",
-    "laplace",      "logistic",
-    "lognormal",    "logseries",
-    "pareto",       "power",
-    "rayleigh",     "triangular",
-    "vonmises",     "wald",
-    "weibull",      "zipf",
-    "hypergeometric", "truncated_normal",
+    "random",
+    "uniform",
+    "normal",
+    "exponential",
+    "gamma",
+    "beta",
+    "poisson",
+    "binomial",
+    "integers",
+    "bits",
+    "bernoulli",
+    "chisquare",
+    "noncentral_chisquare",
+    "f",
+    "noncentral_f",
+    "standard_t",
+    "standard_cauchy",
+    "geometric",
+    "negative_binomial",
+    "gumbel",
+    "laplace",
+    "logistic",
+    "lognormal",
+    "logseries",
+    "pareto",
+    "power",
+    "rayleigh",
+    "triangular",
+    "vonmises",
+    "wald",
+    "weibull",
+    "zipf",
+    "hypergeometric",
+    "truncated_normal",
     "choice_cdf",
 };
-static_assert(sizeof(kKindNames) / sizeof(kKindNames[0]) ==
-              ax::rng::kNumKinds);
+static_assert(sizeof(kKindNames) / sizeof(kKindNames[0]) == ax::rng::kNumKinds);
 }  // namespace
 
 OutputSpecs RandomDraw::output_specs(std::span<const Array>) const {
@@ -94,7 +110,8 @@ Array draw(int kind, uint64_t key, uint64_t counter, const Shape& shape,
     if (itemsize(p.array.dtype()) != 8 || is_complex(p.array.dtype()))
       throw TypeError(std::string("[random.") + op +
                       "] array parameters must be float64, int64 or uint64, "
-                      "got " + dtype_name(p.array.dtype()));
+                      "got " +
+                      dtype_name(p.array.dtype()));
     Array a = p.array;
     if (!(a.device() == device)) a = to_device(a, device);
     a = ascontiguousarray(broadcast_to(a, shape, op));
@@ -119,17 +136,18 @@ Array draw(int kind, uint64_t key, uint64_t counter, const Shape& shape,
   dispatch_into(std::move(p), inputs, outs);
   if (!out || direct) return result;
   if (!(out->shape() == shape))
-    throw ValueError(std::string("[random.") + op +
-                     "] out has shape " + shape_str(out->shape()) +
-                     ", the draw has shape " + shape_str(shape));
+    throw ValueError(std::string("[random.") + op + "] out has shape " +
+                     shape_str(out->shape()) + ", the draw has shape " +
+                     shape_str(shape));
   copyto(*out, result, Casting::SameKind);
   return *out;
 }
 
 Array argsort_keys(const Array& keys) {
   if (keys.dtype() != Dtype::UInt64 || keys.ndim() == 0)
-    throw TypeError("[random.permutation] keys must be an uint64 array of at "
-                    "least one dimension");
+    throw TypeError(
+        "[random.permutation] keys must be an uint64 array of at "
+        "least one dimension");
   Array k = ascontiguousarray(keys);
   Array in[1] = {k};
   return dispatch1(std::make_shared<ArgsortKeys>(), in);

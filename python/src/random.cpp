@@ -52,28 +52,26 @@ void init_random(nb::module_& m) {
   m.def(
       "random_draw",
       [](int kind, uint64_t key, uint64_t counter, nb::handle shape,
-         nb::handle dtype, nb::list params, nb::handle table,
-         nb::handle device, nb::handle out) {
+         nb::handle dtype, nb::list params, nb::handle table, nb::handle device,
+         nb::handle out) {
         std::vector<random::Param> ps;
         for (nb::handle h : params) ps.push_back(param_of(h));
         Array t, o;
         if (!table.is_none()) t = to_array(table, "random");
         bool has_out = get_out(out, o, "random");
-        Device dev = has_out ? o.device()
+        Device dev = has_out            ? o.device()
                      : device.is_none() ? default_device()
                                         : to_device(device);
-        return random::draw(kind, key, counter, shape_of(shape),
-                            to_dtype(dtype, "random"), ps,
-                            table.is_none() ? nullptr : &t, dev,
-                            has_out ? &o : nullptr);
+        return random::draw(
+            kind, key, counter, shape_of(shape), to_dtype(dtype, "random"), ps,
+            table.is_none() ? nullptr : &t, dev, has_out ? &o : nullptr);
       },
       nb::arg("kind"), nb::arg("key"), nb::arg("counter"), nb::arg("shape"),
       nb::arg("dtype"), nb::arg("params"), nb::arg("table") = nb::none(),
       nb::arg("device") = nb::none(), nb::arg("out") = nb::none());
-  m.def("random_argsort_keys",
-        [](nb::handle keys) {
-          return random::argsort_keys(to_array(keys, "random.permutation"));
-        });
+  m.def("random_argsort_keys", [](nb::handle keys) {
+    return random::argsort_keys(to_array(keys, "random.permutation"));
+  });
   m.def("random_philox4x32",
         [](std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
           return random::philox4x32(counter, key);

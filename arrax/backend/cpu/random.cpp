@@ -57,8 +57,7 @@ void fill(const RandomDraw& p, std::span<const Array> inputs, T* out,
 }
 
 template <int K>
-void fill_kind(const RandomDraw& p, std::span<const Array> inputs,
-               Array& out) {
+void fill_kind(const RandomDraw& p, std::span<const Array> inputs, Array& out) {
   dispatch_types(out.dtype(), "[random_draw]", [&]<typename T>() {
     constexpr bool real = std::is_same_v<T, float> || std::is_same_v<T, double>;
     constexpr bool integral = std::is_integral_v<T>;

@@ -23,9 +23,9 @@ const std::string kRandomSource = "#include \"random.cuh\"\n";
 
 std::vector<Dtype> kind_dtypes(int kind) {
   if (kind == rng::kIntegers)
-    return {Dtype::Bool,  Dtype::Int8,   Dtype::Int16,  Dtype::Int32,
-            Dtype::Int64, Dtype::UInt8,  Dtype::UInt16, Dtype::UInt32,
-            Dtype::UInt64};
+    return {Dtype::Bool,   Dtype::Int8,   Dtype::Int16,
+            Dtype::Int32,  Dtype::Int64,  Dtype::UInt8,
+            Dtype::UInt16, Dtype::UInt32, Dtype::UInt64};
   if (kind == rng::kBernoulli) return {Dtype::Bool};
   if (kind == rng::kBits) return {Dtype::UInt64};
   if (rng::integer_kind(kind)) return {Dtype::Int64};
@@ -90,8 +90,8 @@ void eval_draw(CudaBackend& b, RandomDraw& p, std::span<const Array> inputs,
   b.launch(ds, fn, n, args);
 }
 
-void eval_argsort(CudaBackend& b, ArgsortKeys& p,
-                  std::span<const Array> inputs, std::span<Array> outputs) {
+void eval_argsort(CudaBackend& b, ArgsortKeys& p, std::span<const Array> inputs,
+                  std::span<Array> outputs) {
   Array& out = outputs[0];
   int64_t total_out = out.size();
   if (total_out == 0) return;

@@ -12,9 +12,9 @@ namespace rnd {
 // Element i: the sample of sub-stream (key, base + i). a0..a2: per-element
 // parameters (nullptr: the scalar s0..s2). See RandomDraw.
 template <int K, typename T>
-__global__ void draw(T* out, i64 n, const u64* a0, const u64* a1,
-                     const u64* a2, u64 s0, u64 s1, u64 s2,
-                     const double* table, i64 table_n, u64 key, u64 base) {
+__global__ void draw(T* out, i64 n, const u64* a0, const u64* a1, const u64* a2,
+                     u64 s0, u64 s1, u64 s2, const double* table, i64 table_n,
+                     u64 key, u64 base) {
   for (i64 i = blockIdx.x * (i64)blockDim.x + threadIdx.x; i < n;
        i += (i64)gridDim.x * blockDim.x) {
     rng::Params pr;
@@ -49,8 +49,7 @@ __global__ void argsort_init(u64* kp, i64* ip, const u64* keys, i64 n, i64 p,
 
 // One compare-exchange stage (j, k) of the bitonic network, within each
 // aligned block of p (every row sorts ascending by (key, index)).
-__global__ void bitonic_step(u64* kp, i64* ip, i64 p, i64 j, i64 k,
-                             i64 total) {
+__global__ void bitonic_step(u64* kp, i64* ip, i64 p, i64 j, i64 k, i64 total) {
   for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < total;
        t += (i64)gridDim.x * blockDim.x) {
     i64 l = t ^ j;

@@ -177,12 +177,13 @@ AXR_FN double p_log(double x) {
   if (x == p_inf()) return x;
   int e = 0;
   if (x < 2.2250738585072014e-308) {  // subnormal
-    x = mul(x, 18014398509481984.0);    // 2^54
+    x = mul(x, 18014398509481984.0);  // 2^54
     e = -54;
   }
   u64 b = double_to_bits(x);
   e += static_cast<int>((b >> 52) & 0x7FF) - 1023;
-  double m = bits_to_double((b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
+  double m =
+      bits_to_double((b & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
   if (m > 1.4142135623730951) {
     m = mul(m, 0.5);
     ++e;
@@ -225,7 +226,7 @@ AXR_FN double p_pow(double a, double b) {
 
 // sin and cos of 2 pi t for t in [0, 1].
 AXR_FN void sincos_2pi(double t, double& s, double& c) {
-  double k = p_floor(mul(t, 4.0) + 0.5);  // quadrant 0..4
+  double k = p_floor(mul(t, 4.0) + 0.5);     // quadrant 0..4
   double r = mul(t - mul(k, 0.25), kTwoPi);  // |r| <= pi/4
   double z = mul(r, r);
   double sp = 0.0, cp = 0.0;
@@ -292,18 +293,21 @@ AXR_FN double p_lgamma(double x) {
   double z = 1.0 / mul(x, x);
   double series =
       (1.0 / 12.0 +
-       mul(z, -1.0 / 360.0 +
-                  mul(z, 1.0 / 1260.0 +
-                             mul(z, -1.0 / 1680.0 +
-                                        mul(z, 1.0 / 1188.0 +
-                                                   mul(z, -691.0 / 360360.0 +
-                                                              mul(z, 1.0 / 156.0))))))) /
+       mul(z,
+           -1.0 / 360.0 +
+               mul(z,
+                   1.0 / 1260.0 +
+                       mul(z,
+                           -1.0 / 1680.0 +
+                               mul(z, 1.0 / 1188.0 +
+                                          mul(z, -691.0 / 360360.0 +
+                                                     mul(z, 1.0 / 156.0))))))) /
       x;
-  return (mul(x - 0.5, p_log(x)) - x) + 0.91893853320467274178 + series -
-         shift;
+  return (mul(x - 0.5, p_log(x)) - x) + 0.91893853320467274178 + series - shift;
 }
 
-// ---- samplers ----------------------------------------------------------------
+// ---- samplers
+// ----------------------------------------------------------------
 
 AXR_FN double std_normal(Stream& st) {
   double u1 = st.uniform();
@@ -452,8 +456,8 @@ AXR_FN i64 binomial(Stream& st, i64 n, double p) {
         break;
       }
       double lv = p_log(mul(v, alpha) / (a / mul(us, us) + b));
-      if (lv <= h - p_lgamma(k + 1.0) - p_lgamma(nd - k + 1.0) +
-                    mul(k - m, lpq)) {
+      if (lv <=
+          h - p_lgamma(k + 1.0) - p_lgamma(nd - k + 1.0) + mul(k - m, lpq)) {
         result = static_cast<i64>(k);
         break;
       }
@@ -557,7 +561,8 @@ AXR_FN i64 zipf(Stream& st, double a) {
     double x = p_floor(p_pow(u, -1.0 / am1));
     if (x > 9.2233720368547748e18 || x < 1.0) continue;
     double t = p_pow(1.0 + 1.0 / x, am1);
-    if (mul(mul(v, x), t - 1.0) / (b - 1.0) <= t / b) return static_cast<i64>(x);
+    if (mul(mul(v, x), t - 1.0) / (b - 1.0) <= t / b)
+      return static_cast<i64>(x);
   }
 }
 
@@ -587,7 +592,8 @@ AXR_FN double noncentral_chisquare(Stream& st, double df, double nonc) {
     return chi2 + mul(n, n);
   }
   i64 i = poisson(st, mul(0.5, nonc));
-  return mul(2.0, std_gamma(st, mul(0.5, df + mul(2.0, static_cast<double>(i)))));
+  return mul(2.0,
+             std_gamma(st, mul(0.5, df + mul(2.0, static_cast<double>(i)))));
 }
 
 // Robert (1995): uniform proposals on short intervals, exponential ones in a
@@ -644,7 +650,8 @@ AXR_FN double truncated_normal(Stream& st, double a, double b) {
 
 // 64-bit high product from 32-bit pieces (same on both devices).
 AXR_FN u64 mulhi64(u64 a, u64 b) {
-  u64 al = a & 0xFFFFFFFFull, ah = a >> 32, bl = b & 0xFFFFFFFFull, bh = b >> 32;
+  u64 al = a & 0xFFFFFFFFull, ah = a >> 32, bl = b & 0xFFFFFFFFull,
+      bh = b >> 32;
   u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
   u64 mid = (ll >> 32) + (lh & 0xFFFFFFFFull) + (hl & 0xFFFFFFFFull);
   return hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
@@ -683,7 +690,8 @@ AXR_FN u64 bounded(Stream& st, u64 range) {
   return h;
 }
 
-// ---- the distributions of one draw -------------------------------------------
+// ---- the distributions of one draw
+// -------------------------------------------
 
 // Each kind reads up to three parameters (double bits, or integers for
 // Integers/Binomial/Hypergeometric) and writes one value per element.
@@ -814,7 +822,8 @@ AXR_FN double sample_real(Stream& st, const Params& a) {
     double mu2l = mean / mul(2.0, scale);
     double y = std_normal(st);
     y = mul(mean, mul(y, y));
-    double x = mean + mul(mu2l, y - p_sqrt(mul(mul(4.0, scale), y) + mul(y, y)));
+    double x =
+        mean + mul(mu2l, y - p_sqrt(mul(mul(4.0, scale), y) + mul(y, y)));
     double u = st.uniform();
     if (u <= mean / (mean + x)) return x;
     return mul(mean, mean) / x;
