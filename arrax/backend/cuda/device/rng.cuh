@@ -162,10 +162,26 @@ AXR_FN double p_exp(double x) {
   double kd = p_floor(mul(x, 1.4426950408889634) + 0.5);
   int k = static_cast<int>(kd);
   double r = (x - mul(kd, kLn2Hi)) - mul(kd, kLn2Lo);
-  // Horner form of the Taylor series, |r| <= 0.35:
-  // e^r = 1 + r (1 + r/2 (1 + r/3 (1 + ...))), to r^17 / 17!.
-  double f = 1.0;
-  for (int n = 17; n >= 1; --n) f = 1.0 + mul(f, r) / static_cast<double>(n);
+  // The Taylor series to r^17 / 17! (|r| <= 0.35) in Horner form with
+  // 1/n! constants (no divisions: they are slow on the GPU).
+  double f = 2.8114572543455206e-15;
+  f = 4.779477332387385e-14 + mul(r, f);
+  f = 7.647163731819816e-13 + mul(r, f);
+  f = 1.1470745597729725e-11 + mul(r, f);
+  f = 1.6059043836821613e-10 + mul(r, f);
+  f = 2.08767569878681e-09 + mul(r, f);
+  f = 2.505210838544172e-08 + mul(r, f);
+  f = 2.755731922398589e-07 + mul(r, f);
+  f = 2.7557319223985893e-06 + mul(r, f);
+  f = 2.48015873015873e-05 + mul(r, f);
+  f = 0.0001984126984126984 + mul(r, f);
+  f = 0.001388888888888889 + mul(r, f);
+  f = 0.008333333333333333 + mul(r, f);
+  f = 0.041666666666666664 + mul(r, f);
+  f = 0.16666666666666666 + mul(r, f);
+  f = 0.5 + mul(r, f);
+  f = 1.0 + mul(r, f);
+  f = 1.0 + mul(r, f);
   if (k < -1020) return mul(mul(f, pow2i(k + 600)), pow2i(-600));
   if (k > 1023) return mul(mul(f, pow2i(k - 2)), 4.0);
   return mul(f, pow2i(k));
@@ -192,8 +208,20 @@ AXR_FN double p_log(double x) {
   double s = f / (2.0 + f);
   double z = mul(s, s);
   // log(m) = 2 atanh(s) = 2 (s + s^3/3 + s^5/5 + ...), |s| <= 0.172.
-  double q = 0.0;
-  for (int n = 12; n >= 1; --n) q = mul(q + 1.0 / (2 * n + 1), z);
+  // q = sum z^n / (2n + 1).
+  double q = 0.04;
+  q = 0.043478260869565216 + mul(z, q);
+  q = 0.047619047619047616 + mul(z, q);
+  q = 0.05263157894736842 + mul(z, q);
+  q = 0.058823529411764705 + mul(z, q);
+  q = 0.06666666666666667 + mul(z, q);
+  q = 0.07692307692307693 + mul(z, q);
+  q = 0.09090909090909091 + mul(z, q);
+  q = 0.1111111111111111 + mul(z, q);
+  q = 0.14285714285714285 + mul(z, q);
+  q = 0.2 + mul(z, q);
+  q = 0.3333333333333333 + mul(z, q);
+  q = mul(z, q);
   // 2 s (1 + q) written as f - (hfsq - s (hfsq + 2 q)) (exact identity with
   // hfsq = f^2 / 2), which keeps the leading term f exact.
   double ed = static_cast<double>(e);
@@ -229,12 +257,29 @@ AXR_FN void sincos_2pi(double t, double& s, double& c) {
   double k = p_floor(mul(t, 4.0) + 0.5);     // quadrant 0..4
   double r = mul(t - mul(k, 0.25), kTwoPi);  // |r| <= pi/4
   double z = mul(r, r);
-  double sp = 0.0, cp = 0.0;
-  // sin r = r (1 - z/(2 3) (1 - z/(4 5) (...))), cos likewise.
-  for (int n = 19; n >= 3; n -= 2) sp = mul(1.0 - sp, z) / (n * (n - 1));
-  for (int n = 20; n >= 2; n -= 2) cp = mul(1.0 - cp, z) / (n * (n - 1));
-  double sr = r - mul(r, sp);
-  double cr = 1.0 - cp;
+  // Taylor series to r^19 / r^20 in Horner form with 1/n! constants (no
+  // divisions: they are slow on the GPU).
+  double sp = -8.22063524662433e-18;
+  sp = 2.8114572543455206e-15 + mul(z, sp);
+  sp = -7.647163731819816e-13 + mul(z, sp);
+  sp = 1.6059043836821613e-10 + mul(z, sp);
+  sp = -2.505210838544172e-08 + mul(z, sp);
+  sp = 2.7557319223985893e-06 + mul(z, sp);
+  sp = -0.0001984126984126984 + mul(z, sp);
+  sp = 0.008333333333333333 + mul(z, sp);
+  sp = -0.16666666666666666 + mul(z, sp);
+  double cp = 4.110317623312165e-19;
+  cp = -1.5619206968586225e-16 + mul(z, cp);
+  cp = 4.779477332387385e-14 + mul(z, cp);
+  cp = -1.1470745597729725e-11 + mul(z, cp);
+  cp = 2.08767569878681e-09 + mul(z, cp);
+  cp = -2.755731922398589e-07 + mul(z, cp);
+  cp = 2.48015873015873e-05 + mul(z, cp);
+  cp = -0.001388888888888889 + mul(z, cp);
+  cp = 0.041666666666666664 + mul(z, cp);
+  cp = -0.5 + mul(z, cp);
+  double sr = r + mul(r, mul(z, sp));
+  double cr = 1.0 + mul(z, cp);
   int q = static_cast<int>(k) & 3;
   if (q == 0) {
     s = sr;
@@ -258,11 +303,32 @@ AXR_FN double p_atan_pos(double x) {
   bool shift = x > 0.41421356237309503;
   if (shift) x = (x - 1.0) / (x + 1.0);
   double z = mul(x, x);
-  double p = 0.0;
-  for (int n = 24; n >= 1; --n) {
-    double c = 1.0 / (2 * n + 1);
-    p = mul(((n & 1) ? -c : c) + p, z);
-  }
+  // atan(x) = x (1 + z P(z)), P(z) = sum (-1)^n z^(n-1) / (2n + 1).
+  double p = 0.02040816326530612;
+  p = -0.02127659574468085 + mul(z, p);
+  p = 0.022222222222222223 + mul(z, p);
+  p = -0.023255813953488372 + mul(z, p);
+  p = 0.024390243902439025 + mul(z, p);
+  p = -0.02564102564102564 + mul(z, p);
+  p = 0.02702702702702703 + mul(z, p);
+  p = -0.02857142857142857 + mul(z, p);
+  p = 0.030303030303030304 + mul(z, p);
+  p = -0.03225806451612903 + mul(z, p);
+  p = 0.034482758620689655 + mul(z, p);
+  p = -0.037037037037037035 + mul(z, p);
+  p = 0.04 + mul(z, p);
+  p = -0.043478260869565216 + mul(z, p);
+  p = 0.047619047619047616 + mul(z, p);
+  p = -0.05263157894736842 + mul(z, p);
+  p = 0.058823529411764705 + mul(z, p);
+  p = -0.06666666666666667 + mul(z, p);
+  p = 0.07692307692307693 + mul(z, p);
+  p = -0.09090909090909091 + mul(z, p);
+  p = 0.1111111111111111 + mul(z, p);
+  p = -0.14285714285714285 + mul(z, p);
+  p = 0.2 + mul(z, p);
+  p = -0.3333333333333333 + mul(z, p);
+  p = mul(z, p);
   // p = -z/3 + z^2/5 - ...: atan(x) = x (1 + p).
   double r = x + mul(x, p);
   if (shift) r = r + kPiO2Hi / 2.0 + kPiO2Lo / 2.0;
