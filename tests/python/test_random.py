@@ -11,11 +11,11 @@ import os
 import subprocess
 import sys
 
+import arrax.random as ar
 import numpy
 import pytest
 
 import arrax
-import arrax.random as ar
 from arrax import _core
 
 N = 20000  # samples per statistical check
@@ -149,18 +149,60 @@ DISTS = [
     ("noncentral_f", (5.0, 10.0, 2.0), ("ncf", (5.0, 10.0, 2.0)), None, None, False),
     ("standard_t", (5.0,), ("t", (5.0,)), 0.0, 5 / 3, False),
     ("standard_cauchy", (), ("cauchy", ()), None, None, False),
-    ("gumbel", (1.0, 2.0), ("gumbel_r", (1.0, 2.0)), 1 + 2 * 0.5772156649, 4 * math.pi**2 / 6, False),
+    (
+        "gumbel",
+        (1.0, 2.0),
+        ("gumbel_r", (1.0, 2.0)),
+        1 + 2 * 0.5772156649,
+        4 * math.pi**2 / 6,
+        False,
+    ),
     ("laplace", (1.0, 2.0), ("laplace", (1.0, 2.0)), 1.0, 8.0, False),
     ("logistic", (1.0, 2.0), ("logistic", (1.0, 2.0)), 1.0, 4 * math.pi**2 / 3, False),
-    ("lognormal", (0.0, 0.5), ("lognorm", (0.5,)), math.exp(0.125), (math.exp(0.25) - 1) * math.exp(0.25), False),
+    (
+        "lognormal",
+        (0.0, 0.5),
+        ("lognorm", (0.5,)),
+        math.exp(0.125),
+        (math.exp(0.25) - 1) * math.exp(0.25),
+        False,
+    ),
     ("pareto", (3.0,), ("lomax", (3.0,)), 0.5, 0.75, False),
     ("power", (2.5,), ("powerlaw", (2.5,)), 2.5 / 3.5, 2.5 / (3.5**2 * 4.5), False),
-    ("rayleigh", (2.0,), ("rayleigh", (0, 2.0)), 2 * math.sqrt(math.pi / 2), (4 - math.pi) / 2 * 4, False),
-    ("triangular", (0.0, 1.0, 3.0), ("triang", (1 / 3, 0.0, 3.0)), 4 / 3, (1 + 9 - 3) / 18, False),
+    (
+        "rayleigh",
+        (2.0,),
+        ("rayleigh", (0, 2.0)),
+        2 * math.sqrt(math.pi / 2),
+        (4 - math.pi) / 2 * 4,
+        False,
+    ),
+    (
+        "triangular",
+        (0.0, 1.0, 3.0),
+        ("triang", (1 / 3, 0.0, 3.0)),
+        4 / 3,
+        (1 + 9 - 3) / 18,
+        False,
+    ),
     ("vonmises", (0.5, 2.0), ("vonmises", (2.0, 0.5)), None, None, False),
-    ("vonmises", (0.0, 1e-9), ("uniform", (-math.pi, 2 * math.pi)), 0.0, math.pi**2 / 3, False),
+    (
+        "vonmises",
+        (0.0, 1e-9),
+        ("uniform", (-math.pi, 2 * math.pi)),
+        0.0,
+        math.pi**2 / 3,
+        False,
+    ),
     ("wald", (1.5, 2.0), ("invgauss", (0.75, 0, 2.0)), 1.5, 1.5**3 / 2.0, False),
-    ("weibull", (1.5,), ("weibull_min", (1.5,)), math.gamma(1 + 1 / 1.5), math.gamma(1 + 2 / 1.5) - math.gamma(1 + 1 / 1.5) ** 2, False),
+    (
+        "weibull",
+        (1.5,),
+        ("weibull_min", (1.5,)),
+        math.gamma(1 + 1 / 1.5),
+        math.gamma(1 + 2 / 1.5) - math.gamma(1 + 1 / 1.5) ** 2,
+        False,
+    ),
     ("poisson", (3.5,), ("poisson", (3.5,)), 3.5, 3.5, True),
     ("poisson", (250.0,), ("poisson", (250.0,)), 250.0, 250.0, True),
     ("binomial", (20, 0.3), ("binom", (20, 0.3)), 6.0, 4.2, True),
@@ -169,8 +211,22 @@ DISTS = [
     ("geometric", (0.3,), ("geom", (0.3,)), 1 / 0.3, 0.7 / 0.09, True),
     ("logseries", (0.6,), ("logser", (0.6,)), None, None, True),
     ("zipf", (3.0,), ("zipf", (3.0,)), None, None, True),
-    ("hypergeometric", (30, 20, 12), ("hypergeom", (50, 30, 12)), 7.2, 12 * 0.6 * 0.4 * 38 / 49, True),
-    ("hypergeometric", (3000, 5000, 4000), ("hypergeom", (8000, 3000, 4000)), 1500.0, None, True),
+    (
+        "hypergeometric",
+        (30, 20, 12),
+        ("hypergeom", (50, 30, 12)),
+        7.2,
+        12 * 0.6 * 0.4 * 38 / 49,
+        True,
+    ),
+    (
+        "hypergeometric",
+        (3000, 5000, 4000),
+        ("hypergeom", (8000, 3000, 4000)),
+        1500.0,
+        None,
+        True,
+    ),
 ]
 
 
@@ -229,11 +285,17 @@ def test_keys_distributions():
     assert t.min() >= 1.0 and t.max() <= 2.5
     stats = None
     try:
-        import scipy.stats as stats
+        from scipy import stats
     except ImportError:
         pass
     if stats is not None:
-        for lo, hi in [(1.0, 2.5), (-0.5, 0.5), (-10.0, 10.0), (3.0, 30.0), (-4.0, -3.9)]:
+        for lo, hi in [
+            (1.0, 2.5),
+            (-0.5, 0.5),
+            (-10.0, 10.0),
+            (3.0, 30.0),
+            (-4.0, -3.9),
+        ]:
             t = host(ar.truncated_normal(lo, hi, (n,), dtype="float64", key=ar.key(5)))
             assert stats.kstest(t, stats.truncnorm(lo, hi).cdf).pvalue > 1e-4
     logits = numpy.log(numpy.array([0.2, 0.5, 0.3]))
@@ -248,7 +310,11 @@ def test_keys_distributions():
     assert abs(lp.var() - 2.0) < 0.15
     p = host(ar.permutation(50, key=ar.key(9)))
     assert sorted(p.tolist()) == list(range(50))
-    mv = host(ar.multivariate_normal([0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]], shape=(5,), key=ar.key(1)))
+    mv = host(
+        ar.multivariate_normal(
+            [0.0, 0.0], [[1.0, 0.0], [0.0, 1.0]], shape=(5,), key=ar.key(1)
+        )
+    )
     assert mv.shape == (5, 2)
 
 
@@ -261,7 +327,12 @@ def test_keys_distributions():
 def test_cpu_and_gpu_bit_identical(name, args, law, mean, var, discrete, dtype):
     kw = {}
     if dtype is not None:
-        if name not in ("random", "standard_normal", "standard_exponential", "standard_gamma"):
+        if name not in (
+            "random",
+            "standard_normal",
+            "standard_exponential",
+            "standard_gamma",
+        ):
             pytest.skip("no dtype= in NumPy")
         kw["dtype"] = dtype
     c = _draw(name, args, size=4096, seed=3, device="cpu", **kw)
@@ -277,22 +348,43 @@ def test_cpu_and_gpu_permutations_and_integers_identical():
     a = [host(ar.default_rng(4).permutation(5000, device=d)) for d in ("cpu", "cuda")]
     numpy.testing.assert_array_equal(a[0], a[1])
     for dt in ("int8", "uint16", "int64", "uint64", "bool"):
-        x = [host(ar.default_rng(4).integers(0, 2 if dt == "bool" else 100, size=999, dtype=dt,
-                                             device=d)) for d in ("cpu", "cuda")]
+        x = [
+            host(
+                ar.default_rng(4).integers(
+                    0, 2 if dt == "bool" else 100, size=999, dtype=dt, device=d
+                )
+            )
+            for d in ("cpu", "cuda")
+        ]
         numpy.testing.assert_array_equal(x[0], x[1])
-    p = [host(ar.default_rng(8).permuted(arrax.asarray(numpy.arange(60).reshape(6, 10), device=d),
-                                         axis=1)) for d in ("cpu", "cuda")]
+    p = [
+        host(
+            ar.default_rng(8).permuted(
+                arrax.asarray(numpy.arange(60).reshape(6, 10), device=d), axis=1
+            )
+        )
+        for d in ("cpu", "cuda")
+    ]
     numpy.testing.assert_array_equal(p[0], p[1])
-    c = [host(ar.default_rng(8).choice(10, size=50, p=numpy.arange(10) / 45.0, device=d))
-         for d in ("cpu", "cuda")]
+    c = [
+        host(ar.default_rng(8).choice(10, size=50, p=numpy.arange(10) / 45.0, device=d))
+        for d in ("cpu", "cuda")
+    ]
     numpy.testing.assert_array_equal(c[0], c[1])
 
 
 # ---- dtypes, sizes, broadcasting, out= ---------------------------------------------
 
 
-@pytest.mark.parametrize("name,args", [("random", ()), ("standard_normal", ()),
-                                       ("standard_exponential", ()), ("standard_gamma", (2.0,))])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("random", ()),
+        ("standard_normal", ()),
+        ("standard_exponential", ()),
+        ("standard_gamma", (2.0,)),
+    ],
+)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_float_dtypes_and_out(name, args, dtype):
     g = ar.default_rng(0)
@@ -312,8 +404,10 @@ def test_float_dtypes_and_out(name, args, dtype):
         assert host(x).max() < 1.0 and host(x).min() >= 0.0
 
 
-@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64",
-                                   "uint64", "bool"])
+@pytest.mark.parametrize(
+    "dtype",
+    ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool"],
+)
 def test_integers_dtype_and_endpoint(dtype):
     g = ar.default_rng(1)
     info = numpy.iinfo(dtype) if dtype != "bool" else None
@@ -328,10 +422,14 @@ def test_integers_dtype_and_endpoint(dtype):
         assert set(y.tolist()) == {3, 4, 5, 6}
         z = host(g.integers(3, 7, size=5000, dtype=dtype, endpoint=True))
         assert set(z.tolist()) == {3, 4, 5, 6, 7}
-        with pytest.raises(ValueError, match=r"^\[random\.integers\] high is out of bounds"):
+        with pytest.raises(
+            ValueError, match=r"^\[random\.integers\] high is out of bounds"
+        ):
             g.integers(0, hi + 2, dtype=dtype)
         if lo < 0 or dtype.startswith("u"):
-            with pytest.raises(ValueError, match=r"^\[random\.integers\] low is out of bounds"):
+            with pytest.raises(
+                ValueError, match=r"^\[random\.integers\] low is out of bounds"
+            ):
                 g.integers(lo - 1, 5, dtype=dtype)
 
 
@@ -489,11 +587,17 @@ def test_choice():
     c1 = host(g.choice(arr, size=2, axis=1))
     assert c1.shape == (3, 2)
     assert isinstance(g.choice(5), int)
-    with pytest.raises(ValueError, match=r"^\[random\.choice\] Cannot take a larger sample"):
+    with pytest.raises(
+        ValueError, match=r"^\[random\.choice\] Cannot take a larger sample"
+    ):
         g.choice(3, size=4, replace=False)
-    with pytest.raises(ValueError, match=r"^\[random\.choice\] probabilities do not sum to 1"):
+    with pytest.raises(
+        ValueError, match=r"^\[random\.choice\] probabilities do not sum to 1"
+    ):
         g.choice(3, p=[0.5, 0.5, 0.5])
-    with pytest.raises(ValueError, match=r"^\[random\.choice\] a and p must have same size"):
+    with pytest.raises(
+        ValueError, match=r"^\[random\.choice\] a and p must have same size"
+    ):
         g.choice(3, p=[0.5, 0.5])
     with pytest.raises(ValueError, match=r"^\[random\.choice\] Fewer non-zero entries"):
         g.choice(3, size=2, replace=False, p=[1.0, 0.0, 0.0])
@@ -531,11 +635,17 @@ def test_multivariate_distributions():
         numpy.testing.assert_allclose(numpy.cov(x.T), cov, atol=0.08)
     with pytest.raises(ValueError, match=r"^\[random\.dirichlet\] alpha <= 0"):
         g.dirichlet([1.0, 0.0])
-    with pytest.raises(ValueError, match=r"^\[random\.multinomial\] sum\(pvals\[:-1\]\) > 1.0"):
+    with pytest.raises(
+        ValueError, match=r"^\[random\.multinomial\] sum\(pvals\[:-1\]\) > 1.0"
+    ):
         g.multinomial(3, [0.8, 0.8, 0.1])
-    with pytest.raises(ValueError, match=r"^\[random\.multivariate_hypergeometric\] nsample"):
+    with pytest.raises(
+        ValueError, match=r"^\[random\.multivariate_hypergeometric\] nsample"
+    ):
         g.multivariate_hypergeometric([1, 2], 5)
-    with pytest.raises(ValueError, match=r"^\[random\.multivariate_normal\] mean and cov"):
+    with pytest.raises(
+        ValueError, match=r"^\[random\.multivariate_normal\] mean and cov"
+    ):
         g.multivariate_normal([0.0], cov)
     with pytest.warns(RuntimeWarning, match="positive-semidefinite"):
         g.multivariate_normal([0.0, 0.0], [[1.0, 2.0], [2.0, 1.0]])
@@ -551,7 +661,8 @@ def test_default_rng_and_bit_generators():
     assert isinstance(g.bit_generator, ar.Philox)
     assert isinstance(ar.default_rng(ar.SeedSequence(3)), ar.Generator)
     numpy.testing.assert_array_equal(
-        host(ar.default_rng(ar.SeedSequence(3)).random(3)), host(ar.default_rng(3).random(3))
+        host(ar.default_rng(ar.SeedSequence(3)).random(3)),
+        host(ar.default_rng(3).random(3)),
     )
     for cls in (ar.PCG64, ar.PCG64DXSM, ar.SFC64, ar.MT19937, ar.Philox):
         bg = cls(4)
@@ -590,13 +701,22 @@ def test_legacy_api():
         ri = host(ar.random_integers(1, 3, size=200))
     assert ri.min() == 1 and ri.max() == 3
     rs = ar.RandomState(5)
-    numpy.testing.assert_array_equal(host(rs.normal(size=3)), host(ar.RandomState(5).normal(size=3)))
-    for name, args in [("beta", (1.0, 2.0)), ("poisson", (2.0,)), ("zipf", (2.0,)),
-                       ("standard_t", (3.0,)), ("hypergeometric", (5, 5, 3))]:
+    numpy.testing.assert_array_equal(
+        host(rs.normal(size=3)), host(ar.RandomState(5).normal(size=3))
+    )
+    for name, args in [
+        ("beta", (1.0, 2.0)),
+        ("poisson", (2.0,)),
+        ("zipf", (2.0,)),
+        ("standard_t", (3.0,)),
+        ("hypergeometric", (5, 5, 3)),
+    ]:
         assert getattr(ar, name)(*args, size=3).shape == (3,)
     assert isinstance(ar.get_bit_generator(), ar.BitGenerator)
     ar.set_bit_generator(ar.Philox(1))
-    numpy.testing.assert_array_equal(host(ar.random(2)), host(ar.Generator(ar.Philox(1)).random(2)))
+    numpy.testing.assert_array_equal(
+        host(ar.random(2)), host(ar.Generator(ar.Philox(1)).random(2))
+    )
 
 
 def test_import_does_not_load_numpy_random():
@@ -604,10 +724,17 @@ def test_import_does_not_load_numpy_random():
     root = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "python")
     env["PYTHONPATH"] = os.path.abspath(root) + os.pathsep + env.get("PYTHONPATH", "")
     out = subprocess.run(
-        [sys.executable, "-c",
-         "import sys, arrax\ng = arrax.random.default_rng(0)\nx = g.normal(size=3)\n"
-         "print(type(x).__name__, 'numpy.random' in sys.modules)"],
-        env=env, capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            "-c",
+            ("import sys, arrax\ng = arrax.random.default_rng(0)\nx = g.normal(size=3)\n"
+            "print(type(x).__name__, 'numpy.random' in sys.modules)"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout.split()
     assert out == ["ndarray", "False"]
 
@@ -617,4 +744,9 @@ def test_large_draws_match_prefix():
     g = host(ar.default_rng(2).standard_normal(1 << 22, dtype="float32"))
     assert abs(g.mean()) < 6 / math.sqrt(1 << 22)
     h = hashlib.sha256(g[:1000].tobytes()).hexdigest()
-    assert h == hashlib.sha256(host(ar.default_rng(2).standard_normal(1000, dtype="float32")).tobytes()).hexdigest()
+    assert (
+        h
+        == hashlib.sha256(
+            host(ar.default_rng(2).standard_normal(1000, dtype="float32")).tobytes()
+        ).hexdigest()
+    )
