@@ -163,6 +163,15 @@ class BitGenerator:
         self._counter = 0
         self.lock = threading.Lock()
 
+    def __getstate__(self):
+        return {"seed_seq": self._seed_seq, "key": self._key, "counter": self._counter}
+
+    def __setstate__(self, state):
+        self._seed_seq = state["seed_seq"]
+        self._key = state["key"]
+        self._counter = state["counter"]
+        self.lock = threading.Lock()
+
     @property
     def seed_seq(self):
         return self._seed_seq

@@ -619,6 +619,8 @@ AXR_FN double vonmises(Stream& st, double mu, double kappa) {
 }
 
 AXR_FN i64 zipf(Stream& st, double a) {
+  // P(X > 1) < 2^-1024 here, and 2^(a-1) would overflow the test below.
+  if (a >= 1025.0) return 1;
   double am1 = a - 1.0;
   double b = p_pow(2.0, am1);
   for (;;) {
