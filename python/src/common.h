@@ -51,6 +51,7 @@ void init_ops(nb::module_& m);
 void init_cuda(nb::module_& m);
 void init_linalg(nb::module_& m);
 void init_fft(nb::module_& m);
+void init_random(nb::module_& m);
 void init_pyapi(nb::module_& m);
 
 // The buffer protocol of arrax.ndarray (python/src/pyapi.cpp).

@@ -69,7 +69,6 @@ def test_capture_counts_every_namespace():
     names = {
         "interp": fallback_only(arrax, "interp"),
         "linalg.inv": "linalg." + fallback_only(arrax.linalg, "inv"),
-        "random.default_rng": "random." + fallback_only(arrax.random, "default_rng"),
     }
     x, a = vec()
     m = arrax.asarray(numpy.eye(3) * 2)
@@ -77,15 +76,10 @@ def test_capture_counts_every_namespace():
         arrax.interp(a, a, a)
         arrax.linalg.inv(m)
         arrax.fft.rfft(a)  # native: not counted
-        rng = arrax.random.default_rng(0)
+        rng = arrax.random.default_rng(0)  # native too (arrax.random)
         rng.normal(size=3)
         rng.normal(size=3)
-    assert cap.delta == {
-        names["interp"]: 1,
-        names["linalg.inv"]: 1,
-        names["random.default_rng"]: 1,
-        "random.Generator.normal": 2,
-    }
+    assert cap.delta == {names["interp"]: 1, names["linalg.inv"]: 1}
 
 
 def test_native_names_never_count(monkeypatch):
@@ -367,7 +361,6 @@ def test_ndarray_in_place_method_writes_through():
 def test_classes_constants_and_modules_pass_through():
     with fallbacks.capture() as cap:
         assert arrax.linalg.LinAlgError is numpy.linalg.LinAlgError
-        assert arrax.random.Generator is numpy.random.Generator
         assert arrax.errstate is numpy.errstate
         assert arrax.exceptions is numpy.exceptions
         assert arrax.little_endian is numpy.little_endian
