@@ -9,6 +9,7 @@ NB_MODULE(_core, m) {
   arrax::py::init_cuda(m);
   arrax::py::init_linalg(m);
   arrax::py::init_fft(m);
+  arrax::py::init_numpy_linalg(m);
   arrax::py::init_pyapi(m);
   arrax::py::init_reductions(m);
   arrax::py::init_shape(m);
