@@ -208,9 +208,6 @@ void init_numpy_linalg(nb::module_& m) {
   m.def("linalg_diagonal", [](nb::handle a, int64_t offset) {
     return la::diagonal(arr(a, "linalg.diagonal"), offset);
   });
-  m.def("linalg_matrix_transpose", [](nb::handle a) {
-    return la::matrix_transpose(arr(a, "linalg.matrix_transpose"));
-  });
 }
 
 }  // namespace arrax::py

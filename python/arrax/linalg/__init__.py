@@ -212,15 +212,12 @@ def diagonal(x, /, *, offset=0):
     return _core.linalg_diagonal(x, operator.index(offset))
 
 
-def matrix_transpose(x, /):
-    return _core.linalg_matrix_transpose(x)
-
-
 # numpy.linalg names whose semantics equal the top-level arrax function of
 # the same name.
 matmul = _arrax.matmul
 vecdot = _arrax.vecdot
 tensordot = _arrax.tensordot
+matrix_transpose = _arrax.matrix_transpose
 
 __getattr__ = _fallbacks.module_getattr("arrax.linalg", _numpy.linalg, "linalg.")
 __dir__ = _fallbacks.module_dir(globals(), _numpy.linalg)
