@@ -10,8 +10,8 @@
 // transposed view of such buffers (a Copy into the output). The 64-bit
 // generic API (cusolverDnX*) takes all four dtypes through one entry point;
 // orgqr/ungqr, which it lacks, are the typed ones. Each matrix of a batch is
-// one call on the current stream (batched routines are not used yet: see
-// docs/gpu-status.md), with the device work area from the stream-ordered
+// one call on the current stream, except for the small matrices of Note
+// [Batched cuSOLVER], with the device work area from the stream-ordered
 // caching allocator and the host one, which some routines ask for, from the
 // heap. cusolverDnXgesvd needs rows >= cols: a wide A is factored as A^H.
 //
@@ -121,6 +121,59 @@ struct Cusolver {
                                       int64_t, cudaDataType, void*, int64_t,
                                       cudaDataType, void*, size_t, void*,
                                       size_t, int*) = nullptr;
+  // Batched routines for many small matrices (optional: the per-matrix
+  // calls stand in where they are missing).
+  cusolverStatus_t (*cusolverDnCreateSyevjInfo)(syevjInfo_t*) = nullptr;
+  cusolverStatus_t (*cusolverDnXsyevjSetSortEig)(syevjInfo_t, int) = nullptr;
+  cusolverStatus_t (*cusolverDnSsyevjBatched_bufferSize)(
+      cusolverDnHandle_t, cusolverEigMode_t, cublasFillMode_t, int,
+      const float*, int, const float*, int*, syevjInfo_t, int) = nullptr;
+  cusolverStatus_t (*cusolverDnDsyevjBatched_bufferSize)(
+      cusolverDnHandle_t, cusolverEigMode_t, cublasFillMode_t, int,
+      const double*, int, const double*, int*, syevjInfo_t, int) = nullptr;
+  cusolverStatus_t (*cusolverDnCheevjBatched_bufferSize)(
+      cusolverDnHandle_t, cusolverEigMode_t, cublasFillMode_t, int,
+      const cuComplex*, int, const float*, int*, syevjInfo_t, int) = nullptr;
+  cusolverStatus_t (*cusolverDnZheevjBatched_bufferSize)(
+      cusolverDnHandle_t, cusolverEigMode_t, cublasFillMode_t, int,
+      const cuDoubleComplex*, int, const double*, int*, syevjInfo_t,
+      int) = nullptr;
+  cusolverStatus_t (*cusolverDnSsyevjBatched)(cusolverDnHandle_t,
+                                              cusolverEigMode_t,
+                                              cublasFillMode_t, int, float*,
+                                              int, float*, float*, int, int*,
+                                              syevjInfo_t, int) = nullptr;
+  cusolverStatus_t (*cusolverDnDsyevjBatched)(cusolverDnHandle_t,
+                                              cusolverEigMode_t,
+                                              cublasFillMode_t, int, double*,
+                                              int, double*, double*, int, int*,
+                                              syevjInfo_t, int) = nullptr;
+  cusolverStatus_t (*cusolverDnCheevjBatched)(cusolverDnHandle_t,
+                                              cusolverEigMode_t,
+                                              cublasFillMode_t, int, cuComplex*,
+                                              int, float*, cuComplex*, int,
+                                              int*, syevjInfo_t, int) = nullptr;
+  cusolverStatus_t (*cusolverDnZheevjBatched)(cusolverDnHandle_t,
+                                              cusolverEigMode_t,
+                                              cublasFillMode_t, int,
+                                              cuDoubleComplex*, int, double*,
+                                              cuDoubleComplex*, int, int*,
+                                              syevjInfo_t, int) = nullptr;
+  cusolverStatus_t (*cusolverDnSpotrfBatched)(cusolverDnHandle_t,
+                                              cublasFillMode_t, int, float**,
+                                              int, int*, int) = nullptr;
+  cusolverStatus_t (*cusolverDnDpotrfBatched)(cusolverDnHandle_t,
+                                              cublasFillMode_t, int, double**,
+                                              int, int*, int) = nullptr;
+  cusolverStatus_t (*cusolverDnCpotrfBatched)(cusolverDnHandle_t,
+                                              cublasFillMode_t, int,
+                                              cuComplex**, int, int*,
+                                              int) = nullptr;
+  cusolverStatus_t (*cusolverDnZpotrfBatched)(cusolverDnHandle_t,
+                                              cublasFillMode_t, int,
+                                              cuDoubleComplex**, int, int*,
+                                              int) = nullptr;
+  bool batched = false;  // every one of the above was found
   // orgqr / ungqr by type.
   cusolverStatus_t (*cusolverDnSorgqr_bufferSize)(cusolverDnHandle_t, int, int,
                                                   int, const float*, int,
@@ -219,7 +272,30 @@ void load_cusolver(Cusolver& c) {
   ARRAX_CUSOLVER_FN(cusolverDnDorgqr, true)
   ARRAX_CUSOLVER_FN(cusolverDnCungqr, true)
   ARRAX_CUSOLVER_FN(cusolverDnZungqr, true)
+  ARRAX_CUSOLVER_FN(cusolverDnCreateSyevjInfo, false)
+  ARRAX_CUSOLVER_FN(cusolverDnXsyevjSetSortEig, false)
+  ARRAX_CUSOLVER_FN(cusolverDnSsyevjBatched_bufferSize, false)
+  ARRAX_CUSOLVER_FN(cusolverDnDsyevjBatched_bufferSize, false)
+  ARRAX_CUSOLVER_FN(cusolverDnCheevjBatched_bufferSize, false)
+  ARRAX_CUSOLVER_FN(cusolverDnZheevjBatched_bufferSize, false)
+  ARRAX_CUSOLVER_FN(cusolverDnSsyevjBatched, false)
+  ARRAX_CUSOLVER_FN(cusolverDnDsyevjBatched, false)
+  ARRAX_CUSOLVER_FN(cusolverDnCheevjBatched, false)
+  ARRAX_CUSOLVER_FN(cusolverDnZheevjBatched, false)
+  ARRAX_CUSOLVER_FN(cusolverDnSpotrfBatched, false)
+  ARRAX_CUSOLVER_FN(cusolverDnDpotrfBatched, false)
+  ARRAX_CUSOLVER_FN(cusolverDnCpotrfBatched, false)
+  ARRAX_CUSOLVER_FN(cusolverDnZpotrfBatched, false)
 #undef ARRAX_CUSOLVER_FN
+  c.batched = c.cusolverDnCreateSyevjInfo && c.cusolverDnXsyevjSetSortEig &&
+              c.cusolverDnSsyevjBatched_bufferSize &&
+              c.cusolverDnDsyevjBatched_bufferSize &&
+              c.cusolverDnCheevjBatched_bufferSize &&
+              c.cusolverDnZheevjBatched_bufferSize &&
+              c.cusolverDnSsyevjBatched && c.cusolverDnDsyevjBatched &&
+              c.cusolverDnCheevjBatched && c.cusolverDnZheevjBatched &&
+              c.cusolverDnSpotrfBatched && c.cusolverDnDpotrfBatched &&
+              c.cusolverDnCpotrfBatched && c.cusolverDnZpotrfBatched;
   c.loaded = ok;
 }
 
@@ -475,6 +551,136 @@ void eval_slogdet(CudaBackend& b, Slogdet& p, std::span<const Array> inputs,
   copy_into(b, reshape(logabs, log_out.shape()), log_out);
 }
 
+// Note [Batched cuSOLVER]
+// Many small matrices go through cuSOLVER's batched routines, one call for
+// the whole batch: potrfBatched (a device array of matrix pointers) for
+// Cholesky up to kBatchedPotrfMax, syevjBatched (Jacobi, eigenvalues sorted
+// ascending as syevd's) for eigh up to 32, cuSOLVER's own limit. Larger
+// matrices, single ones, and cuSOLVERs without these entry points take one
+// generic-API call per matrix.
+constexpr int64_t kBatchedPotrfMax = 128;
+constexpr int64_t kBatchedSyevjMax = 32;
+
+bool use_batched(int64_t nb, int64_t n, int64_t max_n) {
+  return nb > 1 && n <= max_n && n > 0 && cusolver().batched &&
+         nb <= std::numeric_limits<int>::max();
+}
+
+// A device array of the pointers to the nb matrices of buffer `a`.
+Array pointer_array(const Array& a, int64_t nb, int64_t elems) {
+  Array h = Array::empty({nb}, Dtype::UInt64, Device::cpu());
+  for (int64_t i = 0; i < nb; ++i)
+    h.data<uint64_t>()[i] = reinterpret_cast<uint64_t>(item(a, i, elems));
+  return to_device(h, a.device());
+}
+
+void potrf_batched(const Handles& hs, const Array& a, int64_t n, int64_t nb,
+                   cublasFillMode_t uplo, const Array& info,
+                   const Array& ptrs) {
+  Cusolver& cs = cusolver();
+  const char* op = "linalg.cholesky";
+  int ni = static_cast<int>(n), bi = static_cast<int>(nb);
+  int* inf = static_cast<int*>(info.data());
+  void* pp = ptrs.data();
+  switch (a.dtype()) {
+    case Dtype::Float32:
+      check(
+          cs.cusolverDnSpotrfBatched(hs.h, uplo, ni, (float**)pp, ni, inf, bi),
+          op, "cusolverDnSpotrfBatched");
+      break;
+    case Dtype::Float64:
+      check(
+          cs.cusolverDnDpotrfBatched(hs.h, uplo, ni, (double**)pp, ni, inf, bi),
+          op, "cusolverDnDpotrfBatched");
+      break;
+    case Dtype::Complex64:
+      check(cs.cusolverDnCpotrfBatched(hs.h, uplo, ni, (cuComplex**)pp, ni, inf,
+                                       bi),
+            op, "cusolverDnCpotrfBatched");
+      break;
+    default:
+      check(cs.cusolverDnZpotrfBatched(hs.h, uplo, ni, (cuDoubleComplex**)pp,
+                                       ni, inf, bi),
+            op, "cusolverDnZpotrfBatched");
+      break;
+  }
+}
+
+// syevjBatched over the nb matrices of `a` (n x n, lda n) into w (nb, n).
+void syevj_batched(CudaBackend& b, const Handles& hs, const Array& a,
+                   const Array& w, int64_t n, int64_t nb,
+                   cusolverEigMode_t jobz, cublasFillMode_t uplo,
+                   const Array& info) {
+  Cusolver& cs = cusolver();
+  const char* op = "linalg.eigh";
+  static syevjInfo_t params = nullptr;  // guarded by g_solver_mutex
+  if (!params) {
+    check(cs.cusolverDnCreateSyevjInfo(&params), op,
+          "cusolverDnCreateSyevjInfo");
+    check(cs.cusolverDnXsyevjSetSortEig(params, 1), op,
+          "cusolverDnXsyevjSetSortEig");
+  }
+  int ni = static_cast<int>(n), bi = static_cast<int>(nb), lwork = 0;
+  void* A = a.data();
+  void* W = w.data();
+  int* inf = static_cast<int*>(info.data());
+  Dtype dt = a.dtype();
+  switch (dt) {
+    case Dtype::Float32:
+      check(cs.cusolverDnSsyevjBatched_bufferSize(
+                hs.h, jobz, uplo, ni, (const float*)A, ni, (const float*)W,
+                &lwork, params, bi),
+            op, "cusolverDnSsyevjBatched_bufferSize");
+      break;
+    case Dtype::Float64:
+      check(cs.cusolverDnDsyevjBatched_bufferSize(
+                hs.h, jobz, uplo, ni, (const double*)A, ni, (const double*)W,
+                &lwork, params, bi),
+            op, "cusolverDnDsyevjBatched_bufferSize");
+      break;
+    case Dtype::Complex64:
+      check(cs.cusolverDnCheevjBatched_bufferSize(
+                hs.h, jobz, uplo, ni, (const cuComplex*)A, ni, (const float*)W,
+                &lwork, params, bi),
+            op, "cusolverDnCheevjBatched_bufferSize");
+      break;
+    default:
+      check(cs.cusolverDnZheevjBatched_bufferSize(
+                hs.h, jobz, uplo, ni, (const cuDoubleComplex*)A, ni,
+                (const double*)W, &lwork, params, bi),
+            op, "cusolverDnZheevjBatched_bufferSize");
+      break;
+  }
+  Array work = b.scratch(std::max(lwork, 1) * itemsize(dt), a.device());
+  void* wk = work.data();
+  switch (dt) {
+    case Dtype::Float32:
+      check(cs.cusolverDnSsyevjBatched(hs.h, jobz, uplo, ni, (float*)A, ni,
+                                       (float*)W, (float*)wk, lwork, inf,
+                                       params, bi),
+            op, "cusolverDnSsyevjBatched");
+      break;
+    case Dtype::Float64:
+      check(cs.cusolverDnDsyevjBatched(hs.h, jobz, uplo, ni, (double*)A, ni,
+                                       (double*)W, (double*)wk, lwork, inf,
+                                       params, bi),
+            op, "cusolverDnDsyevjBatched");
+      break;
+    case Dtype::Complex64:
+      check(cs.cusolverDnCheevjBatched(hs.h, jobz, uplo, ni, (cuComplex*)A, ni,
+                                       (float*)W, (cuComplex*)wk, lwork, inf,
+                                       params, bi),
+            op, "cusolverDnCheevjBatched");
+      break;
+    default:
+      check(cs.cusolverDnZheevjBatched(
+                hs.h, jobz, uplo, ni, (cuDoubleComplex*)A, ni, (double*)W,
+                (cuDoubleComplex*)wk, lwork, inf, params, bi),
+            op, "cusolverDnZheevjBatched");
+      break;
+  }
+}
+
 // ---- Cholesky, QR
 // ------------------------------------------------------------
 
@@ -490,6 +696,9 @@ void eval_cholesky(CudaBackend& b, Cholesky& p, std::span<const Array> inputs,
   Array info = info_array(nb, dev);
   cublasFillMode_t uplo =
       p.upper() ? CUBLAS_FILL_MODE_UPPER : CUBLAS_FILL_MODE_LOWER;
+  Array ptrs = use_batched(nb, n, kBatchedPotrfMax)
+                   ? pointer_array(a, nb, n * n)
+                   : Array();
   {
     std::lock_guard<std::mutex> lock(g_solver_mutex);
     Handles hs = session(b, dev.index, op);
@@ -500,11 +709,15 @@ void eval_cholesky(CudaBackend& b, Cholesky& p, std::span<const Array> inputs,
                                          n, t, &dsz, &hsz),
           op, "cusolverDnXpotrf_bufferSize");
     Work w(b, dev, dsz, hsz);
-    for (int64_t i = 0; i < nb; ++i)
-      check(cs.cusolverDnXpotrf(hs.h, hs.params, uplo, n, t, item(a, i, n * n),
-                                n, t, w.d(), dsz, w.h(), hsz,
-                                static_cast<int*>(info.data()) + i),
-            op, "cusolverDnXpotrf");
+    if (use_batched(nb, n, kBatchedPotrfMax)) {
+      potrf_batched(hs, a, n, nb, uplo, info, ptrs);
+    } else {
+      for (int64_t i = 0; i < nb; ++i)
+        check(cs.cusolverDnXpotrf(hs.h, hs.params, uplo, n, t,
+                                  item(a, i, n * n), n, t, w.d(), dsz, w.h(),
+                                  hsz, static_cast<int*>(info.data()) + i),
+              op, "cusolverDnXpotrf");
+    }
   }
   if (!failed(info).empty())
     throw LinAlgError(std::string("[") + op +
@@ -675,13 +888,17 @@ void eval_eigh(CudaBackend& b, Eigh& p, std::span<const Array> inputs,
                                          a.data(), n, tw, w.data(), t, &dsz,
                                          &hsz),
           op, "cusolverDnXsyevd_bufferSize");
-    Work wk(b, dev, dsz, hsz);
-    for (int64_t i = 0; i < nb; ++i)
-      check(cs.cusolverDnXsyevd(hs.h, hs.params, jobz, uplo, n, t,
-                                item(a, i, n * n), n, tw, item(w, i, n), t,
-                                wk.d(), dsz, wk.h(), hsz,
-                                static_cast<int*>(info.data()) + i),
-            op, "cusolverDnXsyevd");
+    if (use_batched(nb, n, kBatchedSyevjMax)) {
+      syevj_batched(b, hs, a, w, n, nb, jobz, uplo, info);
+    } else {
+      Work wk(b, dev, dsz, hsz);
+      for (int64_t i = 0; i < nb; ++i)
+        check(cs.cusolverDnXsyevd(hs.h, hs.params, jobz, uplo, n, t,
+                                  item(a, i, n * n), n, tw, item(w, i, n), t,
+                                  wk.d(), dsz, wk.h(), hsz,
+                                  static_cast<int*>(info.data()) + i),
+              op, "cusolverDnXsyevd");
+    }
   }
   if (!failed(info).empty())
     throw LinAlgError(std::string("[") + op + "] Eigenvalues did not converge");
