@@ -571,3 +571,31 @@ def test_large_batched():
     check(lambda m, a: m.linalg.svd(a, compute_uv=False), a)
     big = mat((300, 300), "float64")
     check(lambda m, a: m.linalg.inv(a), big)
+
+
+def test_strided_and_transposed_inputs():
+    base = mat((6, 6), "float64")
+    for a in (base.T, base[::2, ::2], numpy.asfortranarray(base)):
+        b = xp.rand((a.shape[0], 3), "float64", seed=4)[::-1]
+        check(lambda m, a, b: m.linalg.solve(a, b), a, b)
+        check(lambda m, a: m.linalg.inv(a), a)
+        check(lambda m, a: m.linalg.svd(a, compute_uv=False), a)
+        check(lambda m, a: m.linalg.eigvalsh(a), a + a.T)
+        check(lambda m, a: m.linalg.cholesky(a), a @ a.T)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    batch=st.lists(st.integers(0, 3), max_size=2),
+    m=st.integers(0, 5),
+    n=st.integers(0, 5),
+)
+def test_svd_qr_shapes(batch, m, n):
+    a = xp.rand(tuple(batch) + (m, n), "float64", low=-1.0, high=1.0)
+    check(lambda m_, a: m_.linalg.svd(a, compute_uv=False), a)
+    for mode in ("reduced", "complete", "r", "raw"):
+        r = arrax.linalg.qr(xp.to_arrax(a), mode=mode)
+        rn = numpy.linalg.qr(a, mode=mode)
+        rs = r if isinstance(r, tuple) else (r,)
+        rns = rn if isinstance(rn, tuple) else (rn,)
+        assert [np_(x).shape for x in rs] == [x.shape for x in rns]
