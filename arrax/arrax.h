@@ -8,6 +8,7 @@
 #include "arrax/fft.h"
 #include "arrax/ops.h"
 #include "arrax/ops_linalg.h"
+#include "arrax/linalg.h"
 #include "arrax/ops_shape.h"
 #include "arrax/ops_reductions.h"
 #include "arrax/autograd.h"

@@ -17,6 +17,11 @@ struct ARRAX_API TypeError : std::invalid_argument {
 struct ARRAX_API IndexError : std::out_of_range {
   using std::out_of_range::out_of_range;
 };
+// numpy.linalg.LinAlgError (a ValueError in NumPy too): singular or not
+// positive definite matrices, factorizations that did not converge.
+struct ARRAX_API LinAlgError : ValueError {
+  using ValueError::ValueError;
+};
 // numpy.exceptions.AxisError is both a ValueError and an IndexError.
 struct ARRAX_API AxisError : ValueError {
   using ValueError::ValueError;

@@ -346,6 +346,9 @@ bool set_python_error(const std::exception_ptr& p) {
   } catch (const AxisError& e) {
     nb::object cls = nb::module_::import_("numpy.exceptions").attr("AxisError");
     PyErr_SetObject(cls.ptr(), nb::str(e.what()).ptr());
+  } catch (const LinAlgError& e) {
+    nb::object cls = nb::module_::import_("numpy.linalg").attr("LinAlgError");
+    PyErr_SetObject(cls.ptr(), nb::str(e.what()).ptr());
   } catch (const TypeError& e) {
     PyErr_SetString(PyExc_TypeError, e.what());
   } catch (const IndexError& e) {

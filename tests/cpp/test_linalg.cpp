@@ -1,6 +1,10 @@
 // The matrix-product family through the C++ API, checked against naive
-// loops.
+// loops; numpy.linalg (arrax/linalg.h) on CPU arrays built explicitly (on
+// the GPU machine the default device is the GPU).
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
 
 #include "arrax/arrax.h"
 #include "arrax/primitives_linalg.h"
@@ -237,4 +241,115 @@ TEST(Matmul, VjpSumsBroadcastBatches) {
   Arrays dc = conj.vjp(zin, zout, zcot, both);
   EXPECT_EQ(dc[0].item<complex128>(), complex128(1, 2));
   EXPECT_EQ(dc[1].item<complex128>(), complex128(1, 2));
+}
+
+// ---- numpy.linalg (arrax/linalg.h): the identities of the factorizations,
+// LinAlgError, and a vjp against finite differences.
+
+namespace numpy_linalg {
+
+Array random_matrix(const Shape& shape, unsigned seed, double shift = 0) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  Array a = Array::empty(shape, Dtype::Float64, Device::cpu());
+  for (int64_t i = 0; i < a.size(); ++i) a.data<double>()[i] = u(gen);
+  if (shift != 0) {
+    int64_t n = shape.back();
+    a = add(a, multiply(eye(n, std::nullopt, 0, Dtype::Float64, Device::cpu()),
+                        weak_scalar(shift)));
+  }
+  return a;
+}
+
+double max_abs_diff(const Array& a, const Array& b) {
+  Array d = ascontiguousarray(astype(absolute(subtract(a, b)), Dtype::Float64));
+  double m = 0;
+  for (int64_t i = 0; i < d.size(); ++i) m = std::max(m, d.data<double>()[i]);
+  return m;
+}
+
+Array eye3(int64_t n) {
+  return eye(n, std::nullopt, 0, Dtype::Float64, Device::cpu());
+}
+
+}  // namespace numpy_linalg
+
+using namespace numpy_linalg;
+
+TEST(Linalg, SolveAndInverse) {
+  Array a = random_matrix({4, 5, 5}, 1, 5.0);
+  Array b = random_matrix({4, 5, 2}, 2);
+  Array x = linalg::solve(a, b);
+  EXPECT_LT(max_abs_diff(matmul(a, x), b), 1e-12);
+  Array ai = linalg::inv(a);
+  EXPECT_LT(max_abs_diff(matmul(a, ai), broadcast_to(eye3(5), a.shape())),
+            1e-12);
+  // det = product of eigenvalues for a symmetric matrix.
+  Array s = add(a, swapaxes(a, -1, -2));
+  Array w = linalg::eigvalsh(s);
+  ReduceArgs last;
+  last.axis = Axes{-1};
+  EXPECT_LT(max_abs_diff(linalg::det(s), prod(w, last)), 1e-9);
+}
+
+TEST(Linalg, SingularRaisesLinAlgError) {
+  Array a = zeros({3, 3}, Dtype::Float64, Device::cpu());
+  EXPECT_THROW(linalg::inv(a), LinAlgError);
+  try {
+    linalg::solve(a, ones({3}, Dtype::Float64, Device::cpu()));
+    FAIL();
+  } catch (const LinAlgError& e) {
+    EXPECT_STREQ(e.what(), "[linalg.solve] Singular matrix");
+  }
+  auto [sign, logdet] = linalg::slogdet(a);
+  EXPECT_EQ(sign.item<double>(), 0.0);
+  EXPECT_TRUE(std::isinf(logdet.item<double>()));
+  EXPECT_THROW(linalg::cholesky(negative(eye3(3))), LinAlgError);
+  EXPECT_THROW(linalg::inv(ones({2, 3}, Dtype::Float64, Device::cpu())),
+               LinAlgError);
+  EXPECT_THROW(
+      linalg::inv(eye(2, std::nullopt, 0, Dtype::Float16, Device::cpu())),
+      TypeError);
+}
+
+TEST(Linalg, Factorizations) {
+  Array a = random_matrix({6, 4}, 3);
+  Arrays qr = linalg::qr(a);
+  EXPECT_LT(max_abs_diff(matmul(qr[0], qr[1]), a), 1e-12);
+  Arrays usv = linalg::svd(a, false);
+  Indices row = {Index(ellipsis), Index(newaxis), Index(Slice())};
+  Array us = multiply(usv[0], getitem(usv[1], row));
+  EXPECT_LT(max_abs_diff(matmul(us, usv[2]), a), 1e-12);
+  Array spd = add(matmul(swapaxes(a, 0, 1), a), eye3(4));
+  Array l = linalg::cholesky(spd);
+  EXPECT_LT(max_abs_diff(matmul(l, swapaxes(l, 0, 1)), spd), 1e-12);
+  auto [w, v] = linalg::eigh(spd);
+  EXPECT_LT(max_abs_diff(matmul(spd, v), multiply(v, getitem(w, row))), 1e-10);
+  EXPECT_NEAR(linalg::norm(eye3(3)).item<double>(), std::sqrt(3.0), 1e-14);
+  EXPECT_NEAR(linalg::cond(eye3(3)).item<double>(), 1.0, 1e-14);
+  EXPECT_EQ(linalg::matrix_rank(eye3(3)).item<int64_t>(), 3);
+}
+
+TEST(Linalg, SolveVjpMatchesFiniteDifferences) {
+  // d/dA sum(solve(A, b) * w) against central differences.
+  Array a = random_matrix({3, 3}, 4, 3.0);
+  Array b = random_matrix({3, 2}, 5);
+  Array w = random_matrix({3, 2}, 6);
+  Array at = copy(a);
+  set_requires_grad(at, true);
+  Array loss = sum(multiply(linalg::solve(at, b), w));
+  Array outs[1] = {loss};
+  backward(outs, {});
+  Array g = grad_of(at);
+  ASSERT_TRUE(g.valid());
+  double eps = 1e-6;
+  for (int64_t i = 0; i < 9; ++i) {
+    Array hi = copy(a), lo = copy(a);
+    hi.data<double>()[i] += eps;
+    lo.data<double>()[i] -= eps;
+    double fd = (sum(multiply(linalg::solve(hi, b), w)).item<double>() -
+                 sum(multiply(linalg::solve(lo, b), w)).item<double>()) /
+                (2 * eps);
+    EXPECT_NEAR(ascontiguousarray(g).data<double>()[i], fd, 1e-7);
+  }
 }

@@ -194,6 +194,76 @@ REGISTRY = {
     ),
     "einsum": (lambda a, b: np.einsum("ij,kj->ik", a, b), [_any(S), _any((2, 4))]),
     "kron": (lambda a, b: np.kron(a, b), [_any((2, 2)), _any((2, 3))]),
+    # numpy.linalg (gauge-invariant functions of eigen/singular vectors)
+    "linalg_solve": (
+        lambda a, b: np.linalg.solve(a, b),
+        [_any((3, 3)) + 4 * numpy.eye(3), _any((2, 3, 2))],
+    ),
+    "linalg_solve_vector": (
+        lambda a, b: np.linalg.solve(a, b),
+        [_any((2, 3, 3)) + 4 * numpy.eye(3), _any((3,))],
+    ),
+    "linalg_inv": (lambda a: np.linalg.inv(a), [_any((2, 3, 3)) + 4 * numpy.eye(3)]),
+    "linalg_det": (lambda a: np.linalg.det(a), [_any((2, 3, 3)) + numpy.eye(3)]),
+    "linalg_slogdet": (lambda a: np.linalg.slogdet(a)[1], [_any((3, 3))]),
+    "linalg_cholesky": (
+        lambda a: np.linalg.cholesky(a @ np.matrix_transpose(a) + 3 * np.eye(3)),
+        [_any((2, 3, 3))],
+    ),
+    "linalg_cholesky_upper": (
+        lambda a: np.linalg.cholesky(a @ a.T + 3 * np.eye(3), upper=True),
+        [_any((3, 3))],
+    ),
+    "linalg_qr": (
+        lambda a: np.linalg.qr(a).Q * 2 + np.linalg.qr(a).R[..., :1, :],
+        [_any((2, 4, 3))],
+    ),
+    "linalg_qr_wide": (
+        lambda a: np.linalg.qr(a).Q.sum() + np.linalg.qr(a).R,
+        [_any((2, 4))],
+    ),
+    "linalg_qr_r": (lambda a: np.linalg.qr(a, mode="r"), [_any((4, 3))]),
+    "linalg_eigh": (
+        lambda a: (
+            np.linalg.eigh(a + a.T).eigenvalues[None, :]
+            + np.abs(np.linalg.eigh(a + a.T).eigenvectors)
+        ),
+        [_any((3, 3))],
+    ),
+    "linalg_eigvalsh": (lambda a: np.linalg.eigvalsh(a + a.T), [_any((3, 3))]),
+    "linalg_svd": (
+        lambda a: (
+            np.linalg.svd(a, full_matrices=False).S[None, :]
+            + np.abs(np.linalg.svd(a, full_matrices=False).U)
+        ),
+        [_any((4, 3))],
+    ),
+    "linalg_svd_wide": (
+        lambda a: np.abs(np.linalg.svd(a, full_matrices=False).Vh),
+        [_any((2, 4))],
+    ),
+    "linalg_svdvals": (lambda a: np.linalg.svdvals(a), [_any((2, 4, 3))]),
+    "linalg_lstsq": (
+        lambda a, b: np.linalg.lstsq(a, b)[0],
+        [_any((5, 3)), _any((5, 2))],
+    ),
+    "linalg_pinv": (lambda a: np.linalg.pinv(a), [_any((4, 3))]),
+    "linalg_norm_2": (lambda a: np.linalg.norm(a, 2), [_any((4, 3))]),
+    "linalg_norm_nuc": (lambda a: np.linalg.norm(a, "nuc"), [_any((4, 3))]),
+    "linalg_norm_fro": (lambda a: np.linalg.norm(a, axis=(0, 1)), [_any(S)]),
+    "linalg_vector_norm_3": (
+        lambda a: np.linalg.vector_norm(a, ord=3, axis=1),
+        [_distinct(S)],
+    ),
+    "linalg_cond": (lambda a: np.linalg.cond(a), [_any((3, 3)) + 2 * numpy.eye(3)]),
+    "linalg_matrix_power": (
+        lambda a: np.linalg.matrix_power(a, -2),
+        [_any((3, 3)) + 3 * numpy.eye(3)],
+    ),
+    "linalg_tensorsolve": (
+        lambda a, b: np.linalg.tensorsolve(a, b),
+        [(_any((6, 6)) + 5 * numpy.eye(6)).reshape(2, 3, 6), _any((2, 3))],
+    ),
 }
 
 SECOND_ORDER = [
@@ -209,6 +279,11 @@ SECOND_ORDER = [
     "slice",
     "take",
     "cumprod",
+    "linalg_solve",
+    "linalg_inv",
+    "linalg_cholesky",
+    "linalg_eigh",
+    "linalg_svdvals",
 ]
 
 
