@@ -783,3 +783,18 @@ def test_pickle_round_trip():
     rs = ar.RandomState(2)
     rs2 = pickle.loads(pickle.dumps(rs))
     numpy.testing.assert_array_equal(host(rs.rand(2)), host(rs2.rand(2)))
+
+
+def _nvrtc_present():
+    import ctypes.util
+
+    return ctypes.util.find_library("nvrtc") is not None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _nvrtc_present(), reason="no NVRTC")
+@pytest.mark.skipif(CUDA, reason="with a GPU the CUDA tests above run the kernels")
+def test_random_kernels_compile_with_nvrtc(monkeypatch):
+    # The random modules only (test_cuda.py compiles every module).
+    monkeypatch.setenv("ARRAX_SELFCHECK_FILTER", "random")
+    assert arrax.cuda.selfcheck(90) == len(_core.random_kind_names()) + 1

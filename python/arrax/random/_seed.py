@@ -7,7 +7,7 @@ Philox blocks (key, (counter + i, j)), j = 0, 1, ... (Note [Bit-identical
 sampling] in arrax/backend/cuda/device/rng.cuh)."""
 
 import os
-import threading
+import _thread
 
 import numpy as _numpy
 
@@ -161,7 +161,7 @@ class BitGenerator:
         w = seq.generate_state(2, _numpy.uint32)
         self._key = int(w[0]) | (int(w[1]) << 32)
         self._counter = 0
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
 
     def __getstate__(self):
         return {"seed_seq": self._seed_seq, "key": self._key, "counter": self._counter}
@@ -170,7 +170,7 @@ class BitGenerator:
         self._seed_seq = state["seed_seq"]
         self._key = state["key"]
         self._counter = state["counter"]
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
 
     @property
     def seed_seq(self):

@@ -21,6 +21,8 @@
 //    (float32 `random` takes 24 bits directly).
 // The portable functions are accurate to a few ulp, not correctly rounded:
 // samples are exact draws from the distributions to within that.
+// Compositions in Python that reduce (dirichlet's sum, multivariate_normal's
+// matrix product) round in each device's own order and agree to a few ulp.
 #pragma once
 
 #ifdef __CUDACC_RTC__
