@@ -254,7 +254,7 @@ Arrays Svd::vjp(std::span<const Array> inputs, std::span<const Array> outputs,
   Dtype dt = a.dtype();
   if (!uv_) {
     Array in[1] = {a};
-    Arrays f = dispatch(std::make_shared<Svd>(false, true), in);
+    Arrays f = dispatch(std::make_shared<Svd>(false, true, op_), in);
     return {matmul(f[0], matmul(diag_embed(cotangents[0], dt), f[2]))};
   }
   if (full_ && m != n)

@@ -310,9 +310,19 @@ def test_svd_empty_and_hermitian():
     assert_close((u * s) @ vh, h, "float64", 10)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_svd_non_finite():
-    a = numpy.array([[numpy.nan, 1.0], [1.0, 1.0]])
-    check(lambda m, a: m.linalg.svd(a), a)
+    # NaN does not converge (LinAlgError); inf goes through, as in NumPy.
+    for bad in (numpy.nan, numpy.inf):
+        a = numpy.array([[bad, 1.0], [1.0, 1.0]])
+        for fn in ("svdvals", "pinv", "matrix_rank", "cond"):
+            check(lambda m, a, fn=fn: getattr(m.linalg, fn)(a), a)
+    err = xp.check_raises(
+        numpy.linalg.LinAlgError,
+        arrax.linalg.pinv,
+        xp.to_arrax(numpy.array([[numpy.nan, 1.0], [1.0, 1.0]])),
+    )
+    assert str(err) == "[linalg.pinv] SVD did not converge"
 
 
 @pytest.mark.parametrize("dtype", LA_DTYPES)
