@@ -110,6 +110,8 @@ def _libraries(device):
         print(f"torch skipped: {type(exc).__name__}")
     try:
         import jax
+
+        jax.config.update("jax_enable_x64", True)  # the float64 cases
         import jax.numpy as jnp
 
         class _JitLinalg:

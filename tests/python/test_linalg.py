@@ -609,3 +609,62 @@ def test_svd_qr_shapes(batch, m, n):
         rs = r if isinstance(r, tuple) else (r,)
         rns = rn if isinstance(rn, tuple) else (rn,)
         assert [np_(x).shape for x in rs] == [x.shape for x in rns]
+
+
+@pytest.mark.skipif(not xp.on_gpu(), reason="needs the GPU as default device")
+@pytest.mark.parametrize("dtype", LA_DTYPES)
+def test_gpu_matches_cpu(dtype):
+    # Every cuSOLVER path: per-matrix and batched (cuBLAS LU, potrfBatched,
+    # syevjBatched), tall and wide SVD, real eig with complex pairs.
+    t = tol(dtype) * 100
+
+    def both(f, *arrays):
+        rg = f(*(arrax.asarray(a, device="cuda") for a in arrays))
+        rc = f(*(arrax.asarray(a, device="cpu") for a in arrays))
+        return rg, rc
+
+    def same(f, *arrays):
+        rg, rc = both(f, *arrays)
+        numpy.testing.assert_allclose(np_(rg), np_(rc), rtol=t, atol=t)
+
+    for batch in [(), (5,)]:
+        for n in [3, 40, 150]:
+            a = mat(batch + (n, n), dtype)
+            b = xp.rand(batch + (n, 2), dtype, seed=2)
+            same(lambda a, b: arrax.linalg.solve(a, b), a, b)
+            same(lambda a: arrax.linalg.inv(a), a)
+            same(lambda a: arrax.linalg.slogdet(a)[1], a)
+            if n < 100:  # det overflows beyond
+                same(lambda a: arrax.linalg.det(a) / abs(arrax.linalg.det(a)), a)
+            h = hpd(batch + (n, n), dtype)
+            same(lambda a: arrax.linalg.cholesky(a), h)
+            same(lambda a: arrax.linalg.cholesky(a, upper=True), h)
+            same(lambda a: arrax.linalg.eigvalsh(a), h)
+            w, v = (np_(x) for x in arrax.linalg.eigh(arrax.asarray(h, device="cuda")))
+            assert_close(h @ v, v * w[..., None, :], dtype, 100 * n)
+    for shape in [(6, 4), (4, 6), (3, 7, 5), (3, 5, 7)]:
+        a = xp.rand(shape, dtype, low=-1.0, high=1.0)
+        same(lambda a: arrax.linalg.svdvals(a), a)
+        for full in (True, False):
+            u, s, vh = (
+                np_(x)
+                for x in arrax.linalg.svd(
+                    arrax.asarray(a, device="cuda"), full_matrices=full
+                )
+            )
+            k = s.shape[-1]
+            assert_close(
+                (u[..., :, :k] * s[..., None, :]) @ vh[..., :k, :], a, dtype, 100
+            )
+        for mode in ("reduced", "complete"):
+            q, r = (
+                np_(x)
+                for x in arrax.linalg.qr(arrax.asarray(a, device="cuda"), mode=mode)
+            )
+            assert_close(q @ r, a, dtype, 100)
+        (hg, tg), (hc, tc) = both(lambda a: arrax.linalg.qr(a, mode="raw"), a)
+        assert np_(hg).shape == np_(hc).shape and np_(tg).shape == np_(tc).shape
+    rot = numpy.array([[0.0, -2.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 3.0]], dtype)
+    for a in (rot, mat((4, 4), dtype, shift=0.0)):
+        w, v = (np_(x) for x in arrax.linalg.eig(arrax.asarray(a, device="cuda")))
+        assert_close(a @ v, v * w[..., None, :], dtype, 100)
