@@ -713,3 +713,9 @@ def test_complex_gradients():
     _complex_fd_check(lambda a: arrax.abs(la.svd(a, full_matrices=False)[0]), r)
     _complex_fd_check(lambda a: arrax.abs(la.qr(a)[1]), r)
     _complex_fd_check(lambda a: arrax.real(la.pinv(a)), r)
+
+
+def test_norm_ord_none():
+    x = xp.rand((3, 4), "float64")
+    check(lambda m, a: m.linalg.vector_norm(a, ord=None), x)
+    check(lambda m, a: m.linalg.matrix_norm(a, ord=None), x)
