@@ -206,19 +206,27 @@ struct Cusolver {
 };
 
 void load_cusolver(Cusolver& c) {
-  // libcusolver needs libcublas(Lt) and libnvJitLink: cuBLAS is opened
-  // first (RTLD_GLOBAL for Lt); nvJitLink from the folder cuSOLVER is in.
+  // libcusolver needs libcublas(Lt), libcusparse and libnvJitLink. Its
+  // RUNPATH ($ORIGIN) finds them in the toolkit and in the CUDA 13 wheel;
+  // the CUDA 12 wheels keep each in its own folder, so cuBLAS is opened
+  // first (cublas()) and the other two are preloaded from wherever they are.
   cublas();
   std::vector<std::string> prefixes = {""};
   for (const std::string& dir :
-       cuda_library_dirs({"/nvidia/cu13/lib", "/nvidia/cusolver/lib"}))
+       cuda_library_dirs({"/nvidia/cu13/lib", "/nvidia/cusolver/lib",
+                          "/nvidia/cusparse/lib", "/nvidia/nvjitlink/lib"}))
     prefixes.push_back(dir + "/");
+  const char* deps[2][2] = {{"libnvJitLink.so.13", "libnvJitLink.so.12"},
+                            {"libcusparse.so.12", "libcusparse.so.11"}};
+  for (auto& family : deps) {
+    bool found = false;
+    for (const char* dep : family)
+      for (const std::string& pre : prefixes)
+        if (!found && dlopen((pre + dep).c_str(), RTLD_NOW | RTLD_GLOBAL))
+          found = true;
+  }
   void* h = nullptr;
   for (const std::string& pre : prefixes) {
-    for (const char* v : {"13", "12"}) {
-      std::string jit = pre + "libnvJitLink.so." + v;
-      dlopen(jit.c_str(), RTLD_NOW | RTLD_GLOBAL);
-    }
     for (const char* v : {"12", "11"}) {
       std::string lib = pre + "libcusolver.so." + v;
       if ((h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL))) {
