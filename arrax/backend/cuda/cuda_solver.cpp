@@ -173,6 +173,18 @@ struct Cusolver {
                                               cublasFillMode_t, int,
                                               cuDoubleComplex**, int, int*,
                                               int) = nullptr;
+  cusolverStatus_t (*cusolverDnCreateGesvdjInfo)(gesvdjInfo_t*) = nullptr;
+  cusolverStatus_t (*cusolverDnXgesvdjSetSortEig)(gesvdjInfo_t, int) = nullptr;
+  // gesvdjBatched by type, through one pointer type (their pointer
+  // arguments differ only in element type; S is real).
+  cusolverStatus_t (*gesvdj_size[4])(cusolverDnHandle_t, cusolverEigMode_t, int,
+                                     int, const void*, int, const void*,
+                                     const void*, int, const void*, int, int*,
+                                     gesvdjInfo_t, int) = {};
+  cusolverStatus_t (*gesvdj[4])(cusolverDnHandle_t, cusolverEigMode_t, int, int,
+                                void*, int, void*, void*, int, void*, int,
+                                void*, int, int*, gesvdjInfo_t, int) = {};
+  bool gesvdj_ok = false;
   bool batched = false;  // every one of the above was found
   // orgqr / ungqr by type.
   cusolverStatus_t (*cusolverDnSorgqr_bufferSize)(cusolverDnHandle_t, int, int,
@@ -294,7 +306,29 @@ void load_cusolver(Cusolver& c) {
   ARRAX_CUSOLVER_FN(cusolverDnDpotrfBatched, false)
   ARRAX_CUSOLVER_FN(cusolverDnCpotrfBatched, false)
   ARRAX_CUSOLVER_FN(cusolverDnZpotrfBatched, false)
+  ARRAX_CUSOLVER_FN(cusolverDnCreateGesvdjInfo, false)
+  ARRAX_CUSOLVER_FN(cusolverDnXgesvdjSetSortEig, false)
 #undef ARRAX_CUSOLVER_FN
+  {
+    const char* sz[4] = {"cusolverDnSgesvdjBatched_bufferSize",
+                         "cusolverDnDgesvdjBatched_bufferSize",
+                         "cusolverDnCgesvdjBatched_bufferSize",
+                         "cusolverDnZgesvdjBatched_bufferSize"};
+    const char* fn[4] = {"cusolverDnSgesvdjBatched", "cusolverDnDgesvdjBatched",
+                         "cusolverDnCgesvdjBatched",
+                         "cusolverDnZgesvdjBatched"};
+    bool g = c.cusolverDnCreateGesvdjInfo && c.cusolverDnXgesvdjSetSortEig;
+    for (int i = 0; i < 4; ++i) {
+      c.gesvdj_size[i] =
+          reinterpret_cast<std::remove_reference_t<decltype(c.gesvdj_size[0])>>(
+              dlsym(h, sz[i]));
+      c.gesvdj[i] =
+          reinterpret_cast<std::remove_reference_t<decltype(c.gesvdj[0])>>(
+              dlsym(h, fn[i]));
+      g = g && c.gesvdj_size[i] && c.gesvdj[i];
+    }
+    c.gesvdj_ok = g;
+  }
   c.batched = c.cusolverDnCreateSyevjInfo && c.cusolverDnXsyevjSetSortEig &&
               c.cusolverDnSsyevjBatched_bufferSize &&
               c.cusolverDnDsyevjBatched_bufferSize &&
@@ -444,11 +478,12 @@ Array eye_as(int64_t n, Dtype dt, Device dev) {
 
 // Note [Batched cuSOLVER]
 // Many small matrices go through the batched routines, one call for the
-// whole batch: cuBLAS's getrfBatched + getrsBatched (int32 pivots) for solve,
-// inv and slogdet up to kBatchedLuMax, potrfBatched (a device array of matrix
-// pointers) for Cholesky up to kBatchedPotrfMax, syevjBatched (Jacobi,
-// eigenvalues sorted ascending as syevd's) for eigh up to 32, cuSOLVER's own
-// limit. Larger matrices, single ones, and cuSOLVERs without these entry points
+// whole batch: cuBLAS's getrfBatched + getrsBatched (int32 pivots) for
+// solve, inv and slogdet up to kBatchedLuMax, potrfBatched (a device array
+// of matrix pointers) for Cholesky up to kBatchedPotrfMax, syevjBatched and
+// gesvdjBatched (Jacobi; eigenvalues sorted ascending as syevd's, singular
+// values descending) for eigh and svd up to 32, cuSOLVER's own limit.
+// Larger matrices, single ones, and libraries without these entry points
 // take one generic-API call per matrix.
 constexpr int64_t kBatchedPotrfMax = 128;
 constexpr int64_t kBatchedSyevjMax = 32;
@@ -1098,6 +1133,56 @@ void eval_eig(CudaBackend& b, Eig& p, std::span<const Array> inputs,
 // ---- SVD
 // ---------------------------------------------------------------------------
 
+// U and Vh of A from those of the tall problem (A itself, or A^H when A is
+// wide: A^H = U' S V'^H, so A = V' S U'^H).
+void svd_outputs(CudaBackend& b, const Array& u, const Array& vt, bool wide,
+                 Dtype dt, std::span<Array> outputs) {
+  auto mh = [&](const Array& z) {
+    Array t = swap_last(z);
+    return is_complex(dt) ? conjugate(t) : t;
+  };
+  if (!wide) {
+    copy_into(b, u, outputs[0]);
+    copy_into(b, vt, outputs[2]);
+  } else {
+    copy_into(b, mh(vt), outputs[0]);
+    copy_into(b, mh(u), outputs[2]);
+  }
+}
+
+constexpr int64_t kBatchedGesvdjMax = 32;
+
+// gesvdjBatched over the nb tall M x N matrices of `a` (column-major):
+// singular values (sorted descending) into s (nb, N), U (M x M) and V (N x N)
+// column-major into ufull and vbuf. Called with g_solver_mutex held.
+void gesvdj_batched(CudaBackend& b, const Handles& hs, const Array& a,
+                    const Array& s, const Array& ufull, const Array& vbuf,
+                    int64_t M, int64_t N, int64_t nb, bool uv,
+                    const Array& info, const char* op) {
+  Cusolver& cs = cusolver();
+  static gesvdjInfo_t params = nullptr;  // guarded by g_solver_mutex
+  if (!params) {
+    check(cs.cusolverDnCreateGesvdjInfo(&params), op,
+          "cusolverDnCreateGesvdjInfo");
+    check(cs.cusolverDnXgesvdjSetSortEig(params, 1), op,
+          "cusolverDnXgesvdjSetSortEig");
+  }
+  cusolverEigMode_t jobz =
+      uv ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  int t = type_index(a.dtype());
+  int mi = static_cast<int>(M), ni = static_cast<int>(N),
+      bi = static_cast<int>(nb), lwork = 0;
+  check(
+      cs.gesvdj_size[t](hs.h, jobz, mi, ni, a.data(), mi, s.data(),
+                        ufull.data(), mi, vbuf.data(), ni, &lwork, params, bi),
+      op, "gesvdjBatched_bufferSize");
+  Array work = b.scratch(std::max(lwork, 1) * itemsize(a.dtype()), a.device());
+  check(cs.gesvdj[t](hs.h, jobz, mi, ni, a.data(), mi, s.data(), ufull.data(),
+                     mi, vbuf.data(), ni, work.data(), lwork,
+                     static_cast<int*>(info.data()), params, bi),
+        op, "gesvdjBatched");
+}
+
 void eval_svd(CudaBackend& b, Svd& p, std::span<const Array> inputs,
               std::span<Array> outputs) {
   const Array& a_in = inputs[0];
@@ -1142,9 +1227,34 @@ void eval_svd(CudaBackend& b, Svd& p, std::span<const Array> inputs,
     return s;
   };
   Array s = Array::empty({nb, N}, real_dtype(dt), dev);
+  Array info = info_array(nb, dev);
+  Array u, vt;  // U (M x ucols) and V^H (N x N) of the tall problem
+  if (nb > 1 && M <= kBatchedGesvdjMax &&
+      nb <= std::numeric_limits<int>::max() && cusolver().gesvdj_ok) {
+    // gesvdjBatched: full U (M x M) and V (N x N), one call for the batch
+    // (Note [Batched cuSOLVER]).
+    Array ufull = Array::empty(shape3(M, M), dt, dev);
+    Array vbuf = Array::empty(shape3(N, N), dt, dev);
+    {
+      std::lock_guard<std::mutex> lock(g_solver_mutex);
+      Handles hs = session(b, dev.index, op);
+      gesvdj_batched(b, hs, a, s, ufull, vbuf, M, N, nb, uv, info, op);
+    }
+    if (!failed(info).empty())
+      throw LinAlgError(std::string("[") + op + "] SVD did not converge");
+    const Array& s_out = uv ? outputs[1] : outputs[0];
+    copy_into(b, reshape(s, s_out.shape()), s_out);
+    if (!uv) return;
+    Indices first = {Index(ellipsis), Index(Slice()), Index(Slice(0, ucols))};
+    u = getitem(swap_last(ufull), first);
+    // The buffer holds V column-major, i.e. V^T read as rows: V^H is its
+    // conjugate.
+    vt = is_complex(dt) ? conjugate(vbuf) : vbuf;
+    svd_outputs(b, u, vt, wide, dt, outputs);
+    return;
+  }
   Array ubuf = uv ? Array::empty(shape3(ucols, M), dt, dev) : Array();
   Array vtbuf = uv ? Array::empty(shape3(N, N), dt, dev) : Array();
-  Array info = info_array(nb, dev);
   signed char jobu = !uv ? 'N' : (full ? 'A' : 'S');
   signed char jobvt = !uv ? 'N' : 'A';
   {
@@ -1173,19 +1283,9 @@ void eval_svd(CudaBackend& b, Svd& p, std::span<const Array> inputs,
   const Array& s_out = uv ? outputs[1] : outputs[0];
   copy_into(b, reshape(s, s_out.shape()), s_out);
   if (!uv) return;
-  Array u = swap_last(ubuf), vt = swap_last(vtbuf);  // of the tall problem
-  auto mh = [&](const Array& z) {
-    Array t = swap_last(z);
-    return is_complex(dt) ? conjugate(t) : t;
-  };
-  if (!wide) {
-    copy_into(b, u, outputs[0]);
-    copy_into(b, vt, outputs[2]);
-  } else {
-    // A^H = U' S V'^H, so A = V' S U'^H.
-    copy_into(b, mh(vt), outputs[0]);
-    copy_into(b, mh(u), outputs[2]);
-  }
+  u = swap_last(ubuf);
+  vt = swap_last(vtbuf);
+  svd_outputs(b, u, vt, wide, dt, outputs);
 }
 
 }  // namespace
