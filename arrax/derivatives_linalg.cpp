@@ -102,16 +102,15 @@ Arrays Slogdet::vjp(std::span<const Array> inputs,
                     std::span<const Array> cotangents,
                     std::span<const int> argnums) {
   // d log|det A| = Re tr(A^-1 dA); for complex A, d sign = sign i Im tr(A^-1
-  // dA): A_bar = (g_logabs - i Im(conj(sign) g_sign)) A^-H.
+  // dA): A_bar = (g_logabs + i Im(conj(sign) g_sign)) A^-H.
   const Array& a = inputs[0];
   int64_t n = a.shape()[a.ndim() - 1];
   Array inv_h = solve_prim(mh(a), broadcast_to(eye_of(n, a), a.shape()));
   Array coef = cotangents[1];
   if (is_complex(a.dtype())) {
     Array t = imag(multiply(conjugate(outputs[0]), cotangents[0]));
-    coef =
-        subtract(astype(coef, a.dtype()),
-                 multiply(astype(t, a.dtype()), weak_scalar(complex128(0, 1))));
+    coef = add(astype(coef, a.dtype()),
+               multiply(astype(t, a.dtype()), weak_scalar(complex128(0, 1))));
   }
   Indices idx = {Index(ellipsis), Index(newaxis), Index(newaxis)};
   return {multiply(getitem(coef, idx), inv_h)};
@@ -254,7 +253,7 @@ Arrays Svd::vjp(std::span<const Array> inputs, std::span<const Array> outputs,
   Dtype dt = a.dtype();
   if (!uv_) {
     Array in[1] = {a};
-    Arrays f = dispatch(std::make_shared<Svd>(false, true), in);
+    Arrays f = dispatch(std::make_shared<Svd>(false, true, op_), in);
     return {matmul(f[0], matmul(diag_embed(cotangents[0], dt), f[2]))};
   }
   if (full_ && m != n)

@@ -385,17 +385,18 @@ Arrays svd(const Array& a_in, bool full_matrices, bool compute_uv) {
 Array svdvals(const Array& a_in) {
   Array a = prep(a_in, "svdvals", false);
   Array in[1] = {a};
-  return dispatch1(std::make_shared<Svd>(false, false), in);
+  return dispatch1(std::make_shared<Svd>(false, false, "linalg.svdvals"), in);
 }
 
 namespace {
 
-// Singular values (unordered for `hermitian`: |eigenvalues|).
-Array singular_values(const Array& a, bool hermitian) {
+// Singular values (unordered for `hermitian`: |eigenvalues|); `op` for
+// errors.
+Array singular_values(const Array& a, bool hermitian, const char* op) {
   Array in[1] = {a};
   if (hermitian)
     return absolute(dispatch1(std::make_shared<Eigh>(true, false), in));
-  return dispatch1(std::make_shared<Svd>(false, false), in);
+  return dispatch1(std::make_shared<Svd>(false, false, op), in);
 }
 
 // 1 / s where keep, 0 elsewhere, with a derivative that stays finite.
@@ -436,7 +437,7 @@ Array pinv(const Array& a_in, std::optional<Array> rcond, bool hermitian,
     vh = mh(multiply(u, add_row_axis(astype(sign(e[0]), x.dtype()))));
   } else {
     Array in[1] = {x};
-    Arrays f = dispatch(std::make_shared<Svd>(false, true), in);
+    Arrays f = dispatch(std::make_shared<Svd>(false, true, "linalg.pinv"), in);
     u = f[0];
     s = f[1];
     vh = f[2];
@@ -455,7 +456,7 @@ Array matrix_rank(const Array& a_in, std::optional<Array> tol, bool hermitian,
   if (a.ndim() < 2)
     return astype(any(not_equal(a, weak_scalar(int64_t(0)))), Dtype::Int64);
   Array x = prep(a, op, false);
-  Array s = singular_values(x, hermitian);
+  Array s = singular_values(x, hermitian, "linalg.matrix_rank");
   Array t;
   if (tol) {
     t = add_last_axis(astype(*tol, real_dtype(x.dtype()), false));
@@ -491,7 +492,7 @@ Arrays lstsq(const Array& a_in, const Array& b_in, std::optional<double> rc) {
   double rcond = rc ? *rc : eps_of(dt) * static_cast<double>(std::max(m, n));
   if (rcond < 0) rcond = eps_of(dt);
   Array in[1] = {a};
-  Arrays f = dispatch(std::make_shared<Svd>(false, true), in);
+  Arrays f = dispatch(std::make_shared<Svd>(false, true, "linalg.lstsq"), in);
   Array u = f[0], s = f[1], vh = f[2];
   int64_t k = std::min(m, n);
   Array x, rank;
@@ -566,7 +567,7 @@ Array vector_norm_axis(const Array& x, NormOrd ord, int64_t axis,
 Array svd_norm(const Array& x, int row, int col, int which) {
   int64_t src[2] = {row, col}, dst[2] = {-2, -1};
   Array y = moveaxis(x, src, dst);
-  Array s = singular_values(prep(y, "norm", false), false);
+  Array s = singular_values(prep(y, "norm", false), false, "linalg.norm");
   if (which > 0) return reduce_max(s, {-1});
   if (which < 0) return reduce_min(s, {-1});
   return reduce_sum(s, {-1});
@@ -687,7 +688,8 @@ Array cond(const Array& x_in, NormOrd ord) {
     throw LinAlgError(tag(op) + "cond is not defined on empty arrays");
   Array r;
   if (ord.kind == NormOrd::Kind::None || ord.is(2) || ord.is(-2)) {
-    Array s = svdvals(x);
+    Array in[1] = {prep(x, op, false)};
+    Array s = dispatch1(std::make_shared<Svd>(false, false, "linalg.cond"), in);
     int64_t k = s.shape()[s.ndim() - 1];
     r = ord.is(-2) ? divide(last_index(s, k - 1), last_index(s, 0))
                    : divide(last_index(s, 0), last_index(s, k - 1));

@@ -149,10 +149,12 @@ class ARRAX_API Eig : public Primitive {
 
 // A = U diag(S) Vh, S descending and real (gesdd). With `uv` the outputs
 // are U (m, m or k), S (k), Vh (n or k, n) (`full` picks the first sizes),
-// else S alone.
+// else S alone. `op` names the NumPy function in errors (svdvals, pinv...).
+// NaN input raises "SVD did not converge", as LAPACK's gesdd reports it.
 class ARRAX_API Svd : public Primitive {
  public:
-  Svd(bool full, bool uv) : full_(full), uv_(uv) {}
+  Svd(bool full, bool uv, const char* op = "linalg.svd")
+      : full_(full), uv_(uv), op_(op) {}
   const char* name() const override { return "svd"; }
   OutputSpecs output_specs(std::span<const Array> inputs) const override;
   void eval_cpu(std::span<const Array> inputs,
@@ -160,9 +162,11 @@ class ARRAX_API Svd : public Primitive {
   ARRAX_DIFFERENTIABLE
   bool full() const { return full_; }
   bool uv() const { return uv_; }
+  const char* op() const { return op_; }
 
  private:
   bool full_, uv_;
+  const char* op_;
 };
 
 }  // namespace arrax

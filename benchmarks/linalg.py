@@ -110,15 +110,23 @@ def _libraries(device):
         print(f"torch skipped: {type(exc).__name__}")
     try:
         import jax
+
+        jax.config.update("jax_enable_x64", True)  # the float64 cases
         import jax.numpy as jnp
 
         class _JitLinalg:
+            # One jitted function per name, compiled on the warm-up call.
+            def __init__(self):
+                self.fns = {}
+
             def __getattr__(self, name):
-                f = jax.jit(
-                    getattr(jnp.linalg, name),
-                    static_argnames=("full_matrices",) if name == "svd" else (),
-                )
-                return lambda *a, **k: jax.block_until_ready(f(*a, **k))
+                if name not in self.fns:
+                    f = jax.jit(
+                        getattr(jnp.linalg, name),
+                        static_argnames=("full_matrices",) if name == "svd" else (),
+                    )
+                    self.fns[name] = lambda *a, **k: jax.block_until_ready(f(*a, **k))
+                return self.fns[name]
 
         libs.append(("jax", _JitLinalg(), jnp.asarray, lambda: None))
     except Exception as exc:  # noqa: BLE001

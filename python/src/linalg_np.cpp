@@ -129,9 +129,10 @@ void init_numpy_linalg(nb::module_& m) {
   m.def(
       "linalg_vector_norm",
       [](nb::handle x, nb::handle ord, nb::handle axis, bool keepdims) {
-        return la::vector_norm(arr(x, "linalg.vector_norm"),
-                               number_of(ord, "linalg.vector_norm"),
-                               axes_of(axis, "linalg.vector_norm"), keepdims);
+        return la::vector_norm(
+            arr(x, "linalg.vector_norm"),
+            ord.is_none() ? 2.0 : number_of(ord, "linalg.vector_norm"),
+            axes_of(axis, "linalg.vector_norm"), keepdims);
       },
       nb::arg("x"), nb::arg("ord").none(), nb::arg("axis").none(),
       nb::arg("keepdims"));

@@ -310,9 +310,19 @@ def test_svd_empty_and_hermitian():
     assert_close((u * s) @ vh, h, "float64", 10)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_svd_non_finite():
-    a = numpy.array([[numpy.nan, 1.0], [1.0, 1.0]])
-    check(lambda m, a: m.linalg.svd(a), a)
+    # NaN does not converge (LinAlgError); inf goes through, as in NumPy.
+    for bad in (numpy.nan, numpy.inf):
+        a = numpy.array([[bad, 1.0], [1.0, 1.0]])
+        for fn in ("svdvals", "pinv", "matrix_rank", "cond"):
+            check(lambda m, a, fn=fn: getattr(m.linalg, fn)(a), a)
+    err = xp.check_raises(
+        numpy.linalg.LinAlgError,
+        arrax.linalg.pinv,
+        xp.to_arrax(numpy.array([[numpy.nan, 1.0], [1.0, 1.0]])),
+    )
+    assert str(err) == "[linalg.pinv] SVD did not converge"
 
 
 @pytest.mark.parametrize("dtype", LA_DTYPES)
@@ -599,3 +609,113 @@ def test_svd_qr_shapes(batch, m, n):
         rs = r if isinstance(r, tuple) else (r,)
         rns = rn if isinstance(rn, tuple) else (rn,)
         assert [np_(x).shape for x in rs] == [x.shape for x in rns]
+
+
+@pytest.mark.skipif(not xp.on_gpu(), reason="needs the GPU as default device")
+@pytest.mark.parametrize("dtype", LA_DTYPES)
+def test_gpu_matches_cpu(dtype):
+    # Every cuSOLVER path: per-matrix and batched (cuBLAS LU, potrfBatched,
+    # syevjBatched), tall and wide SVD, real eig with complex pairs.
+    t = tol(dtype) * 100
+
+    def both(f, *arrays):
+        rg = f(*(arrax.asarray(a, device="cuda") for a in arrays))
+        rc = f(*(arrax.asarray(a, device="cpu") for a in arrays))
+        return rg, rc
+
+    def same(f, *arrays):
+        rg, rc = both(f, *arrays)
+        numpy.testing.assert_allclose(np_(rg), np_(rc), rtol=t, atol=t)
+
+    for batch in [(), (5,)]:
+        for n in [3, 40, 150]:
+            a = mat(batch + (n, n), dtype)
+            b = xp.rand(batch + (n, 2), dtype, seed=2)
+            same(lambda a, b: arrax.linalg.solve(a, b), a, b)
+            same(lambda a: arrax.linalg.inv(a), a)
+            same(lambda a: arrax.linalg.slogdet(a)[1], a)
+            if n < 100:  # det overflows beyond
+                same(lambda a: arrax.linalg.det(a) / abs(arrax.linalg.det(a)), a)
+            h = hpd(batch + (n, n), dtype)
+            same(lambda a: arrax.linalg.cholesky(a), h)
+            same(lambda a: arrax.linalg.cholesky(a, upper=True), h)
+            same(lambda a: arrax.linalg.eigvalsh(a), h)
+            w, v = (np_(x) for x in arrax.linalg.eigh(arrax.asarray(h, device="cuda")))
+            assert_close(h @ v, v * w[..., None, :], dtype, 100 * n)
+    for shape in [(6, 4), (4, 6), (3, 7, 5), (3, 5, 7)]:
+        a = xp.rand(shape, dtype, low=-1.0, high=1.0)
+        same(lambda a: arrax.linalg.svdvals(a), a)
+        for full in (True, False):
+            u, s, vh = (
+                np_(x)
+                for x in arrax.linalg.svd(
+                    arrax.asarray(a, device="cuda"), full_matrices=full
+                )
+            )
+            k = s.shape[-1]
+            assert_close(
+                (u[..., :, :k] * s[..., None, :]) @ vh[..., :k, :], a, dtype, 100
+            )
+        for mode in ("reduced", "complete"):
+            q, r = (
+                np_(x)
+                for x in arrax.linalg.qr(arrax.asarray(a, device="cuda"), mode=mode)
+            )
+            assert_close(q @ r, a, dtype, 100)
+        (hg, tg), (hc, tc) = both(lambda a: arrax.linalg.qr(a, mode="raw"), a)
+        assert np_(hg).shape == np_(hc).shape and np_(tg).shape == np_(tc).shape
+    rot = numpy.array([[0.0, -2.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 3.0]], dtype)
+    for a in (rot, mat((4, 4), dtype, shift=0.0)):
+        w, v = (np_(x) for x in arrax.linalg.eig(arrax.asarray(a, device="cuda")))
+        assert_close(a @ v, v * w[..., None, :], dtype, 100)
+
+
+def _complex_fd_check(fn, z0, seed=0):
+    """The vjp of a real loss of complex input against central differences
+    (PyTorch's convention: dL/dRe + i dL/dIm)."""
+
+    def value(z):
+        with arrax.no_grad():
+            return numpy.asarray(np_(fn(arrax.asarray(z))), dtype=numpy.float64)
+
+    w = numpy.random.default_rng(seed).uniform(0.5, 1.5, value(z0).shape)
+    z = arrax.asarray(z0)
+    z.requires_grad = True
+    (fn(z) * arrax.asarray(w)).sum().backward()
+    got = np_(z.grad)
+    eps = 1e-6
+    num = numpy.zeros_like(z0)
+    for idx in numpy.ndindex(z0.shape):
+        for unit in (1, 1j):
+            zp, zm = z0.copy(), z0.copy()
+            zp[idx] += eps * unit
+            zm[idx] -= eps * unit
+            num[idx] += ((value(zp) - value(zm)) * w).sum() / (2 * eps) * unit
+    numpy.testing.assert_allclose(got, num, rtol=1e-5, atol=1e-6)
+
+
+def test_complex_gradients():
+    la = arrax.linalg
+    c = mat((3, 3), "complex128")
+    r = xp.rand((4, 3), "complex128", low=-1.0, high=1.0)
+    b = arrax.asarray(xp.rand((3, 2), "complex128", seed=1))
+    _complex_fd_check(lambda a: arrax.real(la.solve(a, b)), c)
+    _complex_fd_check(lambda a: arrax.imag(la.inv(a)), c)
+    _complex_fd_check(lambda a: la.slogdet(a)[1], c)
+    _complex_fd_check(
+        lambda a: arrax.real(la.slogdet(a)[0]) + arrax.imag(la.slogdet(a)[0]), c
+    )
+    _complex_fd_check(lambda a: arrax.imag(la.det(a)), c)
+    _complex_fd_check(
+        lambda a: arrax.real(la.cholesky(a @ arrax.conj(a.T) + 3 * arrax.eye(3))), c
+    )
+    _complex_fd_check(lambda a: arrax.abs(la.eigh(a + arrax.conj(a.T))[1]), c)
+    _complex_fd_check(lambda a: arrax.abs(la.svd(a, full_matrices=False)[0]), r)
+    _complex_fd_check(lambda a: arrax.abs(la.qr(a)[1]), r)
+    _complex_fd_check(lambda a: arrax.real(la.pinv(a)), r)
+
+
+def test_norm_ord_none():
+    x = xp.rand((3, 4), "float64")
+    check(lambda m, a: m.linalg.vector_norm(a, ord=None), x)
+    check(lambda m, a: m.linalg.matrix_norm(a, ord=None), x)

@@ -335,16 +335,15 @@ void run_batches(int64_t nbatch, int64_t n, const char* op,
 }
 
 template <typename T>
-bool all_finite(const T* p, int64_t n) {
+bool has_nan(const T* p, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     if constexpr (kComplex<T>) {
-      if (!std::isfinite(p[i].real()) || !std::isfinite(p[i].imag()))
-        return false;
+      if (std::isnan(p[i].real()) || std::isnan(p[i].imag())) return true;
     } else {
-      if (!std::isfinite(p[i])) return false;
+      if (std::isnan(p[i])) return true;
     }
   }
-  return true;
+  return false;
 }
 
 template <typename F>
@@ -567,11 +566,11 @@ void Svd::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
   int64_t m = a.shape()[nd - 2], n = a.shape()[nd - 1], k = std::min(m, n);
   int64_t nbatch = batch_count(a, 2);
   if (nbatch == 0) return;
-  lapack_types(a.dtype(), "linalg.svd", [&]<typename T>() {
+  lapack_types(a.dtype(), op_, [&]<typename T>() {
     using R = real_t<T>;
     int64_t ucols = full_ ? m : k, vrows = full_ ? n : k;
     run_batches(
-        nbatch, std::max(m, n), "linalg.svd",
+        nbatch, std::max(m, n), op_,
         [&](int64_t i) {
           if (k == 0) {
             // Empty: the full factors are identities (as NumPy's).
@@ -584,15 +583,15 @@ void Svd::eval_cpu(std::span<const Array> inputs, std::span<Array> outputs) {
           }
           std::vector<T> am(size_t(m) * n);
           load(a, i, am.data(), m);
-          if (!all_finite(am.data(), m * n)) return false;
+          if (has_nan(am.data(), m * n)) return false;
           std::vector<R> s(k);
           std::vector<T> u(uv_ ? size_t(m) * ucols : 1),
               vt(uv_ ? size_t(vrows) * n : 1);
           char jobz = !uv_ ? 'N' : (full_ ? 'A' : 'S');
-          lapack_int info = gesdd(
-              jobz, as_int(m, "linalg.svd"), as_int(n, "linalg.svd"), am.data(),
-              as_int(m, "linalg.svd"), s.data(), u.data(),
-              as_int(m, "linalg.svd"), vt.data(), as_int(vrows, "linalg.svd"));
+          lapack_int info =
+              gesdd(jobz, as_int(m, op_), as_int(n, op_), am.data(),
+                    as_int(m, op_), s.data(), u.data(), as_int(m, op_),
+                    vt.data(), as_int(vrows, op_));
           if (info != 0) return false;
           if (!uv_) {
             store_vec<R>(outputs[0], i, s.data());

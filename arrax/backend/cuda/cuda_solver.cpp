@@ -173,6 +173,18 @@ struct Cusolver {
                                               cublasFillMode_t, int,
                                               cuDoubleComplex**, int, int*,
                                               int) = nullptr;
+  cusolverStatus_t (*cusolverDnCreateGesvdjInfo)(gesvdjInfo_t*) = nullptr;
+  cusolverStatus_t (*cusolverDnXgesvdjSetSortEig)(gesvdjInfo_t, int) = nullptr;
+  // gesvdjBatched by type, through one pointer type (their pointer
+  // arguments differ only in element type; S is real).
+  cusolverStatus_t (*gesvdj_size[4])(cusolverDnHandle_t, cusolverEigMode_t, int,
+                                     int, const void*, int, const void*,
+                                     const void*, int, const void*, int, int*,
+                                     gesvdjInfo_t, int) = {};
+  cusolverStatus_t (*gesvdj[4])(cusolverDnHandle_t, cusolverEigMode_t, int, int,
+                                void*, int, void*, void*, int, void*, int,
+                                void*, int, int*, gesvdjInfo_t, int) = {};
+  bool gesvdj_ok = false;
   bool batched = false;  // every one of the above was found
   // orgqr / ungqr by type.
   cusolverStatus_t (*cusolverDnSorgqr_bufferSize)(cusolverDnHandle_t, int, int,
@@ -206,19 +218,27 @@ struct Cusolver {
 };
 
 void load_cusolver(Cusolver& c) {
-  // libcusolver needs libcublas(Lt) and libnvJitLink: cuBLAS is opened
-  // first (RTLD_GLOBAL for Lt); nvJitLink from the folder cuSOLVER is in.
+  // libcusolver needs libcublas(Lt), libcusparse and libnvJitLink. Its
+  // RUNPATH ($ORIGIN) finds them in the toolkit and in the CUDA 13 wheel;
+  // the CUDA 12 wheels keep each in its own folder, so cuBLAS is opened
+  // first (cublas()) and the other two are preloaded from wherever they are.
   cublas();
   std::vector<std::string> prefixes = {""};
   for (const std::string& dir :
-       cuda_library_dirs({"/nvidia/cu13/lib", "/nvidia/cusolver/lib"}))
+       cuda_library_dirs({"/nvidia/cu13/lib", "/nvidia/cusolver/lib",
+                          "/nvidia/cusparse/lib", "/nvidia/nvjitlink/lib"}))
     prefixes.push_back(dir + "/");
+  const char* deps[2][2] = {{"libnvJitLink.so.13", "libnvJitLink.so.12"},
+                            {"libcusparse.so.12", "libcusparse.so.11"}};
+  for (auto& family : deps) {
+    bool found = false;
+    for (const char* dep : family)
+      for (const std::string& pre : prefixes)
+        if (!found && dlopen((pre + dep).c_str(), RTLD_NOW | RTLD_GLOBAL))
+          found = true;
+  }
   void* h = nullptr;
   for (const std::string& pre : prefixes) {
-    for (const char* v : {"13", "12"}) {
-      std::string jit = pre + "libnvJitLink.so." + v;
-      dlopen(jit.c_str(), RTLD_NOW | RTLD_GLOBAL);
-    }
     for (const char* v : {"12", "11"}) {
       std::string lib = pre + "libcusolver.so." + v;
       if ((h = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL))) {
@@ -286,7 +306,29 @@ void load_cusolver(Cusolver& c) {
   ARRAX_CUSOLVER_FN(cusolverDnDpotrfBatched, false)
   ARRAX_CUSOLVER_FN(cusolverDnCpotrfBatched, false)
   ARRAX_CUSOLVER_FN(cusolverDnZpotrfBatched, false)
+  ARRAX_CUSOLVER_FN(cusolverDnCreateGesvdjInfo, false)
+  ARRAX_CUSOLVER_FN(cusolverDnXgesvdjSetSortEig, false)
 #undef ARRAX_CUSOLVER_FN
+  {
+    const char* sz[4] = {"cusolverDnSgesvdjBatched_bufferSize",
+                         "cusolverDnDgesvdjBatched_bufferSize",
+                         "cusolverDnCgesvdjBatched_bufferSize",
+                         "cusolverDnZgesvdjBatched_bufferSize"};
+    const char* fn[4] = {"cusolverDnSgesvdjBatched", "cusolverDnDgesvdjBatched",
+                         "cusolverDnCgesvdjBatched",
+                         "cusolverDnZgesvdjBatched"};
+    bool g = c.cusolverDnCreateGesvdjInfo && c.cusolverDnXgesvdjSetSortEig;
+    for (int i = 0; i < 4; ++i) {
+      c.gesvdj_size[i] =
+          reinterpret_cast<std::remove_reference_t<decltype(c.gesvdj_size[0])>>(
+              dlsym(h, sz[i]));
+      c.gesvdj[i] =
+          reinterpret_cast<std::remove_reference_t<decltype(c.gesvdj[0])>>(
+              dlsym(h, fn[i]));
+      g = g && c.gesvdj_size[i] && c.gesvdj[i];
+    }
+    c.gesvdj_ok = g;
+  }
   c.batched = c.cusolverDnCreateSyevjInfo && c.cusolverDnXsyevjSetSortEig &&
               c.cusolverDnSsyevjBatched_bufferSize &&
               c.cusolverDnDsyevjBatched_bufferSize &&
@@ -434,130 +476,15 @@ Array eye_as(int64_t n, Dtype dt, Device dev) {
   return eye(n, std::nullopt, 0, dt, dev);
 }
 
-// ---- LU --------------------------------------------------------------------
-
-// LU factors (column-major, in `a`) and pivots of each matrix; info per
-// matrix (> 0: exactly singular).
-void lu_batch(CudaBackend& b, const Handles& hs, const Array& a, int64_t n,
-              int64_t nb, const Array& ipiv, int64_t ipiv_stride,
-              const Array& info, const char* op) {
-  Cusolver& cs = cusolver();
-  cudaDataType t = data_type(a.dtype());
-  size_t dsz = 0, hsz = 0;
-  check(cs.cusolverDnXgetrf_bufferSize(hs.h, hs.params, n, n, t, a.data(), n, t,
-                                       &dsz, &hsz),
-        op, "cusolverDnXgetrf_bufferSize");
-  Work w(b, a.device(), dsz, hsz);
-  for (int64_t i = 0; i < nb; ++i)
-    check(cs.cusolverDnXgetrf(
-              hs.h, hs.params, n, n, t, item(a, i, n * n), n,
-              static_cast<int64_t*>(ipiv.data()) + i * ipiv_stride, t, w.d(),
-              dsz, w.h(), hsz, static_cast<int*>(info.data()) + i),
-          op, "cusolverDnXgetrf");
-}
-
-void eval_solve(CudaBackend& b, Solve& p, std::span<const Array> inputs,
-                std::span<Array> outputs) {
-  const Array& out = outputs[0];
-  if (out.size() == 0) return;
-  Device dev = out.device();
-  const char* op = p.op();
-  int64_t n = inputs[0].shape()[inputs[0].ndim() - 1];
-  int64_t k = inputs[1].shape()[inputs[1].ndim() - 1];
-  int64_t nb = batch_count(out, 2);
-  Array a = colmajor(b, inputs[0], dev);
-  Array x = colmajor(b, inputs[1], dev);
-  Array ipiv = Array::empty({std::max<int64_t>(n, 1)}, Dtype::Int64, dev);
-  Array info = info_array(nb, dev);
-  Array rs_info = info_array(1, dev);
-  {
-    std::lock_guard<std::mutex> lock(g_solver_mutex);
-    Handles hs = session(b, dev.index, op);
-    Cusolver& cs = cusolver();
-    cudaDataType t = data_type(a.dtype());
-    size_t dsz = 0, hsz = 0;
-    check(cs.cusolverDnXgetrf_bufferSize(hs.h, hs.params, n, n, t, a.data(), n,
-                                         t, &dsz, &hsz),
-          op, "cusolverDnXgetrf_bufferSize");
-    Work w(b, dev, dsz, hsz);
-    for (int64_t i = 0; i < nb; ++i) {
-      check(
-          cs.cusolverDnXgetrf(hs.h, hs.params, n, n, t, item(a, i, n * n), n,
-                              static_cast<int64_t*>(ipiv.data()), t, w.d(), dsz,
-                              w.h(), hsz, static_cast<int*>(info.data()) + i),
-          op, "cusolverDnXgetrf");
-      check(cs.cusolverDnXgetrs(
-                hs.h, hs.params, CUBLAS_OP_N, n, k, t, item(a, i, n * n), n,
-                static_cast<int64_t*>(ipiv.data()), t, item(x, i, n * k), n,
-                static_cast<int*>(rs_info.data())),
-            op, "cusolverDnXgetrs");
-    }
-  }
-  std::vector<int64_t> bad = failed(info);
-  if (!bad.empty() && !p.quiet())
-    throw LinAlgError(std::string("[") + op + "] Singular matrix");
-  Array flat = reshape(x, {nb, n * k});
-  for (int64_t i : bad) {
-    Indices idx = {Index(i)};
-    fill(getitem(flat, idx),
-         full_scalar(std::numeric_limits<double>::quiet_NaN(),
-                     real_dtype(x.dtype()), dev));
-  }
-  copy_into(b, swap_last(x), out);
-}
-
-void eval_slogdet(CudaBackend& b, Slogdet& p, std::span<const Array> inputs,
-                  std::span<Array> outputs) {
-  const Array& sign_out = outputs[0];
-  const Array& log_out = outputs[1];
-  if (sign_out.size() == 0) return;
-  Device dev = sign_out.device();
-  const Array& a_in = inputs[0];
-  int64_t n = a_in.shape()[a_in.ndim() - 1];
-  if (n == 0) {
-    fill(sign_out, full_scalar(1.0, real_dtype(sign_out.dtype()), dev));
-    fill(log_out, full_scalar(0.0, log_out.dtype(), dev));
-    return;
-  }
-  int64_t nb = batch_count(a_in, 2);
-  Array a = colmajor(b, a_in, dev);
-  Array ipiv = Array::empty({nb, n}, Dtype::Int64, dev);
-  Array info = info_array(nb, dev);
-  {
-    std::lock_guard<std::mutex> lock(g_solver_mutex);
-    Handles hs = session(b, dev.index, "linalg.slogdet");
-    lu_batch(b, hs, a, n, nb, ipiv, n, info, "linalg.slogdet");
-  }
-  // From the diagonal of U and the parity of the row swaps, with ops on the
-  // device (an exact zero pivot gives sign 0 and log|det| -inf).
-  Array lu = reshape(a, {nb, n, n});
-  Array d = diagonal(lu, 0, -2, -1);
-  Array ad = absolute(d);
-  Array zero = equal(ad, weak_scalar(0.0));
-  Array one = full_scalar(1.0, ad.dtype(), dev);
-  Array unit = where(zero, full_scalar(0.0, d.dtype(), dev),
-                     divide(d, where(zero, one, ad)));
-  ReduceArgs last;
-  last.axis = Axes{-1};
-  Array sgn = prod(unit, last);
-  Array swaps = not_equal(ipiv, arange(1, n + 1, 1, Dtype::Int64, dev));
-  ReduceArgs count = last;
-  count.dtype = Dtype::Int64;
-  Array odd = equal(remainder(sum(swaps, count), weak_scalar(int64_t(2))),
-                    weak_scalar(int64_t(1)));
-  sgn = where(odd, negative(sgn), sgn);
-  Array logabs = sum(log(ad), last);
-  copy_into(b, reshape(sgn, sign_out.shape()), sign_out);
-  copy_into(b, reshape(logabs, log_out.shape()), log_out);
-}
-
 // Note [Batched cuSOLVER]
-// Many small matrices go through cuSOLVER's batched routines, one call for
-// the whole batch: potrfBatched (a device array of matrix pointers) for
-// Cholesky up to kBatchedPotrfMax, syevjBatched (Jacobi, eigenvalues sorted
-// ascending as syevd's) for eigh up to 32, cuSOLVER's own limit. Larger
-// matrices, single ones, and cuSOLVERs without these entry points take one
-// generic-API call per matrix.
+// Many small matrices go through the batched routines, one call for the
+// whole batch: cuBLAS's getrfBatched + getrsBatched (int32 pivots) for
+// solve, inv and slogdet up to kBatchedLuMax, potrfBatched (a device array
+// of matrix pointers) for Cholesky up to kBatchedPotrfMax, syevjBatched and
+// gesvdjBatched (Jacobi; eigenvalues sorted ascending as syevd's, singular
+// values descending) for eigh and svd up to 32, cuSOLVER's own limit.
+// Larger matrices, single ones, and libraries without these entry points
+// take one generic-API call per matrix.
 constexpr int64_t kBatchedPotrfMax = 128;
 constexpr int64_t kBatchedSyevjMax = 32;
 
@@ -566,12 +493,12 @@ bool use_batched(int64_t nb, int64_t n, int64_t max_n) {
          nb <= std::numeric_limits<int>::max();
 }
 
-// A device array of the pointers to the nb matrices of buffer `a`.
+// A device array of the pointers to the nb matrices of buffer `a`, made on
+// the device (base + i * bytes; an upload would synchronize the stream).
 Array pointer_array(const Array& a, int64_t nb, int64_t elems) {
-  Array h = Array::empty({nb}, Dtype::UInt64, Device::cpu());
-  for (int64_t i = 0; i < nb; ++i)
-    h.data<uint64_t>()[i] = reinterpret_cast<uint64_t>(item(a, i, elems));
-  return to_device(h, a.device());
+  int64_t base = static_cast<int64_t>(reinterpret_cast<uintptr_t>(a.data()));
+  Array i = arange(0, nb, 1, Dtype::Int64, a.device());
+  return add(multiply(i, weak_scalar(elems * a.itemsize())), weak_scalar(base));
 }
 
 void potrf_batched(const Handles& hs, const Array& a, int64_t n, int64_t nb,
@@ -679,6 +606,234 @@ void syevj_batched(CudaBackend& b, const Handles& hs, const Array& a,
             op, "cusolverDnZheevjBatched");
       break;
   }
+}
+
+// cuBLAS's batched LU (getrfBatched / getrsBatched) for many small
+// matrices; see Note [Batched cuSOLVER]. Typed entry points taken through
+// one pointer type each (their pointer arguments differ only in element
+// type). Called with g_solver_mutex held.
+struct CublasLu {
+  bool ok = false;
+  cublasStatus_t (*getrf[4])(cublasHandle_t, int, void* const*, int, int*, int*,
+                             int) = {};
+  cublasStatus_t (*getrs[4])(cublasHandle_t, cublasOperation_t, int, int,
+                             const void* const*, int, const int*, void* const*,
+                             int, int*, int) = {};
+};
+
+CublasLu& cublas_lu() {
+  static CublasLu* lu = [] {
+    auto* l = new CublasLu();
+    Cublas& cb = cublas();
+    if (!cb.loaded) return l;
+    void* h = dlopen(cb.path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!h) return l;
+    const char* rf[4] = {"cublasSgetrfBatched", "cublasDgetrfBatched",
+                         "cublasCgetrfBatched", "cublasZgetrfBatched"};
+    const char* rs[4] = {"cublasSgetrsBatched", "cublasDgetrsBatched",
+                         "cublasCgetrsBatched", "cublasZgetrsBatched"};
+    bool ok = true;
+    for (int i = 0; i < 4; ++i) {
+      l->getrf[i] =
+          reinterpret_cast<std::remove_reference_t<decltype(l->getrf[0])>>(
+              dlsym(h, rf[i]));
+      l->getrs[i] =
+          reinterpret_cast<std::remove_reference_t<decltype(l->getrs[0])>>(
+              dlsym(h, rs[i]));
+      ok = ok && l->getrf[i] && l->getrs[i];
+    }
+    l->ok = ok;
+    return l;
+  }();
+  return *lu;
+}
+
+int type_index(Dtype dt) {
+  switch (dt) {
+    case Dtype::Float32:
+      return 0;
+    case Dtype::Float64:
+      return 1;
+    case Dtype::Complex64:
+      return 2;
+    default:
+      return 3;
+  }
+}
+
+constexpr int64_t kBatchedLuMax = 128;
+
+bool use_batched_lu(int64_t nb, int64_t n) {
+  return nb > 1 && n > 0 && n <= kBatchedLuMax &&
+         nb <= std::numeric_limits<int>::max() && cublas_lu().ok;
+}
+
+// A cuBLAS handle per device on the current stream (after session()).
+cublasHandle_t lu_handle(CudaBackend& b, int dev, const char* op) {
+  static std::vector<cublasHandle_t> handles;
+  if (static_cast<int>(handles.size()) <= dev)
+    handles.resize(static_cast<size_t>(dev) + 1, nullptr);
+  DeviceState& ds = b.state(dev);
+  if (!handles[dev])
+    check_cublas(cublas().cublasCreate_v2(&handles[dev]), "cublasCreate");
+  check_cublas(cublas().cublasSetStream_v2(handles[dev], ds.stream),
+               "cublasSetStream");
+  return handles[dev];
+}
+
+// LU of the nb matrices behind `pa` (n x n, lda n) with int32 pivots
+// (nb, n) and info (nb); then, when pb is valid, the solves of the nb
+// right-hand sides behind it (n x k, ldb n).
+void lu_batched(CudaBackend& b, Device dev, Dtype dt, int64_t n, int64_t k,
+                int64_t nb, const Array& pa, const Array& pb, const Array& piv,
+                const Array& info, const char* op) {
+  CublasLu& lu = cublas_lu();
+  cublasHandle_t h = lu_handle(b, dev.index, op);
+  int t = type_index(dt);
+  int ni = static_cast<int>(n), bi = static_cast<int>(nb);
+  check_cublas(lu.getrf[t](h, ni, static_cast<void* const*>(pa.data()), ni,
+                           static_cast<int*>(piv.data()),
+                           static_cast<int*>(info.data()), bi),
+               "getrfBatched");
+  if (!pb.valid()) return;
+  int host_info = 0;
+  check_cublas(
+      lu.getrs[t](h, CUBLAS_OP_N, ni, static_cast<int>(k),
+                  static_cast<const void* const*>(pa.data()), ni,
+                  static_cast<const int*>(piv.data()),
+                  static_cast<void* const*>(pb.data()), ni, &host_info, bi),
+      "getrsBatched");
+}
+
+// ---- LU --------------------------------------------------------------------
+
+// LU factors (column-major, in `a`) and pivots of each matrix; info per
+// matrix (> 0: exactly singular).
+void lu_batch(CudaBackend& b, const Handles& hs, const Array& a, int64_t n,
+              int64_t nb, const Array& ipiv, int64_t ipiv_stride,
+              const Array& info, const char* op) {
+  Cusolver& cs = cusolver();
+  cudaDataType t = data_type(a.dtype());
+  size_t dsz = 0, hsz = 0;
+  check(cs.cusolverDnXgetrf_bufferSize(hs.h, hs.params, n, n, t, a.data(), n, t,
+                                       &dsz, &hsz),
+        op, "cusolverDnXgetrf_bufferSize");
+  Work w(b, a.device(), dsz, hsz);
+  for (int64_t i = 0; i < nb; ++i)
+    check(cs.cusolverDnXgetrf(
+              hs.h, hs.params, n, n, t, item(a, i, n * n), n,
+              static_cast<int64_t*>(ipiv.data()) + i * ipiv_stride, t, w.d(),
+              dsz, w.h(), hsz, static_cast<int*>(info.data()) + i),
+          op, "cusolverDnXgetrf");
+}
+
+void eval_solve(CudaBackend& b, Solve& p, std::span<const Array> inputs,
+                std::span<Array> outputs) {
+  const Array& out = outputs[0];
+  if (out.size() == 0) return;
+  Device dev = out.device();
+  const char* op = p.op();
+  int64_t n = inputs[0].shape()[inputs[0].ndim() - 1];
+  int64_t k = inputs[1].shape()[inputs[1].ndim() - 1];
+  int64_t nb = batch_count(out, 2);
+  Array a = colmajor(b, inputs[0], dev);
+  Array x = colmajor(b, inputs[1], dev);
+  Array info = info_array(nb, dev);
+  if (use_batched_lu(nb, n)) {
+    Array pa = pointer_array(a, nb, n * n), pb = pointer_array(x, nb, n * k);
+    Array piv = Array::empty({nb, n}, Dtype::Int32, dev);
+    std::lock_guard<std::mutex> lock(g_solver_mutex);
+    session(b, dev.index, op);
+    lu_batched(b, dev, a.dtype(), n, k, nb, pa, pb, piv, info, op);
+  } else {
+    Array ipiv = Array::empty({std::max<int64_t>(n, 1)}, Dtype::Int64, dev);
+    Array rs_info = info_array(1, dev);
+    std::lock_guard<std::mutex> lock(g_solver_mutex);
+    Handles hs = session(b, dev.index, op);
+    Cusolver& cs = cusolver();
+    cudaDataType t = data_type(a.dtype());
+    size_t dsz = 0, hsz = 0;
+    check(cs.cusolverDnXgetrf_bufferSize(hs.h, hs.params, n, n, t, a.data(), n,
+                                         t, &dsz, &hsz),
+          op, "cusolverDnXgetrf_bufferSize");
+    Work w(b, dev, dsz, hsz);
+    for (int64_t i = 0; i < nb; ++i) {
+      check(
+          cs.cusolverDnXgetrf(hs.h, hs.params, n, n, t, item(a, i, n * n), n,
+                              static_cast<int64_t*>(ipiv.data()), t, w.d(), dsz,
+                              w.h(), hsz, static_cast<int*>(info.data()) + i),
+          op, "cusolverDnXgetrf");
+      check(cs.cusolverDnXgetrs(
+                hs.h, hs.params, CUBLAS_OP_N, n, k, t, item(a, i, n * n), n,
+                static_cast<int64_t*>(ipiv.data()), t, item(x, i, n * k), n,
+                static_cast<int*>(rs_info.data())),
+            op, "cusolverDnXgetrs");
+    }
+  }
+  std::vector<int64_t> bad = failed(info);
+  if (!bad.empty() && !p.quiet())
+    throw LinAlgError(std::string("[") + op + "] Singular matrix");
+  Array flat = reshape(x, {nb, n * k});
+  for (int64_t i : bad) {
+    Indices idx = {Index(i)};
+    fill(getitem(flat, idx),
+         full_scalar(std::numeric_limits<double>::quiet_NaN(),
+                     real_dtype(x.dtype()), dev));
+  }
+  copy_into(b, swap_last(x), out);
+}
+
+void eval_slogdet(CudaBackend& b, Slogdet& p, std::span<const Array> inputs,
+                  std::span<Array> outputs) {
+  const Array& sign_out = outputs[0];
+  const Array& log_out = outputs[1];
+  if (sign_out.size() == 0) return;
+  Device dev = sign_out.device();
+  const Array& a_in = inputs[0];
+  int64_t n = a_in.shape()[a_in.ndim() - 1];
+  if (n == 0) {
+    fill(sign_out, full_scalar(1.0, real_dtype(sign_out.dtype()), dev));
+    fill(log_out, full_scalar(0.0, log_out.dtype(), dev));
+    return;
+  }
+  int64_t nb = batch_count(a_in, 2);
+  Array a = colmajor(b, a_in, dev);
+  Array info = info_array(nb, dev);
+  Array ipiv;
+  if (use_batched_lu(nb, n)) {
+    Array pa = pointer_array(a, nb, n * n);
+    ipiv = Array::empty({nb, n}, Dtype::Int32, dev);
+    std::lock_guard<std::mutex> lock(g_solver_mutex);
+    session(b, dev.index, "linalg.slogdet");
+    lu_batched(b, dev, a.dtype(), n, 0, nb, pa, Array(), ipiv, info,
+               "linalg.slogdet");
+  } else {
+    ipiv = Array::empty({nb, n}, Dtype::Int64, dev);
+    std::lock_guard<std::mutex> lock(g_solver_mutex);
+    Handles hs = session(b, dev.index, "linalg.slogdet");
+    lu_batch(b, hs, a, n, nb, ipiv, n, info, "linalg.slogdet");
+  }
+  // From the diagonal of U and the parity of the row swaps, with ops on the
+  // device (an exact zero pivot gives sign 0 and log|det| -inf).
+  Array lu = reshape(a, {nb, n, n});
+  Array d = diagonal(lu, 0, -2, -1);
+  Array ad = absolute(d);
+  Array zero = equal(ad, weak_scalar(0.0));
+  Array one = full_scalar(1.0, ad.dtype(), dev);
+  Array unit = where(zero, full_scalar(0.0, d.dtype(), dev),
+                     divide(d, where(zero, one, ad)));
+  ReduceArgs last;
+  last.axis = Axes{-1};
+  Array sgn = prod(unit, last);
+  Array swaps = not_equal(ipiv, arange(1, n + 1, 1, Dtype::Int64, dev));
+  ReduceArgs count = last;
+  count.dtype = Dtype::Int64;
+  Array odd = equal(remainder(sum(swaps, count), weak_scalar(int64_t(2))),
+                    weak_scalar(int64_t(1)));
+  sgn = where(odd, negative(sgn), sgn);
+  Array logabs = sum(log(ad), last);
+  copy_into(b, reshape(sgn, sign_out.shape()), sign_out);
+  copy_into(b, reshape(logabs, log_out.shape()), log_out);
 }
 
 // ---- Cholesky, QR
@@ -978,10 +1133,60 @@ void eval_eig(CudaBackend& b, Eig& p, std::span<const Array> inputs,
 // ---- SVD
 // ---------------------------------------------------------------------------
 
+// U and Vh of A from those of the tall problem (A itself, or A^H when A is
+// wide: A^H = U' S V'^H, so A = V' S U'^H).
+void svd_outputs(CudaBackend& b, const Array& u, const Array& vt, bool wide,
+                 Dtype dt, std::span<Array> outputs) {
+  auto mh = [&](const Array& z) {
+    Array t = swap_last(z);
+    return is_complex(dt) ? conjugate(t) : t;
+  };
+  if (!wide) {
+    copy_into(b, u, outputs[0]);
+    copy_into(b, vt, outputs[2]);
+  } else {
+    copy_into(b, mh(vt), outputs[0]);
+    copy_into(b, mh(u), outputs[2]);
+  }
+}
+
+constexpr int64_t kBatchedGesvdjMax = 32;
+
+// gesvdjBatched over the nb tall M x N matrices of `a` (column-major):
+// singular values (sorted descending) into s (nb, N), U (M x M) and V (N x N)
+// column-major into ufull and vbuf. Called with g_solver_mutex held.
+void gesvdj_batched(CudaBackend& b, const Handles& hs, const Array& a,
+                    const Array& s, const Array& ufull, const Array& vbuf,
+                    int64_t M, int64_t N, int64_t nb, bool uv,
+                    const Array& info, const char* op) {
+  Cusolver& cs = cusolver();
+  static gesvdjInfo_t params = nullptr;  // guarded by g_solver_mutex
+  if (!params) {
+    check(cs.cusolverDnCreateGesvdjInfo(&params), op,
+          "cusolverDnCreateGesvdjInfo");
+    check(cs.cusolverDnXgesvdjSetSortEig(params, 1), op,
+          "cusolverDnXgesvdjSetSortEig");
+  }
+  cusolverEigMode_t jobz =
+      uv ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  int t = type_index(a.dtype());
+  int mi = static_cast<int>(M), ni = static_cast<int>(N),
+      bi = static_cast<int>(nb), lwork = 0;
+  check(
+      cs.gesvdj_size[t](hs.h, jobz, mi, ni, a.data(), mi, s.data(),
+                        ufull.data(), mi, vbuf.data(), ni, &lwork, params, bi),
+      op, "gesvdjBatched_bufferSize");
+  Array work = b.scratch(std::max(lwork, 1) * itemsize(a.dtype()), a.device());
+  check(cs.gesvdj[t](hs.h, jobz, mi, ni, a.data(), mi, s.data(), ufull.data(),
+                     mi, vbuf.data(), ni, work.data(), lwork,
+                     static_cast<int*>(info.data()), params, bi),
+        op, "gesvdjBatched");
+}
+
 void eval_svd(CudaBackend& b, Svd& p, std::span<const Array> inputs,
               std::span<Array> outputs) {
   const Array& a_in = inputs[0];
-  const char* op = "linalg.svd";
+  const char* op = p.op();
   Device dev = outputs[0].device();
   int nd = a_in.ndim();
   int64_t m = a_in.shape()[nd - 2], n = a_in.shape()[nd - 1];
@@ -1001,10 +1206,9 @@ void eval_svd(CudaBackend& b, Svd& p, std::span<const Array> inputs,
     return;
   }
   Array x = CudaBackend::on_device(a_in, dev);
-  // Like the CPU kernel (LAPACK's gesdd), NaN or inf input does not
-  // converge; one flag read together with the info check.
-  bool finite = all(isfinite(x)).item<bool>();
-  if (!finite)
+  // Like the CPU kernel (LAPACK's gesdd), NaN input does not converge; one
+  // flag read besides the info check.
+  if (any(isnan(x)).item<bool>())
     throw LinAlgError(std::string("[") + op + "] SVD did not converge");
   bool wide = m < n;
   Dtype dt = x.dtype();
@@ -1023,9 +1227,34 @@ void eval_svd(CudaBackend& b, Svd& p, std::span<const Array> inputs,
     return s;
   };
   Array s = Array::empty({nb, N}, real_dtype(dt), dev);
+  Array info = info_array(nb, dev);
+  Array u, vt;  // U (M x ucols) and V^H (N x N) of the tall problem
+  if (nb > 1 && M <= kBatchedGesvdjMax &&
+      nb <= std::numeric_limits<int>::max() && cusolver().gesvdj_ok) {
+    // gesvdjBatched: full U (M x M) and V (N x N), one call for the batch
+    // (Note [Batched cuSOLVER]).
+    Array ufull = Array::empty(shape3(M, M), dt, dev);
+    Array vbuf = Array::empty(shape3(N, N), dt, dev);
+    {
+      std::lock_guard<std::mutex> lock(g_solver_mutex);
+      Handles hs = session(b, dev.index, op);
+      gesvdj_batched(b, hs, a, s, ufull, vbuf, M, N, nb, uv, info, op);
+    }
+    if (!failed(info).empty())
+      throw LinAlgError(std::string("[") + op + "] SVD did not converge");
+    const Array& s_out = uv ? outputs[1] : outputs[0];
+    copy_into(b, reshape(s, s_out.shape()), s_out);
+    if (!uv) return;
+    Indices first = {Index(ellipsis), Index(Slice()), Index(Slice(0, ucols))};
+    u = getitem(swap_last(ufull), first);
+    // The buffer holds V column-major, i.e. V^T read as rows: V^H is its
+    // conjugate.
+    vt = is_complex(dt) ? conjugate(vbuf) : vbuf;
+    svd_outputs(b, u, vt, wide, dt, outputs);
+    return;
+  }
   Array ubuf = uv ? Array::empty(shape3(ucols, M), dt, dev) : Array();
   Array vtbuf = uv ? Array::empty(shape3(N, N), dt, dev) : Array();
-  Array info = info_array(nb, dev);
   signed char jobu = !uv ? 'N' : (full ? 'A' : 'S');
   signed char jobvt = !uv ? 'N' : 'A';
   {
@@ -1054,19 +1283,9 @@ void eval_svd(CudaBackend& b, Svd& p, std::span<const Array> inputs,
   const Array& s_out = uv ? outputs[1] : outputs[0];
   copy_into(b, reshape(s, s_out.shape()), s_out);
   if (!uv) return;
-  Array u = swap_last(ubuf), vt = swap_last(vtbuf);  // of the tall problem
-  auto mh = [&](const Array& z) {
-    Array t = swap_last(z);
-    return is_complex(dt) ? conjugate(t) : t;
-  };
-  if (!wide) {
-    copy_into(b, u, outputs[0]);
-    copy_into(b, vt, outputs[2]);
-  } else {
-    // A^H = U' S V'^H, so A = V' S U'^H.
-    copy_into(b, mh(vt), outputs[0]);
-    copy_into(b, mh(u), outputs[2]);
-  }
+  u = swap_last(ubuf);
+  vt = swap_last(vtbuf);
+  svd_outputs(b, u, vt, wide, dt, outputs);
 }
 
 }  // namespace
