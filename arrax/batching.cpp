@@ -733,9 +733,8 @@ std::shared_ptr<Primitive> IndexAdd::batch_rule(
   for (size_t i = 1; i < inputs.size(); ++i)
     n = std::max(n, inputs[i].ndim() - (batched[i] ? 1 : 0));
   for (size_t i = 1; i < inputs.size(); ++i)
-    inputs[i] = batch_align(batched[i] ? inputs[i]
-                                       : batch_broadcast(inputs[i], 1),
-                            n);
+    inputs[i] =
+        batch_align(batched[i] ? inputs[i] : batch_broadcast(inputs[i], 1), n);
   Array idx = arange(0, size, 1, Dtype::Int64, inputs[0].device());
   Shape shape{size};
   Strides strides{1};
@@ -752,5 +751,27 @@ std::shared_ptr<Primitive> IndexAdd::batch_rule(
   return std::make_shared<IndexAdd>(std::move(out), std::move(axes), mode_,
                                     op_);
 }
+
+// The factorizations take stacks of matrices: the batch axis is one more
+// stack axis. Solve wants equal stack axes on both inputs.
+std::shared_ptr<Primitive> Solve::batch_rule(
+    const std::shared_ptr<Primitive>& self, Arrays& inputs,
+    std::span<const bool> batched, int64_t size) const {
+  batch_all(inputs, batched, size);
+  return self;
+}
+#define ARRAX_STACKED_RULE(P)                                                 \
+  std::shared_ptr<Primitive> P::batch_rule(                                   \
+      const std::shared_ptr<Primitive>& self, Arrays&, std::span<const bool>, \
+      int64_t) const {                                                        \
+    return self;                                                              \
+  }
+ARRAX_STACKED_RULE(Slogdet)
+ARRAX_STACKED_RULE(Cholesky)
+ARRAX_STACKED_RULE(Qr)
+ARRAX_STACKED_RULE(Eigh)
+ARRAX_STACKED_RULE(Eig)
+ARRAX_STACKED_RULE(Svd)
+#undef ARRAX_STACKED_RULE
 
 }  // namespace arrax

@@ -62,6 +62,7 @@ class ARRAX_API Solve : public Primitive {
   const char* op() const { return op_; }
   bool quiet() const { return quiet_; }
 
+  ARRAX_BATCHING
  private:
   const char* op_;
   bool quiet_;
@@ -76,6 +77,7 @@ class ARRAX_API Slogdet : public Primitive {
   void eval_cpu(std::span<const Array> inputs,
                 std::span<Array> outputs) override;
   ARRAX_DIFFERENTIABLE
+  ARRAX_BATCHING
 };
 
 // The Cholesky factor L (A = L L^H, zeros above the diagonal) from A's lower
@@ -90,6 +92,7 @@ class ARRAX_API Cholesky : public Primitive {
   ARRAX_DIFFERENTIABLE
   bool upper() const { return upper_; }
 
+  ARRAX_BATCHING
  private:
   bool upper_;
 };
@@ -109,6 +112,7 @@ class ARRAX_API Qr : public Primitive {
   ARRAX_DIFFERENTIABLE
   QrMode mode() const { return mode_; }
 
+  ARRAX_BATCHING
  private:
   QrMode mode_;
 };
@@ -127,6 +131,7 @@ class ARRAX_API Eigh : public Primitive {
   bool lower() const { return lower_; }
   bool vectors() const { return vectors_; }
 
+  ARRAX_BATCHING
  private:
   bool lower_, vectors_;
 };
@@ -143,6 +148,7 @@ class ARRAX_API Eig : public Primitive {
                 std::span<Array> outputs) override;
   bool vectors() const { return vectors_; }
 
+  ARRAX_BATCHING
  private:
   bool vectors_;
 };
@@ -164,6 +170,7 @@ class ARRAX_API Svd : public Primitive {
   bool uv() const { return uv_; }
   const char* op() const { return op_; }
 
+  ARRAX_BATCHING
  private:
   bool full_, uv_;
   const char* op_;

@@ -438,3 +438,24 @@ def test_per_example_gradient_through_indexing(jax):
     ga = arrax.vmap(arrax.grad(lambda x: f(arrax, x)))(xp.to_arrax(xs))
     gj = jax.vmap(jax.grad(lambda x: f(jnp, x)))(xs)
     xp.assert_close(xp.to_numpy(ga), numpy.asarray(gj), rtol=1e-10)
+
+
+def _spd(n, b, seed):
+    a = r((b, n, n), seed=seed)
+    return a @ a.transpose(0, 2, 1) + n * numpy.eye(n)
+
+
+def test_linalg():
+    a, v = _spd(3, 4, 7), r((4, 3), seed=8)
+    xp.check_vmap(lambda m, a, v: m.linalg.solve(a, v), a, v, rtol=1e-9)
+    xp.check_vmap(
+        lambda m, a, v: m.linalg.solve(a, v), a[0], v, in_axes=(None, 0), rtol=1e-9
+    )
+    xp.check_vmap(lambda m, a: m.linalg.det(a), a, rtol=1e-9)
+    xp.check_vmap(lambda m, a: m.linalg.inv(a), a, rtol=1e-9)
+    xp.check_vmap(lambda m, a: m.linalg.cholesky(a), a, rtol=1e-9)
+    xp.check_vmap(lambda m, a: m.linalg.eigvalsh(a), a, rtol=1e-9)
+    xp.check_vmap(
+        lambda m, a: m.linalg.svd(a, compute_uv=False), a, in_axes=2, rtol=1e-9
+    )
+    xp.check_vmap(lambda m, a: m.linalg.norm(a), a, rtol=1e-9)
