@@ -469,6 +469,18 @@ void batch_all(Arrays& inputs, std::span<const bool> batched, int64_t size) {
   for (size_t i = 0; i < inputs.size(); ++i)
     if (!batched[i]) inputs[i] = batch_broadcast(inputs[i], size);
 }
+// arange(size) along axis 0 of n + 1 axes: the index of the batch axis for
+// the gather family.
+Array batch_index(int64_t size, int n, Device device) {
+  Array idx = arange(0, size, 1, Dtype::Int64, device);
+  Shape shape{size};
+  Strides strides{1};
+  for (int i = 0; i < n; ++i) {
+    shape.push_back(1);
+    strides.push_back(0);
+  }
+  return idx.raw_view(std::move(shape), std::move(strides), 0);
+}
 template <typename T>
 std::vector<T> shifted(const std::vector<T>& axes) {
   std::vector<T> r(axes);
@@ -708,15 +720,8 @@ std::shared_ptr<Primitive> Gather::batch_rule(const std::shared_ptr<Primitive>&,
   if (!batched[0]) return std::make_shared<Gather>(axes_, mode_, op_);
   for (size_t i = 1; i < inputs.size(); ++i)
     if (!batched[i]) inputs[i] = batch_align(batch_broadcast(inputs[i], 1), n);
-  Array idx = arange(0, size, 1, Dtype::Int64, inputs[0].device());
-  Shape shape{size};
-  Strides strides{1};
-  for (int i = 0; i < n; ++i) {
-    shape.push_back(1);
-    strides.push_back(0);
-  }
-  idx = idx.raw_view(std::move(shape), std::move(strides), 0);
-  inputs.insert(inputs.begin() + 1, idx);
+  inputs.insert(inputs.begin() + 1,
+                batch_index(size, n, inputs[0].device()));
   std::vector<int> axes{0};
   axes.insert(axes.end(), axes_.begin(), axes_.end());
   return std::make_shared<Gather>(std::move(axes), mode_, op_);
@@ -735,15 +740,8 @@ std::shared_ptr<Primitive> IndexAdd::batch_rule(
   for (size_t i = 1; i < inputs.size(); ++i)
     inputs[i] =
         batch_align(batched[i] ? inputs[i] : batch_broadcast(inputs[i], 1), n);
-  Array idx = arange(0, size, 1, Dtype::Int64, inputs[0].device());
-  Shape shape{size};
-  Strides strides{1};
-  for (int i = 0; i < n; ++i) {
-    shape.push_back(1);
-    strides.push_back(0);
-  }
   inputs.insert(inputs.begin() + 1,
-                idx.raw_view(std::move(shape), std::move(strides), 0));
+                batch_index(size, n, inputs[0].device()));
   Shape out{size};
   for (int64_t d : shape_) out.push_back(d);
   std::vector<int> axes{0};
