@@ -279,7 +279,7 @@ void dispatch_into_batched(const std::shared_ptr<Primitive>& p,
                            std::span<const Array> inputs,
                            std::span<Array> outputs) {
   Level lv = level_of(inputs, outputs, p->name());
-  bool in_batched = false;
+  bool in_batched = false;  // some input has the batch dimension of lv
   for (const Array& a : inputs)
     in_batched = in_batched || innermost_level(a) == lv.level;
   Arrays outs;
@@ -294,11 +294,19 @@ void dispatch_into_batched(const std::shared_ptr<Primitive>& p,
   Arrays phys;
   std::vector<char> flags;
   split(inputs, lv.level, phys, flags);
-  if (in_batched) {
-    if (auto q = p->batch_rule(p, phys, as_bools(flags), lv.size)) {
-      dispatch_into(q, phys, outs);
-      return;
+  if (!in_batched) {
+    // Only the outputs are batched (a[...] = value inside vmap): the same
+    // value for every batch element, as a stride-0 batch axis.
+    Device dev = outs.empty() ? Device::cpu() : outs[0].device();
+    for (size_t i = 0; i < phys.size(); ++i) {
+      Array a = phys[i].device() == dev ? phys[i] : to_device(phys[i], dev);
+      phys[i] = batch_broadcast(a, lv.size);
+      flags[i] = 1;
     }
+  }
+  if (auto q = p->batch_rule(p, phys, as_bools(flags), lv.size)) {
+    dispatch_into(q, phys, outs);
+    return;
   }
   loop_into(p, phys, flags, lv.size, outs);
 }
