@@ -61,7 +61,8 @@ ASAN_PKG := $(BUILD)-asan/pkg
 # undefined behaviour would hide.
 SANITIZE_TESTS ?= tests/python/test_core.py tests/python/test_indexing.py \
   "tests/python/test_ufuncs.py::test_integer_edge_values" \
-  "tests/python/test_reductions.py" tests/python/test_autograd.py $(wildcard tests/python/test_sanitize_*.py)
+  "tests/python/test_reductions.py" tests/python/test_autograd.py tests/python/test_vmap.py \
+  $(wildcard tests/python/test_sanitize_*.py)
 test-sanitize: .stamp-apt $(VENV)/.stamp
 	cmake -S . -B $(BUILD)-asan -G Ninja -DPython_EXECUTABLE=$(PY) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARRAX_SANITIZE=ON \
