@@ -418,6 +418,9 @@ def test_vmap():
     s = numpy.sort(values((20,), "float32", seed=16))
     v = values((4, 5), "float32", seed=17)
     xp.check_vmap(lambda m, s, v: m.searchsorted(s, v), s, v, in_axes=(None, 0))
+    # One sorted array per batch element: no batching rule, a loop.
+    ss = numpy.sort(values((3, 20), "float32", seed=18), axis=1)
+    xp.check_vmap(lambda m, s, v: m.searchsorted(s, v), ss, v[:3], in_axes=(0, 0))
 
 
 # ---- hypothesis ------------------------------------------------------------------------
