@@ -8,10 +8,11 @@
 // number, so the classes come as R + Rj, R + nanj, nan + Rj, nan + nanj
 // (each class ordered by its non-NaN parts). Argsort always yields the
 // stable order (ties by index): the order is then total, so any correct
-// algorithm, on either device, gives the same indices. Partition is a full
-// sort of the row: every kth element is then in place with smaller ones
-// before it and larger ones after, which is what NumPy guarantees (NumPy's
-// own introselect leaves the sides in an unspecified order).
+// algorithm, on either device, gives the same indices. Partition gathers
+// the values by argpartition; the CPU selects each kth with nth_element on
+// the same (key, index) words (O(n)), the GPU sorts the whole row, which
+// also satisfies NumPy's contract (every kth element in place, smaller ones
+// before it, larger ones after; the sides in an unspecified order).
 #include "arrax/sort.h"
 
 #include <algorithm>
@@ -122,12 +123,28 @@ Array at_least_1d_for_arg(const Array& a, std::optional<int64_t>& axis) {
   return reshape(a, Shape{1});
 }
 
-void check_kth(std::span<const int64_t> kth, int64_t n, const char* op) {
-  if (kth.empty()) return;
-  for (int64_t k : kth)
+// The kth positions normalized (negative ones from the end), ascending and
+// unique.
+std::vector<int64_t> normalized_kth(std::span<const int64_t> kth, int64_t n,
+                                    const char* op) {
+  std::vector<int64_t> v;
+  for (int64_t k : kth) {
     if (k < -n || k >= n)
       throw ValueError(std::string("[") + op + "] kth(=" + std::to_string(k) +
                        ") out of bounds (" + std::to_string(n) + ")");
+    v.push_back(k < 0 ? k + n : k);
+  }
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+// argpartition along the last axis of x.
+Array argpartition_last(const Array& x, std::span<const int64_t> kth,
+                        const char* op) {
+  std::vector<int64_t> k = normalized_kth(kth, x.ndim() ? x.shape(-1) : 1, op);
+  Array in[1] = {x};
+  return dispatch1(std::make_shared<Argsort>(false, std::move(k)), in);
 }
 
 }  // namespace
@@ -156,8 +173,9 @@ Array partition(const Array& a, std::span<const int64_t> kth,
                 std::optional<int64_t> axis) {
   int ax;
   Array x = axis_last(a, axis, ax, "partition");
-  check_kth(kth, x.ndim() ? x.shape(-1) : 1, "partition");
-  return axis_back(sort_last(x, false), ax);
+  // The values gathered by argpartition: differentiable through the gather.
+  Array idx = argpartition_last(x, kth, "partition");
+  return axis_back(take_along_axis(x, idx, -1), ax);
 }
 
 Array argpartition(const Array& a, std::span<const int64_t> kth,
@@ -165,8 +183,7 @@ Array argpartition(const Array& a, std::span<const int64_t> kth,
   Array b = at_least_1d_for_arg(a, axis);
   int ax;
   Array x = axis_last(b, axis, ax, "argpartition");
-  check_kth(kth, x.shape(-1), "argpartition");
-  return axis_back(argsort_last(x, false), ax);
+  return axis_back(argpartition_last(x, kth, "argpartition"), ax);
 }
 
 void partition_inplace(const Array& a, std::span<const int64_t> kth,

@@ -271,7 +271,9 @@ def check_partition(a, kth, axis=-1):
                 assert numpy.all(left <= kv) and numpy.all(right >= kv)
 
 
-@pytest.mark.parametrize("dtype", ["int8", "uint32", "float32", "float64", "int64"])
+@pytest.mark.parametrize(
+    "dtype", ["bool", "int8", "uint32", "float16", "float32", "float64", "int64"]
+)
 def test_partition(dtype):
     a = values((4, 29), dtype, seed=9)
     check_partition(a, 5)

@@ -18,8 +18,10 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <numeric>
+#include <span>
 #include <type_traits>
 #include <vector>
 
@@ -215,17 +217,33 @@ void sort_row(T* v, int64_t n, bool stable) {
   }
 }
 
+// Puts the elements of each kth place (ascending) where a sort would, the
+// smaller ones before and the larger after: nth_element on what lies
+// beyond the previous kth.
+template <typename W, typename Less>
+void select(W* w, int64_t n, std::span<const int64_t> kth, Less less) {
+  int64_t lo = 0;
+  for (int64_t k : kth) {
+    std::nth_element(w + lo, w + k, w + n, less);
+    lo = k + 1;
+  }
+}
+
 template <typename T>
-void argsort_row(const T* v, int64_t stride, int64_t n, int64_t* out,
-                 int64_t ostride, std::vector<uint64_t>& w64,
-                 std::vector<hwy::uint128_t>& w128, std::vector<int64_t>& idx) {
+void argsort_row(const T* v, int64_t stride, int64_t n,
+                 std::span<const int64_t> kth, int64_t* out, int64_t ostride,
+                 std::vector<uint64_t>& w64, std::vector<hwy::uint128_t>& w128,
+                 std::vector<int64_t>& idx) {
   if constexpr (has_key_v<T>) {
     using K = decltype(sort_key(v[0]));
     if (sizeof(K) <= 4 && n <= (int64_t(1) << 32)) {
       w64.resize(n);
       for (int64_t i = 0; i < n; ++i)
         w64[i] = (uint64_t(sort_key(v[i * stride])) << 32) | uint64_t(i);
-      if (n > 1) sorter()(w64.data(), size_t(n), hwy::SortAscending());
+      if (!kth.empty())
+        select(w64.data(), n, kth, std::less<uint64_t>());
+      else if (n > 1)
+        sorter()(w64.data(), size_t(n), hwy::SortAscending());
       for (int64_t i = 0; i < n; ++i)
         out[i * ostride] = int64_t(w64[i] & 0xFFFFFFFFu);
     } else {
@@ -234,15 +252,24 @@ void argsort_row(const T* v, int64_t stride, int64_t n, int64_t* out,
         w128[i].hi = uint64_t(sort_key(v[i * stride]));
         w128[i].lo = uint64_t(i);
       }
-      if (n > 1) sorter()(w128.data(), size_t(n), hwy::SortAscending());
+      if (!kth.empty())
+        select(w128.data(), n, kth, std::less<hwy::uint128_t>());
+      else if (n > 1)
+        sorter()(w128.data(), size_t(n), hwy::SortAscending());
       for (int64_t i = 0; i < n; ++i) out[i * ostride] = int64_t(w128[i].lo);
     }
   } else {
     idx.resize(n);
     std::iota(idx.begin(), idx.end(), int64_t(0));
-    std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) {
-      return np_less(v[a * stride], v[b * stride]);
-    });
+    auto less = [&](int64_t a, int64_t b) {
+      const T& x = v[a * stride];
+      const T& y = v[b * stride];
+      return np_less(x, y) || (!np_less(y, x) && a < b);
+    };
+    if (!kth.empty())
+      select(idx.data(), n, kth, less);
+    else
+      std::sort(idx.begin(), idx.end(), less);
     for (int64_t i = 0; i < n; ++i) out[i * ostride] = idx[i];
   }
 }
@@ -289,7 +316,7 @@ void Argsort::eval_cpu(std::span<const Array> inputs,
       thread_local std::vector<uint64_t> w64;
       thread_local std::vector<hwy::uint128_t> w128;
       thread_local std::vector<int64_t> idx;
-      argsort_row(src + io, is, n, dst + oo, os, w64, w128, idx);
+      argsort_row(src + io, is, n, kth_, dst + oo, os, w64, w128, idx);
     });
   });
 }
