@@ -6,8 +6,9 @@
 // templates: cub_sort.cu instantiates them for 8/16/32/64-bit keys with
 // int64 values, compiled by nvcc for the native architecture when the CMake
 // option ARRAX_CUB_SORT is on (the default where nvcc is found; see
-// docs/architecture.md, "Sorting"). The rest is NVRTC (device/sort.cuh): the order-preserving
-// keys of Note [Sort keys], the permutation gathers and searchsorted. A
+// docs/architecture.md, "Sorting"). The rest is NVRTC (device/sort.cuh):
+// the order-preserving keys of Note [Sort keys], the permutation gathers
+// and searchsorted. A
 // row's argsort starts from the identity and runs one stable pass per key
 // part (complex numbers: imaginary, real, NaN class), each sorting the
 // keys of the current permutation with the permutation as values; equal
