@@ -7,7 +7,7 @@ BUILD ?= $(CURDIR)/build
 PY := $(VENV)/bin/python
 JOBS ?= $(shell nproc)
 APT_PACKAGES := libopenblas-dev liblapacke-dev libsleef-dev ccache ninja-build \
-                cmake g++ libgtest-dev pkg-config libkissfft-dev
+                cmake g++ libgtest-dev pkg-config libkissfft-dev libhwy-dev
 export PYTHONPATH := $(CURDIR)/python
 export PYTHONUNBUFFERED := 1
 # Paths relative to the checkout in ccache's keys, so that worktrees and

@@ -14,3 +14,4 @@
 #include "arrax/autograd.h"
 #include "arrax/ops_index.h"
 #include "arrax/ops_ufuncs.h"
+#include "arrax/sort.h"

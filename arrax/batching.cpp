@@ -16,6 +16,7 @@
 #include "arrax/primitives_linalg.h"
 #include "arrax/primitives_reductions.h"
 #include "arrax/primitives_shape.h"
+#include "arrax/primitives_sort.h"
 #include "arrax/primitives_ufuncs.h"
 
 namespace arrax {
@@ -699,6 +700,28 @@ std::shared_ptr<Primitive> Fft::batch_rule(const std::shared_ptr<Primitive>&,
                                last_n_);
 }
 
+// The sorting primitives work along the last axis: a batch axis in front is
+// one more row. SearchSorted with a batched `a` (one sorted array per batch
+// element) has no single-launch form and runs per element.
+std::shared_ptr<Primitive> Sort::batch_rule(
+    const std::shared_ptr<Primitive>& self, Arrays&, std::span<const bool>,
+    int64_t) const {
+  return self;
+}
+
+std::shared_ptr<Primitive> Argsort::batch_rule(
+    const std::shared_ptr<Primitive>& self, Arrays&, std::span<const bool>,
+    int64_t) const {
+  return self;
+}
+
+std::shared_ptr<Primitive> SearchSorted::batch_rule(
+    const std::shared_ptr<Primitive>& self, Arrays&,
+    std::span<const bool> batched, int64_t) const {
+  if (batched[0]) return nullptr;
+  return self;
+}
+
 std::shared_ptr<Primitive> UfuncReduce::batch_rule(
     const std::shared_ptr<Primitive>&, Arrays& inputs,
     std::span<const bool> batched, int64_t size) const {
@@ -728,8 +751,7 @@ std::shared_ptr<Primitive> Gather::batch_rule(const std::shared_ptr<Primitive>&,
   if (!batched[0]) return std::make_shared<Gather>(axes_, mode_, op_);
   for (size_t i = 1; i < inputs.size(); ++i)
     if (!batched[i]) inputs[i] = batch_align(batch_broadcast(inputs[i], 1), n);
-  inputs.insert(inputs.begin() + 1,
-                batch_index(size, n, inputs[0].device()));
+  inputs.insert(inputs.begin() + 1, batch_index(size, n, inputs[0].device()));
   std::vector<int> axes{0};
   axes.insert(axes.end(), axes_.begin(), axes_.end());
   return std::make_shared<Gather>(std::move(axes), mode_, op_);
@@ -748,8 +770,7 @@ std::shared_ptr<Primitive> IndexAdd::batch_rule(
   for (size_t i = 1; i < inputs.size(); ++i)
     inputs[i] =
         batch_align(batched[i] ? inputs[i] : batch_broadcast(inputs[i], 1), n);
-  inputs.insert(inputs.begin() + 1,
-                batch_index(size, n, inputs[0].device()));
+  inputs.insert(inputs.begin() + 1, batch_index(size, n, inputs[0].device()));
   Shape out{size};
   for (int64_t d : shape_) out.push_back(d);
   std::vector<int> axes{0};

@@ -20,6 +20,7 @@ from arrax._creation import *  # noqa: F403
 from arrax._manipulation import *  # noqa: F403
 from arrax._indexing import *  # noqa: F403
 from arrax._linalg_ops import *  # noqa: F403
+from arrax._sorting import *  # noqa: F403
 from arrax import _ndarray  # noqa: F401  (attaches Python-level methods)
 from arrax._autograd import *  # noqa: F403
 from arrax._ndarray import from_dlpack  # noqa: F401

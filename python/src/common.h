@@ -52,6 +52,7 @@ void init_cuda(nb::module_& m);
 void init_linalg(nb::module_& m);
 void init_fft(nb::module_& m);
 void init_random(nb::module_& m);
+void init_sort(nb::module_& m);
 // numpy.linalg (python/src/linalg_np.cpp).
 void init_numpy_linalg(nb::module_& m);
 void init_pyapi(nb::module_& m);

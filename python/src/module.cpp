@@ -10,6 +10,7 @@ NB_MODULE(_core, m) {
   arrax::py::init_linalg(m);
   arrax::py::init_fft(m);
   arrax::py::init_random(m);
+  arrax::py::init_sort(m);
   arrax::py::init_numpy_linalg(m);
   arrax::py::init_pyapi(m);
   arrax::py::init_reductions(m);

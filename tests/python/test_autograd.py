@@ -173,6 +173,11 @@ REGISTRY = {
     "put": (_put, [_any(S), _any((4,))]),
     "put_along_axis": (_put_along_axis, [_any(S), _any((3, 1))]),
     "place": (_place, [_any(S), _any((3,))]),
+    # sorting (distinct values: sort is differentiable where no two tie)
+    "sort": (lambda a: np.sort(a, axis=1) * np.arange(4.0), [_distinct(S)]),
+    "sort_axis0": (lambda a: np.sort(a, axis=0) ** 2, [_distinct(S)]),
+    "sort_flat": (lambda a: np.sort(a, axis=None) * np.arange(12.0), [_distinct(S)]),
+    "sort_partition": (lambda a: np.partition(a, 1, axis=1) * a, [_distinct(S)]),
     # fft (real parts of the transforms, so the loss is real)
     "fft": (
         lambda a: np.fft.fft(a, axis=1).real + np.fft.fft(a, axis=0).imag,
