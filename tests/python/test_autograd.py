@@ -155,6 +155,24 @@ REGISTRY = {
     "pad": (lambda a: np.pad(a, ((1, 2), (0, 1))), [_any(S)]),
     "pad_reflect": (lambda a: np.pad(a, 2, mode="reflect"), [_any(S)]),
     "pad_edge": (lambda a: np.pad(a, 1, mode="edge"), [_any(S)]),
+    "pad_mean": (lambda a: np.pad(a, ((1, 2), (2, 1)), mode="mean"), [_any(S)]),
+    "pad_median": (
+        lambda a: np.pad(
+            a, ((2, 1), (1, 1)), mode="median", stat_length=((2, 3), (3, 2))
+        ),
+        [_distinct(S)],
+    ),
+    "pad_maximum": (lambda a: np.pad(a, 1, mode="maximum"), [_distinct(S)]),
+    "pad_minimum": (
+        lambda a: np.pad(a, ((0, 2), (1, 0)), mode="minimum", stat_length=2),
+        [_distinct(S)],
+    ),
+    "pad_linear_ramp": (
+        lambda a: np.pad(
+            a, ((1, 2), (2, 1)), mode="linear_ramp", end_values=((1, -2), (0.5, 3))
+        ),
+        [_any(S)],
+    ),
     "roll": (lambda a: np.roll(a, 1, axis=1) * np.arange(4.0), [_any(S)]),
     "tile": (lambda a: np.tile(a, (2, 1)), [_any(S)]),
     "repeat": (lambda a: np.repeat(a, 2, axis=0), [_any(S)]),
