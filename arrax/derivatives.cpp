@@ -148,12 +148,24 @@ Arrays View::vjp(std::span<const Array> inputs, std::span<const Array>,
       return {reshape(transpose(reshape(c, squeezed), perm), in_shape)};
     }
   }
-  if (in_broadcast)
-    throw NotImplementedError(
-        "[view] cannot differentiate this view of a broadcast (stride 0) "
-        "array; copy the broadcast array first");
-  // The general case: scatter into zeros laid out like the input's span.
   Array in[1] = {c};
+  if (in_broadcast) {
+    // The input repeats each element along its stride-0 axes, and whatever
+    // made it (a broadcast) sums its gradient over them: the whole gradient
+    // of an element may go to its first copy. Scatter into the input with
+    // those axes cut to one, then zeros for the other copies.
+    ViewLayout first = from_;
+    std::vector<std::pair<int64_t, int64_t>> widths(from_.shape.size(),
+                                                    {0, 0});
+    for (size_t i = 0; i < from_.shape.size(); ++i)
+      if (from_.strides[i] == 0 && from_.shape[i] > 1) {
+        first.shape[i] = 1;
+        widths[i].second = from_.shape[i] - 1;
+      }
+    Array g1 = dispatch1(std::make_shared<View>(to, first, extent_), in);
+    return {pad(g1, widths)};
+  }
+  // The general case: scatter into zeros laid out like the input's span.
   return {dispatch1(std::make_shared<View>(to, from_, extent_), in)};
 }
 

@@ -139,6 +139,14 @@ REGISTRY = {
         lambda a: np.broadcast_to(a, (2, 3, 4)) * np.arange(4.0),
         [_any(S)],
     ),
+    "view_of_broadcast": (
+        lambda a: np.broadcast_to(a, (3, 4))[1:, ::2] * np.arange(2.0),
+        [_any((4,))],
+    ),
+    "view_of_broadcast_2d": (
+        lambda a: np.broadcast_to(a, (2, 3, 4))[:, 1:, 1:3].reshape(-1)[::2],
+        [_any((3, 1))],
+    ),
     "expand_squeeze": (lambda a: np.squeeze(np.expand_dims(a, 0), 0) * 2, [_any(S)]),
     "slice": (lambda a: a[1:, ::2], [_any(S)]),
     "slice_neg": (lambda a: a[::-1, 1:3], [_any(S)]),
