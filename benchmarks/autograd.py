@@ -20,24 +20,14 @@ warm-up, with a device synchronization closing each timed batch.
 
 import argparse
 import json
-import statistics
-import time
 
 import numpy
 
+from benchmarks.timing import median_time
+
 
 def _timeit(fn, sync, n_inner, reps=15, warm=5):
-    for _ in range(warm):
-        fn()
-    sync()
-    samples = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(n_inner):
-            fn()
-        sync()
-        samples.append((time.perf_counter() - t0) / n_inner)
-    return statistics.median(samples)
+    return median_time(fn, sync, reps, warm, n_inner)
 
 
 def _mlp_params(rng):

@@ -20,10 +20,10 @@ matrix size by 4 (a smoke test).
 
 import argparse
 import json
-import statistics
-import time
 
 import numpy
+
+from benchmarks.timing import median_time
 
 CASES = {
     # name: (function name, batch, n, dtype)
@@ -51,15 +51,7 @@ def _inputs(fn, batch, n, dtype):
 
 
 def _timeit(fn, sync, reps):
-    fn()
-    sync()
-    samples = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
+    return median_time(fn, sync, reps)
 
 
 def _call(la, fn, a, b):

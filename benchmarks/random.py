@@ -16,21 +16,12 @@ synchronization closing each timed batch; the table gives samples/s.
 
 import argparse
 import json
-import statistics
-import time
+
+from benchmarks.timing import median_time
 
 
 def _timeit(fn, sync, reps=7, warm=2):
-    for _ in range(warm):
-        fn()
-    sync()
-    samples = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
+    return median_time(fn, sync, reps, warm)
 
 
 def bench_arrax(device, n, out):

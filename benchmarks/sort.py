@@ -18,23 +18,14 @@ synchronization closing each timed call; the table gives elements/s
 
 import argparse
 import json
-import statistics
-import time
+
+from benchmarks.timing import median_time
 
 CASES = ["sort", "argsort", "sort_rows", "argsort_rows", "searchsorted"]
 
 
 def _timeit(fn, sync, reps=5, warm=1):
-    for _ in range(warm):
-        fn()
-    sync()
-    samples = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
+    return median_time(fn, sync, reps, warm)
 
 
 def _data(n, rows):
